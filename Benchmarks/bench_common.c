@@ -1,0 +1,171 @@
+/* Helpers shared by the benchmark peers. Each program #includes this file, so that every
+ * benchmark is one translation unit and build.sh stays one gcc line per program. */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+/* Prints "PROGRAM: message" on stderr and exits 1. */
+__attribute__((noreturn, format(printf, 1, 2)))
+void die(const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    fprintf(stderr, "%s: ", program_invocation_short_name);
+    vfprintf(stderr, fmt, args);
+    fputc('\n', stderr);
+    va_end(args);
+    exit(1);
+}
+
+/* Dies with the zmq error when rc is -1; returns rc otherwise. */
+int check(int rc, const char *what)
+{
+    if (rc == -1)
+        die("%s: %s", what, zmq_strerror(zmq_errno()));
+    return rc;
+}
+
+uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A decimal integer flag value in [min, max], or death with a message naming the flag. */
+long parse_long(const char *flag, const char *text, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || value < min || value > max)
+        die("%s: expected a whole number from %ld to %ld, got '%s'", flag, min, max, text);
+    return value;
+}
+
+/* The value after argv[*i], advancing *i; dies when it is missing. */
+const char *flag_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc)
+        die("%s needs a value", argv[*i]);
+    *i += 1;
+    return argv[*i];
+}
+
+const char *z85_key(const char *flag, const char *text)
+{
+    uint8_t raw[32];
+    if (strlen(text) != 40 || zmq_z85_decode(raw, text) == NULL)
+        die("%s: expected a 40-character Z85 key, got '%s'", flag, text);
+    return text;
+}
+
+/* --curve-server SECRET or --curve-client SERVERPUB PUB SECRET, as the programs share them. */
+struct curve_options {
+    const char *server_secret;
+    const char *server_public, *client_public, *client_secret;
+};
+
+/* Consumes a CURVE flag at argv[*i] and returns 1, or returns 0 when argv[*i] is not one. */
+int parse_curve_flag(int argc, char **argv, int *i, struct curve_options *curve)
+{
+    if (strcmp(argv[*i], "--curve-server") == 0) {
+        curve->server_secret = z85_key("--curve-server", flag_value(argc, argv, i));
+        return 1;
+    }
+    if (strcmp(argv[*i], "--curve-client") == 0) {
+        if (*i + 3 >= argc)
+            die("--curve-client needs SERVERPUB PUB SECRET");
+        curve->server_public = z85_key("--curve-client SERVERPUB", argv[*i + 1]);
+        curve->client_public = z85_key("--curve-client PUB", argv[*i + 2]);
+        curve->client_secret = z85_key("--curve-client SECRET", argv[*i + 3]);
+        *i += 3;
+        return 1;
+    }
+    return 0;
+}
+
+void set_string_option(void *socket, int option, const char *value, const char *what)
+{
+    check(zmq_setsockopt(socket, option, value, strlen(value)), what);
+}
+
+void set_int_option(void *socket, int option, int value, const char *what)
+{
+    check(zmq_setsockopt(socket, option, &value, sizeof value), what);
+}
+
+void apply_curve(void *socket, const struct curve_options *curve)
+{
+    if (curve->server_secret != NULL) {
+        char public_key[41];
+        check(zmq_curve_public(public_key, curve->server_secret), "zmq_curve_public");
+        set_int_option(socket, ZMQ_CURVE_SERVER, 1, "ZMQ_CURVE_SERVER");
+        set_string_option(socket, ZMQ_CURVE_SECRETKEY, curve->server_secret, "ZMQ_CURVE_SECRETKEY");
+        set_string_option(socket, ZMQ_CURVE_PUBLICKEY, public_key, "ZMQ_CURVE_PUBLICKEY");
+    } else if (curve->server_public != NULL) {
+        set_string_option(socket, ZMQ_CURVE_SERVERKEY, curve->server_public, "ZMQ_CURVE_SERVERKEY");
+        set_string_option(socket, ZMQ_CURVE_PUBLICKEY, curve->client_public, "ZMQ_CURVE_PUBLICKEY");
+        set_string_option(socket, ZMQ_CURVE_SECRETKEY, curve->client_secret, "ZMQ_CURVE_SECRETKEY");
+    }
+}
+
+/* Binds or connects, then prints "ENDPOINT <last endpoint>" on stdout (the real port when
+ * binding port 0 or *), so that a runner can start the other side. */
+void attach(void *socket, int bind, const char *endpoint)
+{
+    if (bind)
+        check(zmq_bind(socket, endpoint), endpoint);
+    else
+        check(zmq_connect(socket, endpoint), endpoint);
+    char last[256];
+    size_t size = sizeof last;
+    check(zmq_getsockopt(socket, ZMQ_LAST_ENDPOINT, last, &size), "ZMQ_LAST_ENDPOINT");
+    printf("ENDPOINT %s\n", last);
+    fflush(stdout);
+}
+
+/* Set by SIGINT or SIGTERM. Installed without SA_RESTART, so blocking zmq calls return
+ * EINTR and the loops can finish cleanly. */
+volatile sig_atomic_t stop_requested;
+
+static void request_stop(int signal_number)
+{
+    (void)signal_number;
+    stop_requested = 1;
+}
+
+void install_stop_handlers(void)
+{
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = request_stop;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+}
+
+/* Receives one frame into msg; returns 0 on success, -1 on EINTR (stop requested) or
+ * EAGAIN (receive timeout), and dies on any other error. */
+int receive_frame(zmq_msg_t *msg, void *socket, const char *what)
+{
+    if (zmq_msg_recv(msg, socket, 0) >= 0)
+        return 0;
+    if (zmq_errno() == EINTR || zmq_errno() == EAGAIN)
+        return -1;
+    die("%s: %s", what, zmq_strerror(zmq_errno()));
+}
+
+int compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Builds the libzmq benchmark peers into Benchmarks/bin/ (gitignored). Any warning fails the
+# build: -Werror. Needs gcc and libzmq3-dev.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$here/bin"
+cflags="-O2 -Wall -Wextra -Werror -std=c11"
+for program in zmq_thr zmq_lat zmq_hs ref_broker; do
+    # bench_common.c is #included by each program, not compiled on its own.
+    gcc $cflags -o "$here/bin/$program" "$here/$program.c" -lzmq
+done
+echo "built $(ls "$here/bin" | tr '\n' ' ')into $here/bin"

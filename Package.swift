@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "mc0",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ZMTP", targets: ["ZMTP"]),
+        .library(name: "MC0", targets: ["MC0"]),
+        .library(name: "MC0Broker", targets: ["MC0Broker"]),
+        .library(name: "MC0Connector", targets: ["MC0Connector"]),
+        .executable(name: "mc0d", targets: ["mc0d"]),
+        .executable(name: "mc0", targets: ["mc0"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CLinux"),
+        .target(name: "ZMTP", dependencies: [
+            "CSodium", "CLinux",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "MC0"),
+        .target(name: "MC0Broker", dependencies: [
+            "MC0", "ZMTP",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "MC0Connector", dependencies: [
+            "MC0", "ZMTP",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "mc0d", dependencies: [
+            "MC0Broker", "ZMTP",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "mc0", dependencies: [
+            "MC0Connector", "ZMTP",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "ZMTPTests", dependencies: ["ZMTP"], resources: []),
+        .testTarget(name: "MC0Tests", dependencies: ["MC0"]),
+        .testTarget(name: "MC0BrokerTests", dependencies: ["MC0Broker", "MC0", "ZMTP"]),
+        .testTarget(name: "MC0ConnectorTests", dependencies: ["MC0Connector", "MC0", "ZMTP"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// The mc0 connector (in progress).

@@ -1,0 +1,248 @@
+/// The ZMTP engine for one connection, with no I/O: the shell feeds it the bytes it reads and
+/// the time, and writes what it leaves in the output buffer. Greeting, handshake (through the
+/// mechanism), traffic framing, multipart assembly, heartbeats and timeouts all live here, so
+/// each rule is testable with byte vectors.
+public final class Connection {
+    public enum State: Equatable, Sendable { case greeting, handshake, traffic, closed }
+
+    public private(set) var state: State = .greeting
+    public let mechanism: SecurityMechanism
+    public let options: ConnectionOptions
+    /// The peer's greeting once received (tells ZMTP 3.0 from 3.1).
+    public private(set) var peerGreeting: Greeting?
+
+    /// Called once when the handshake completes, with the peer's metadata.
+    public var onReady: (Metadata) -> Void = { _ in }
+    /// Called with each complete multipart message.
+    public var onMessage: ([[UInt8]]) -> Void = { _ in }
+
+    private var output: [UInt8] = []
+    private var outputStart = 0
+    private var pending: [UInt8] = []
+    private var greetingBytes: [UInt8] = []
+    private var handshakeBytes = 0
+    private var message: [[UInt8]] = []
+    private var messageBytes = 0
+    /// Size of the frame waiting for more bytes, so the buffer grows once, not by doubling.
+    private var partialFrameSize = 0
+
+    private var handshakeDeadline: UInt64?
+    private var nextPing: UInt64?
+    private var pingTimeoutDeadline: UInt64?
+    private var peerTTLDeadline: UInt64?
+
+    public init(mechanism: SecurityMechanism, options: ConnectionOptions = ConnectionOptions(), now: UInt64) {
+        self.mechanism = mechanism
+        self.options = options
+        if options.handshakeTimeout > 0 { handshakeDeadline = now &+ options.handshakeTimeout }
+        output.append(contentsOf: Greeting(mechanism: mechanism.name).encoded())
+    }
+
+    // MARK: Output
+
+    public var hasOutput: Bool { outputStart < output.count }
+    public var outputCount: Int { output.count - outputStart }
+
+    /// Lets the shell write pending output; `write` returns how many bytes went out.
+    public func drainOutput(_ write: (UnsafeRawBufferPointer) throws -> Int) rethrows {
+        guard hasOutput else { return }
+        let n = try output.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[outputStart...])) }
+        outputStart += n
+        if outputStart == output.count {
+            output.removeAll(keepingCapacity: output.capacity <= 1 << 20)
+            outputStart = 0
+        } else if outputStart >= 1 << 16, outputStart * 2 >= output.count {
+            output.removeFirst(outputStart)
+            outputStart = 0
+        }
+    }
+
+    // MARK: Input
+
+    /// Feeds bytes read from the peer. Throws a ZMTPError when the peer broke the protocol or a
+    /// limit; the shell then writes any output left (an ERROR command) and closes.
+    public func receive(_ bytes: UnsafeRawBufferPointer, now: UInt64) throws {
+        guard state != .closed else { return }
+        do {
+            partialFrameSize = 0
+            if pending.isEmpty {
+                let used = try consume(bytes, now: now)
+                if used < bytes.count, state != .closed {
+                    pending.reserveCapacity(max(partialFrameSize, bytes.count - used))
+                    pending.append(contentsOf: bytes[used...])
+                }
+            } else {
+                pending.append(contentsOf: bytes)
+                let used = try pending.withUnsafeBytes { try consume($0, now: now) }
+                pending.removeFirst(min(used, pending.count))
+                if pending.isEmpty {
+                    if pending.capacity > 1 << 20 { pending = [] }  // give back a large frame's buffer
+                } else {
+                    pending.reserveCapacity(partialFrameSize)
+                }
+            }
+        } catch {
+            state = .closed
+            throw error
+        }
+    }
+
+    private func consume(_ buf: UnsafeRawBufferPointer, now: UInt64) throws -> Int {
+        var offset = 0
+        while state != .closed {
+            if state == .greeting {
+                let take = min(Greeting.size - greetingBytes.count, buf.count - offset)
+                if take == 0 { return offset }
+                greetingBytes.append(contentsOf: buf[offset..<(offset + take)])
+                offset += take
+                handshakeBytes += take
+                try Greeting.validatePrefix(greetingBytes)
+                if greetingBytes.count == Greeting.size { try greetingComplete() }
+                continue
+            }
+            let rest = UnsafeRawBufferPointer(rebasing: buf[offset...])
+            guard let header = try FrameHeader.parse(rest) else { return offset }
+            try checkSize(header)
+            let total = header.headerSize + Int(header.bodySize)
+            guard rest.count >= total else {
+                partialFrameSize = total
+                return offset
+            }
+            let frame = WireFrame(flags: header.flags, body: Array(rest[header.headerSize..<total]))
+            offset += total
+            if state == .handshake {
+                handshakeBytes += total
+                try handshakeFrame(frame, now: now)
+            } else {
+                try trafficFrame(frame, now: now)
+            }
+        }
+        return offset
+    }
+
+    /// Refuses a frame by its declared size before any byte of it is stored.
+    private func checkSize(_ header: FrameHeader) throws {
+        if state == .handshake {
+            if UInt64(handshakeBytes) + UInt64(header.headerSize) + header.bodySize > UInt64(options.handshakeByteBudget) {
+                throw ZMTPError.handshakeBudgetExceeded(limit: options.handshakeByteBudget)
+            }
+        } else if let max = options.maxMessageSize {
+            // The wire frame may carry a mechanism envelope (CURVE adds 33 bytes); the exact
+            // payload limit is enforced once the frame is decoded.
+            if header.bodySize > UInt64(max) + 64 { throw ZMTPError.frameTooLarge(size: header.bodySize, limit: max) }
+        }
+    }
+
+    private func greetingComplete() throws {
+        let greeting = try Greeting.decode(greetingBytes)
+        guard greeting.mechanism == mechanism.name else {
+            throw ZMTPError.mechanismMismatch(local: mechanism.name, peer: greeting.mechanism)
+        }
+        peerGreeting = greeting
+        greetingBytes = []
+        state = .handshake
+        for command in try mechanism.start() { appendCommand(command) }
+    }
+
+    private func handshakeFrame(_ frame: WireFrame, now: UInt64) throws {
+        guard frame.isCommand else { throw ZMTPError.unexpectedCommand("message frame before the handshake completed") }
+        let command = try Command.decode(frame.body)
+        let replies: [Command]
+        do {
+            replies = try mechanism.receive(command)
+        } catch {
+            if let refusal = mechanism.refusal(for: error) { appendCommand(refusal) }
+            throw error
+        }
+        for reply in replies { appendCommand(reply) }
+        if mechanism.isComplete {
+            state = .traffic
+            handshakeDeadline = nil
+            if options.heartbeatInterval > 0 { nextPing = now &+ options.heartbeatInterval }
+            onReady(mechanism.peerMetadata)
+        }
+    }
+
+    private func trafficFrame(_ wire: WireFrame, now: UInt64) throws {
+        // libzmq: any frame from the peer cancels both heartbeat timers.
+        pingTimeoutDeadline = nil
+        peerTTLDeadline = nil
+        let frame = try mechanism.decodeFrame(wire)
+        if frame.isCommand { return try trafficCommand(Command.decode(frame.body), now: now) }
+        messageBytes += frame.body.count
+        if let max = options.maxMessageSize, messageBytes > max {
+            throw ZMTPError.frameTooLarge(size: UInt64(messageBytes), limit: max)
+        }
+        message.append(frame.body)
+        if !frame.hasMore {
+            let complete = message
+            message = []
+            messageBytes = 0
+            onMessage(complete)
+        }
+    }
+
+    private func trafficCommand(_ command: Command, now: UInt64) throws {
+        switch command.name {
+        case "PING":
+            guard command.data.count >= 2 else { throw ZMTPError.malformedCommand("PING shorter than its 2-byte TTL") }
+            let ttl = command.data.readBE(at: 0, count: 2)
+            if ttl > 0, peerTTLDeadline == nil { peerTTLDeadline = now &+ ttl * 100_000_000 }
+            try sendCommand(.pong(context: Array(command.data.dropFirst(2))))
+        default:
+            // PONG needs no action (its arrival already reset the timers); libzmq drops unknown
+            // commands after the handshake, and so do we.
+            break
+        }
+    }
+
+    // MARK: Sending
+
+    private func appendCommand(_ command: Command) {
+        WireFrame.append(flags: WireFrame.command, body: command.encoded(), into: &output)
+    }
+
+    private func sendCommand(_ command: Command) throws {
+        try command.encoded().withUnsafeBytes { try mechanism.encodeFrame($0, more: false, command: true, into: &output) }
+    }
+
+    /// Encodes one multipart message for the peer. Only valid once the handshake is complete:
+    /// libzmq treats a message that arrives before its own READY as a protocol error (P1).
+    public func send(_ frames: [[UInt8]]) throws {
+        precondition(state == .traffic, "send before the handshake completed")
+        for (i, frame) in frames.enumerated() {
+            try frame.withUnsafeBytes { try mechanism.encodeFrame($0, more: i < frames.count - 1, command: false, into: &output) }
+        }
+    }
+
+    // MARK: Time
+
+    /// The earliest time `tick` has work to do.
+    public var nextDeadline: UInt64? {
+        [handshakeDeadline, nextPing, pingTimeoutDeadline, peerTTLDeadline].compactMap { $0 }.min()
+    }
+
+    /// Runs timers: throws on handshake or heartbeat timeout, sends PING when due.
+    public func tick(now: UInt64) throws {
+        guard state != .closed else { return }
+        do {
+            if let d = handshakeDeadline, now >= d { throw ZMTPError.handshakeTimeout }
+            if let d = pingTimeoutDeadline, now >= d { throw ZMTPError.heartbeatTimeout }
+            if let d = peerTTLDeadline, now >= d { throw ZMTPError.heartbeatTimeout }
+            if let d = nextPing, now >= d {
+                let ttl = UInt16(clamping: options.heartbeatTTL / 100_000_000)
+                try sendCommand(.ping(ttlDeciseconds: ttl))
+                nextPing = now &+ options.heartbeatInterval
+                if pingTimeoutDeadline == nil {
+                    pingTimeoutDeadline = now &+ (options.heartbeatTimeout ?? options.heartbeatInterval)
+                }
+            }
+        } catch {
+            state = .closed
+            throw error
+        }
+    }
+
+    /// Marks the connection closed (the shell saw EOF or gave up on it).
+    public func close() { state = .closed }
+}

@@ -1,0 +1,357 @@
+import CLinux
+import Dispatch
+import Glibc
+import Synchronization
+
+/// One thread, one epoll fd (level-triggered), a timer heap, and an eventfd that wakes the
+/// thread when other threads queue tasks. In the spirit of Redis's ae.c: each iteration
+///   1. computes the timeout from the earliest timer (milliseconds, rounded up, so the loop
+///      never wakes early and spins on zero timeouts; ZMTP timers are millisecond-scale),
+///   2. epoll_wait()s, 3. dispatches ready fds, 4. runs due timers, 5. runs queued tasks.
+///
+/// Members marked "loop thread only" must be called on the loop thread (from handlers, timers
+/// or tasks); they are unchecked for speed. The loop keeps itself alive until `shutdown()`.
+public final class EventLoop: @unchecked Sendable {
+    public let name: String
+
+    private static let maxEvents: Int32 = 256
+    /// epoll user data of the wake eventfd; fd registrations carry (generation << 32 | fd).
+    private static let wakeToken = UInt64.max
+
+    private let epollFD: Int32
+    private let wakeFD: Int32
+
+    private struct TaskQueue {
+        var tasks: [@Sendable () -> Void] = []
+        /// The loop is in (or about to enter) a blocking epoll_wait: the next task must wake it.
+        var sleeping = false
+        var closed = false
+    }
+    private let queue = Mutex(TaskQueue())
+
+    private struct Lifecycle {
+        var thread: pthread_t?
+        var joined = false
+    }
+    private let lifecycle = Mutex(Lifecycle())
+    /// pthread_self() of the loop thread, stored by the thread itself before anything runs on it.
+    private let loopThread = Atomic<UInt>(0)
+
+    // Loop-confined state.
+    private struct Registration {
+        let handler: IOHandler
+        var interest: IOInterest
+        let generation: UInt32
+    }
+    /// Indexed by fd. The generation tells a stale event (fd unregistered and its number reused
+    /// earlier in the same batch) from a live one.
+    private var registrations: [Registration?] = []
+    private var generation: UInt32 = 0
+    private var timers = TimerHeap()
+    private var running: [@Sendable () -> Void] = []
+    private let events: UnsafeMutablePointer<epoll_event>
+    private var cachedNow: UInt64
+
+    /// Creates the epoll fd and the wake eventfd and starts the loop thread.
+    public init(name: String = "zmtp") throws {
+        let epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epollFD >= 0 else { throw SystemError.last("epoll_create1") }
+        let wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard wakeFD >= 0 else {
+            let error = SystemError.last("eventfd")
+            Glibc.close(epollFD)
+            throw error
+        }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.u64 = Self.wakeToken
+        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event) == 0 else {
+            let error = SystemError.last("epoll_ctl(ADD eventfd)")
+            Glibc.close(wakeFD)
+            Glibc.close(epollFD)
+            throw error
+        }
+        self.name = name
+        self.epollFD = epollFD
+        self.wakeFD = wakeFD
+        self.events = .allocate(capacity: Int(Self.maxEvents))
+        self.cachedNow = Self.monotonicNanoseconds()
+
+        // The thread owns a reference until run() returns; deinit closes the fds if this throws.
+        let context = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { context in
+            Unmanaged<EventLoop>.fromOpaque(context!).takeRetainedValue().run()
+            return nil
+        }, context)
+        guard rc == 0 else {
+            Unmanaged<EventLoop>.fromOpaque(context).release()
+            throw SystemError(operation: "pthread_create", errno: rc)
+        }
+        lifecycle.withLock { $0.thread = thread }
+    }
+
+    deinit {
+        // Reached only once the loop thread has left run() (it holds a reference until then).
+        let state = lifecycle.withLock { $0 }
+        if !state.joined {
+            if let thread = state.thread {
+                if pthread_equal(thread, pthread_self()) != 0 {
+                    pthread_detach(thread)   // the loop thread dropped the last reference
+                } else {
+                    pthread_join(thread, nil)
+                }
+            }
+            closeDescriptors()
+        }
+        events.deallocate()
+    }
+
+    /// True when called on this loop's thread.
+    public var inLoop: Bool {
+        pthread_equal(loopThread.load(ordering: .relaxed), pthread_self()) != 0
+    }
+
+    // MARK: - Cross-thread API
+
+    /// Thread-safe: queues a task to run on the loop thread, in FIFO order. The eventfd is
+    /// written only when the loop sleeps in epoll_wait, so a busy loop takes tasks for free.
+    /// After `shutdown()` tasks from other threads are dropped (use `submit` to learn of it).
+    public func execute(_ task: @escaping @Sendable () -> Void) {
+        _ = enqueue(task)
+    }
+
+    /// Runs the task on the loop thread and waits for its result; rethrows its error. Throws
+    /// `EventLoopError.shutDown` after `shutdown()`. Must not be called on the loop thread.
+    public func submit<T: Sendable>(_ task: @escaping @Sendable () throws -> T) throws -> T {
+        precondition(!inLoop, "EventLoop.submit called on its own loop thread would wait for itself forever")
+        let outcome = Outcome<T>()
+        let done = DispatchSemaphore(value: 0)
+        let queued = enqueue {
+            let result = Result(catching: task)
+            outcome.value.withLock { $0 = result }
+            done.signal()
+        }
+        guard queued else { throw EventLoopError.shutDown(loop: name) }
+        done.wait()
+        return try outcome.value.withLock { $0! }.get()
+    }
+
+    /// Stops the loop after it has run the tasks already queued, joins its thread and closes its
+    /// fds; registered handlers and pending timers are released (registered fds are not
+    /// closed). Idempotent. On the loop thread it only marks the loop to stop; a later call from
+    /// another thread (or deinit) joins.
+    public func shutdown() {
+        queue.withLock { queue in
+            queue.closed = true
+            if queue.sleeping { queue.sleeping = false; signalWake() }
+        }
+        if inLoop { return }
+        lifecycle.withLock { state in
+            guard let thread = state.thread, !state.joined else { return }
+            pthread_join(thread, nil)
+            state.joined = true
+            closeDescriptors()
+        }
+    }
+
+    // MARK: - Loop thread only
+
+    /// Monotonic clock (CLOCK_MONOTONIC) in nanoseconds, refreshed each loop iteration.
+    /// Loop thread only.
+    public var now: UInt64 { cachedNow }
+
+    /// Re-reads the clock into `now`, for handlers that ran long. Loop thread only.
+    public func refreshNow() {
+        cachedNow = Self.monotonicNanoseconds()
+    }
+
+    /// Starts watching `fd`; keeps a strong reference to `handler` until `unregister`.
+    /// Loop thread only.
+    public func register(fd: Int32, interest: IOInterest, handler: IOHandler) throws {
+        guard fd >= 0 else { throw SystemError(operation: "register fd \(fd)", errno: EBADF) }
+        if Int(fd) < registrations.count, registrations[Int(fd)] != nil {
+            throw EventLoopError.alreadyRegistered(fd: fd)
+        }
+        generation = generation == UInt32.max ? 1 : generation + 1
+        if !interest.isEmpty { try control(EPOLL_CTL_ADD, fd, interest, generation) }
+        if Int(fd) >= registrations.count {
+            registrations.append(contentsOf: repeatElement(nil, count: Int(fd) + 1 - registrations.count))
+        }
+        registrations[Int(fd)] = Registration(handler: handler, interest: interest, generation: generation)
+    }
+
+    /// Changes what `fd` waits for; no syscall when unchanged. Loop thread only.
+    public func setInterest(fd: Int32, _ interest: IOInterest) throws {
+        guard fd >= 0, Int(fd) < registrations.count, let registration = registrations[Int(fd)] else {
+            throw EventLoopError.notRegistered(fd: fd)
+        }
+        let old = registration.interest
+        if old == interest { return }
+        let operation = old.isEmpty ? EPOLL_CTL_ADD : interest.isEmpty ? EPOLL_CTL_DEL : EPOLL_CTL_MOD
+        try control(operation, fd, interest, registration.generation)
+        registrations[Int(fd)]!.interest = interest
+    }
+
+    /// Stops watching `fd` and releases its handler; does not close it. Call it before closing
+    /// the fd. Safe from inside any handler, also for other fds of the same batch.
+    /// Loop thread only.
+    public func unregister(fd: Int32) {
+        guard fd >= 0, Int(fd) < registrations.count, let registration = registrations[Int(fd)] else { return }
+        if !registration.interest.isEmpty {
+            // Fails only if the fd was already closed, which removed it from epoll anyway.
+            _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
+        }
+        registrations[Int(fd)] = nil
+    }
+
+    /// Runs `body` on the loop thread once `now` reaches `deadline` (same-deadline timers in
+    /// scheduling order). A timer scheduled by a timer for a past deadline runs in the next
+    /// iteration, never in the same round. Loop thread only.
+    @discardableResult
+    public func schedule(at deadline: UInt64, _ body: @escaping () -> Void) -> TimerHandle {
+        TimerHandle(id: timers.insert(deadline: deadline, body: body))
+    }
+
+    /// Runs `body` `nanoseconds` after `now`. Loop thread only.
+    @discardableResult
+    public func schedule(after nanoseconds: UInt64, _ body: @escaping () -> Void) -> TimerHandle {
+        let (deadline, overflow) = cachedNow.addingReportingOverflow(nanoseconds)
+        return schedule(at: overflow ? .max : deadline, body)
+    }
+
+    /// Cancels a pending timer and releases its closure (O(log n)); no effect once it fired.
+    /// Loop thread only.
+    public func cancel(_ timer: TimerHandle) {
+        timers.remove(id: timer.id)
+    }
+
+    // MARK: - The loop
+
+    private func run() {
+        loopThread.store(pthread_self(), ordering: .relaxed)
+        while true {
+            let timeout = pollTimeout()
+            let count = epoll_wait(epollFD, events, Self.maxEvents, timeout)
+            let waitError = Glibc.errno
+            if timeout != 0 { queue.withLock { $0.sleeping = false } }
+            refreshNow()
+            if count > 0 {
+                dispatch(Int(count))
+            } else if count < 0 && waitError != EINTR {
+                // Only EBADF/EFAULT/EINVAL remain: the loop's own fd or buffer is broken.
+                fatalError("event loop '\(name)': \(SystemError(operation: "epoll_wait", errno: waitError))")
+            }
+            runDueTimers()
+            if !runTasks() { break }
+        }
+        // Break reference cycles (handlers and timers usually capture the loop).
+        registrations.removeAll()
+        timers = TimerHeap()
+    }
+
+    /// The epoll_wait timeout in ms; marks the loop as sleeping when it will block.
+    private func pollTimeout() -> Int32 {
+        refreshNow()
+        var timeout: Int32 = -1
+        if let deadline = timers.earliestDeadline {
+            if deadline <= cachedNow { return 0 }
+            timeout = Int32(clamping: (deadline - cachedNow + 999_999) / 1_000_000)
+        }
+        let busy = queue.withLock { queue in
+            if !queue.tasks.isEmpty || queue.closed { return true }
+            queue.sleeping = true
+            return false
+        }
+        return busy ? 0 : timeout
+    }
+
+    private func dispatch(_ count: Int) {
+        let failure = EPOLLHUP.rawValue | EPOLLERR.rawValue
+        for index in 0..<count {
+            let event = events[index]
+            let token = event.data.u64
+            if token == Self.wakeToken {
+                var value: eventfd_t = 0
+                _ = eventfd_read(wakeFD, &value)
+                continue
+            }
+            let fd = Int(UInt32(truncatingIfNeeded: token))
+            // Looked up per event: an earlier handler of this batch may have unregistered it.
+            guard fd < registrations.count, let registration = registrations[fd],
+                  registration.generation == UInt32(truncatingIfNeeded: token >> 32) else { continue }
+            let flags = event.events
+            let failed = flags & failure != 0
+            let readable = failed || flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0
+            let writable = flags & EPOLLOUT.rawValue != 0 || (failed && registration.interest.contains(.writable))
+            registration.handler.ioReady(readable: readable, writable: writable)
+        }
+    }
+
+    private func runDueTimers() {
+        let limit = timers.nextID
+        while let timer = timers.popDue(now: cachedNow, idLimit: limit) {
+            timer.body()
+        }
+    }
+
+    /// Runs the queued tasks; false once the loop must stop. After shutdown it keeps running
+    /// batches until the queue is empty, so every task queued before shutdown runs.
+    private func runTasks() -> Bool {
+        while true {
+            let closed = queue.withLock { queue in
+                swap(&queue.tasks, &running)
+                return queue.closed
+            }
+            let ran = !running.isEmpty
+            for task in running { task() }
+            running.removeAll(keepingCapacity: true)
+            if !closed { return true }
+            if !ran { return false }
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// Queues a task; false when the loop is shut down and the caller is not the loop thread.
+    private func enqueue(_ task: @escaping @Sendable () -> Void) -> Bool {
+        let inLoop = self.inLoop
+        return queue.withLock { queue in
+            if queue.closed && !inLoop { return false }
+            queue.tasks.append(task)
+            // Written under the lock: once `closed` is seen, no write can reach a closed fd.
+            if queue.sleeping { queue.sleeping = false; signalWake() }
+            return true
+        }
+    }
+
+    private func signalWake() {
+        _ = eventfd_write(wakeFD, 1)
+    }
+
+    private func control(_ operation: Int32, _ fd: Int32, _ interest: IOInterest, _ generation: UInt32) throws(SystemError) {
+        var event = epoll_event()
+        event.events = (interest.contains(.readable) ? EPOLLIN.rawValue : 0)
+            | (interest.contains(.writable) ? EPOLLOUT.rawValue : 0)
+        event.data.u64 = UInt64(generation) << 32 | UInt64(UInt32(bitPattern: fd))
+        if epoll_ctl(epollFD, operation, fd, &event) != 0 {
+            throw SystemError.last("epoll_ctl fd \(fd)")
+        }
+    }
+
+    private func closeDescriptors() {
+        Glibc.close(wakeFD)
+        Glibc.close(epollFD)
+    }
+
+    static func monotonicNanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+}
+
+/// Carries a submitted task's result back to the waiting thread.
+private final class Outcome<T: Sendable>: Sendable {
+    let value = Mutex<Result<T, any Error>?>(nil)
+}

@@ -1,0 +1,42 @@
+/// What a registered file descriptor waits for. Empty means neither: the fd then stays out of
+/// the epoll set, so a hung-up peer cannot wake the loop over and over while reads are paused.
+public struct IOInterest: OptionSet, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let readable = IOInterest(rawValue: 1)
+    public static let writable = IOInterest(rawValue: 2)
+}
+
+/// Receives readiness for a file descriptor registered with an `EventLoop`.
+public protocol IOHandler: AnyObject {
+    /// Called on the loop thread. `readable`/`writable` come from EPOLLIN/EPOLLOUT.
+    /// EPOLLHUP/EPOLLERR are reported as readable (a read then sees EOF or the error), and also
+    /// as writable when writable interest is set, so a pending connect or write learns of it.
+    func ioReady(readable: Bool, writable: Bool)
+}
+
+/// Identifies a scheduled timer, for `EventLoop.cancel`.
+public struct TimerHandle: Hashable, Sendable {
+    let id: UInt64
+}
+
+public enum EventLoopError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// `submit` was called after `shutdown`: the task cannot run.
+    case shutDown(loop: String)
+    /// `setInterest` for an fd that is not registered.
+    case notRegistered(fd: Int32)
+    /// `register` for an fd that is already registered (unregister it first).
+    case alreadyRegistered(fd: Int32)
+
+    public var description: String {
+        switch self {
+        case .shutDown(let name):
+            return "event loop '\(name)' is shut down; tasks can no longer run on it"
+        case .notRegistered(let fd):
+            return "fd \(fd) is not registered with the event loop; register it first"
+        case .alreadyRegistered(let fd):
+            return "fd \(fd) is already registered with the event loop; unregister it first"
+        }
+    }
+}

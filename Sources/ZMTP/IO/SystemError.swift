@@ -1,0 +1,23 @@
+import Glibc
+
+/// A failed system call: which operation, and the errno it left.
+public struct SystemError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let operation: String
+    public let errno: Int32
+
+    public init(operation: String, errno: Int32) {
+        self.operation = operation
+        self.errno = errno
+    }
+
+    /// Captures the calling thread's current errno; call right after the failing syscall.
+    static func last(_ operation: String) -> SystemError {
+        SystemError(operation: operation, errno: Glibc.errno)
+    }
+
+    /// "connect: Connection refused (errno 111)". glibc's strerror is thread-safe for
+    /// known codes (static strings) and uses a thread-local buffer for unknown ones.
+    public var description: String {
+        "\(operation): \(String(cString: strerror(errno))) (errno \(errno))"
+    }
+}

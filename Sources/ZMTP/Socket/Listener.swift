@@ -1,0 +1,65 @@
+/// A listening TCP socket: accepts peers and hands each to a new PeerConnection.
+final class Listener: IOHandler {
+    let socket: ZMTPSocket
+    let fd: Int32
+    /// The bound endpoint, with the real port when port 0 was asked.
+    let endpoint: Endpoint
+    private var paused = false
+
+    init(socket: ZMTPSocket, endpoint: Endpoint) throws {
+        self.socket = socket
+        let (fd, port) = try TCP.listen(endpoint, backlog: socket.options.backlog)
+        self.fd = fd
+        self.endpoint = Endpoint(host: endpoint.host, port: port)
+        do {
+            try socket.loop.register(fd: fd, interest: .readable, handler: self)
+        } catch {
+            TCP.close(fd)
+            throw error
+        }
+    }
+
+    func ioReady(readable: Bool, writable: Bool) {
+        for _ in 0..<64 {
+            let accepted: (fd: Int32, peer: String)?
+            do {
+                accepted = try TCP.accept(fd)
+            } catch {
+                // Out of descriptors or similar: stop accepting for a moment instead of spinning.
+                socket.logger.error("accept on \(endpoint) failed: \(error); pausing accepts for 100 ms")
+                pause()
+                return
+            }
+            guard let (peerFD, peer) = accepted else { return }
+            guard socket.handshakingAccepted < socket.options.maxHandshakingConnections else {
+                socket.logger.warning("refused \(peer): \(socket.handshakingAccepted) connections already in handshake")
+                TCP.close(peerFD)
+                continue
+            }
+            do {
+                _ = try PeerConnection(socket: socket, fd: peerFD, pipe: Pipe(persistent: false), peerName: peer, dialer: nil)
+                socket.handshakingAccepted += 1
+                socket.emit(.accepted(peer: peer))
+            } catch {
+                socket.logger.error("could not serve \(peer): \(error)")
+                TCP.close(peerFD)
+            }
+        }
+    }
+
+    private func pause() {
+        guard !paused else { return }
+        paused = true
+        socket.loop.unregister(fd: fd)
+        socket.loop.schedule(after: 100_000_000) { [self] in
+            paused = false
+            try? socket.loop.register(fd: fd, interest: .readable, handler: self)
+        }
+    }
+
+    func close() {
+        if !paused { socket.loop.unregister(fd: fd) }
+        paused = true
+        TCP.close(fd)
+    }
+}

@@ -1,0 +1,183 @@
+/// One live TCP connection of a socket: the I/O shell around a sans-I/O `Connection`.
+/// Loop-confined: every method runs on the socket's loop thread. References cross threads only
+/// inside tasks queued to that loop, hence the unchecked Sendable.
+final class PeerConnection: IOHandler, @unchecked Sendable {
+    /// Strong: a socket dropped without close() leaks its connections rather than crashing them.
+    let socket: ZMTPSocket
+    let fd: Int32
+    let engine: Connection
+    let pipe: Pipe
+    let peerName: String
+    /// Set for outgoing connections, so a lost connection is redialed.
+    weak var dialer: Dialer?
+    private var interest: IOInterest = [.readable, .writable]
+    private var timer: TimerHandle?
+    private var timerDeadline: UInt64 = .max
+    private(set) var isClosed = false
+
+    /// Output above this stops pulling messages from the pipe until the kernel takes some.
+    static let outputBatch = 256 << 10
+
+    init(socket: ZMTPSocket, fd: Int32, pipe: Pipe, peerName: String, dialer: Dialer?) throws {
+        self.socket = socket
+        self.fd = fd
+        self.pipe = pipe
+        self.peerName = peerName
+        self.dialer = dialer
+        let type = socket.type
+        let context = HandshakeContext(localMetadata: type.metadata(identity: socket.options.identity),
+                                       validatePeer: type.peerValidator())
+        engine = Connection(mechanism: socket.options.security.makeMechanism(context),
+                            options: socket.options.connection, now: socket.loop.now)
+        engine.onReady = { [unowned self] metadata in self.handshakeComplete(metadata) }
+        engine.onMessage = { [unowned self] message in self.socket.deliver(message, from: self.pipe) }
+        try socket.loop.register(fd: fd, interest: interest, handler: self)
+        socket.connections[ObjectIdentifier(self)] = self
+        rearmTimer()
+    }
+
+    var isHandshaking: Bool { engine.state == .greeting || engine.state == .handshake }
+
+    func ioReady(readable: Bool, writable: Bool) {
+        if readable { readAvailable() }
+        if !isClosed, writable || engine.hasOutput { flush() }
+    }
+
+    private func readAvailable() {
+        // A bounded number of reads per wake keeps one busy peer from starving the others.
+        for _ in 0..<16 {
+            if isClosed || socket.lock.withLock({ pipe.readPaused }) { break }
+            do {
+                switch try TCP.read(fd, into: socket.readBuffer) {
+                case .bytes(let n):
+                    try engine.receive(UnsafeRawBufferPointer(rebasing: socket.readBuffer[0..<n]), now: socket.loop.now)
+                    if n < socket.readBuffer.count { return afterInput() }
+                case .wouldBlock:
+                    return afterInput()
+                case .eof:
+                    return fail(reason: "peer closed the connection", error: nil)
+                }
+            } catch let error as ZMTPError {
+                return fail(reason: error.description, error: error)
+            } catch {
+                return fail(reason: "\(error)", error: nil)
+            }
+        }
+        afterInput()
+    }
+
+    private func afterInput() {
+        guard !isClosed else { return }
+        if socket.lock.withLock({ pipe.readPaused }) { setInterest(interest.subtracting(.readable)) }
+        rearmTimer()
+    }
+
+    /// Reading was paused at the receive high-water mark and the application caught up.
+    func resumeReading() {
+        guard !isClosed else { return }
+        setInterest(interest.union(.readable))
+    }
+
+    /// Moves queued messages into the engine and writes what the kernel takes.
+    func flush() {
+        guard !isClosed else { return }
+        var senders: [CheckedContinuation<Void, Never>] = []
+        if engine.state == .traffic {
+            var batch: [[[UInt8]]] = []
+            socket.lock.withLock {
+                pipe.flushScheduled = false
+                var budget = PeerConnection.outputBatch - engine.outputCount
+                while budget > 0, let message = pipe.outbound.popFirst() {
+                    batch.append(message)
+                    budget -= message.reduce(9) { $0 + $1.count + 9 }
+                }
+                if !batch.isEmpty { senders = socket.spaceFreedLocked() }
+            }
+            do {
+                for message in batch { try engine.send(message) }
+            } catch {
+                return fail(reason: "\(error)", error: error as? ZMTPError)
+            }
+        }
+        for s in senders { s.resume() }
+        do {
+            while engine.hasOutput {
+                var wrote = 0
+                try engine.drainOutput { bytes in
+                    wrote = try TCP.write(fd, bytes)
+                    return wrote
+                }
+                if wrote == 0 { break }
+            }
+        } catch {
+            return fail(reason: "\(error)", error: nil)
+        }
+        let more = engine.state == .traffic && socket.lock.withLock { !pipe.outbound.isEmpty }
+        if more && !engine.hasOutput {
+            // The batch budget stopped us, not the kernel: come back after other work.
+            socket.lock.withLock { pipe.flushScheduled = true }
+            socket.scheduleFlush(self)
+        }
+        setInterest(engine.hasOutput ? interest.union(.writable) : interest.subtracting(.writable))
+    }
+
+    private func handshakeComplete(_ metadata: Metadata) {
+        if dialer == nil { socket.handshakingAccepted -= 1 }
+        socket.attach(self, metadata: metadata)
+        dialer?.handshakeSucceeded()
+    }
+
+    private func setInterest(_ next: IOInterest) {
+        guard next != interest, !isClosed else { return }
+        interest = next
+        do { try socket.loop.setInterest(fd: fd, next) } catch { fail(reason: "\(error)", error: nil) }
+    }
+
+    /// Keeps one loop timer at the engine's earliest deadline; later deadlines wait for it.
+    private func rearmTimer() {
+        guard let deadline = engine.nextDeadline else { return }
+        guard deadline < timerDeadline else { return }
+        if let timer { socket.loop.cancel(timer) }
+        timerDeadline = deadline
+        timer = socket.loop.schedule(at: deadline) { [weak self] in self?.timerFired() }
+    }
+
+    private func timerFired() {
+        timer = nil
+        timerDeadline = .max
+        guard !isClosed else { return }
+        do {
+            try engine.tick(now: socket.loop.now)
+        } catch let error as ZMTPError {
+            return fail(reason: error.description, error: error)
+        } catch {
+            return fail(reason: "\(error)", error: nil)
+        }
+        flush()
+        rearmTimer()
+    }
+
+    /// Closes the connection: writes what the engine left (an ERROR command), releases the fd,
+    /// detaches the pipe and lets the dialer reconnect.
+    func fail(reason: String, error: ZMTPError?) {
+        guard !isClosed else { return }
+        let wasHandshaking = isHandshaking
+        if wasHandshaking, dialer == nil { socket.handshakingAccepted -= 1 }
+        engine.close()
+        try? engine.drainOutput { try TCP.write(fd, $0) }
+        isClosed = true
+        if let timer { socket.loop.cancel(timer) }
+        socket.loop.unregister(fd: fd)
+        TCP.close(fd)
+        socket.connections[ObjectIdentifier(self)] = nil
+        socket.detach(self)
+        if wasHandshaking, let error {
+            socket.logger.warning("handshake with \(peerName) failed: \(reason)")
+            socket.emit(.handshakeFailed(peer: peerName, error: error))
+        } else {
+            socket.logger.debug("connection to \(peerName) closed: \(reason)")
+            socket.emit(.disconnected(peer: peerName, reason: reason))
+        }
+        dialer?.connectionLost(handshakeFailed: wasHandshaking && error != nil)
+    }
+}

@@ -1,0 +1,24 @@
+/// The queues between a socket and one peer. Messages queue here (up to the high-water marks)
+/// while the loop thread moves them to and from the peer's connection. Every field is guarded
+/// by the owning socket's lock.
+final class Pipe {
+    /// The peer's routing id (ROUTER), set when its handshake completes.
+    var routingID: [UInt8] = []
+    var outbound = RingBuffer<[[UInt8]]>()
+    var inbound = RingBuffer<[[UInt8]]>()
+    /// The live connection to the peer, if any (a dialer's pipe outlives its connections).
+    var connection: PeerConnection?
+    /// Handshake complete: messages may be written.
+    var isReady = false
+    /// A flush task is already queued on the loop.
+    var flushScheduled = false
+    /// Reading from the peer stopped because `inbound` reached the receive high-water mark.
+    var readPaused = false
+    /// In the socket's fair-queue of pipes with inbound messages.
+    var inReadableQueue = false
+    /// A dialer's pipe exists from connect() on and queues messages while disconnected, as
+    /// libzmq's does; an accepted peer's pipe lives and dies with its connection.
+    let persistent: Bool
+
+    init(persistent: Bool) { self.persistent = persistent }
+}

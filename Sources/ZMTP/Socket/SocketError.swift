@@ -1,0 +1,25 @@
+/// Errors of the application-facing socket API.
+public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A non-blocking send found no peer able to take the message (EAGAIN).
+    case wouldBlock
+    /// A blocking call reached its timeout.
+    case timedOut
+    /// ROUTER_MANDATORY: no connected peer has this routing id (EHOSTUNREACH).
+    case hostUnreachable(routingID: [UInt8])
+    /// The socket was closed.
+    case closed
+    /// The message cannot be sent as given (e.g. a ROUTER message without a routing-id frame).
+    case invalidMessage(String)
+    case unsupportedSocketType(SocketType)
+
+    public var description: String {
+        switch self {
+        case .wouldBlock: return "no peer can take the message now (high-water mark reached or no peer)"
+        case .timedOut: return "timed out"
+        case .hostUnreachable(let id): return "no peer with routing id \(id.map { String($0, radix: 16) }.joined(separator: " "))"
+        case .closed: return "socket is closed"
+        case .invalidMessage(let s): return "invalid message: \(s)"
+        case .unsupportedSocketType(let t): return "socket type \(t.rawValue) is not implemented"
+        }
+    }
+}

@@ -1,0 +1,62 @@
+/// Socket options, with libzmq's names and defaults except where a safer default is noted.
+public struct SocketOptions: Sendable {
+    /// ZMQ_ROUTING_ID announced to peers (DEALER/ROUTER); empty lets the peer generate one.
+    public var identity: [UInt8] = []
+    /// ZMQ_SNDHWM / ZMQ_RCVHWM: messages queued per peer in each direction.
+    public var sendHighWaterMark = 1000
+    public var receiveHighWaterMark = 1000
+    /// ZMQ_ROUTER_MANDATORY: a ROUTER send to an unknown or full peer throws instead of dropping.
+    public var routerMandatory = false
+    /// ZMQ_ROUTER_HANDOVER: a new connection with a known Identity takes over the routing id.
+    /// On by default (libzmq: off): mc0 clients reconnect with a fixed identity, and a lingering
+    /// dead connection must not capture their replies.
+    public var routerHandover = true
+    /// ZMQ_RECONNECT_IVL and ZMQ_RECONNECT_IVL_MAX (0: no exponential backoff, jitter instead).
+    public var reconnectInterval: Duration = .milliseconds(100)
+    public var reconnectIntervalMax: Duration = .zero
+    /// ZMQ_LINGER: how long close() waits for queued messages to be written. libzmq waits
+    /// forever by default; a finite default keeps a dead peer from hanging shutdown.
+    public var linger: Duration = .seconds(1)
+    /// Listen backlog; libzmq's 100 makes bursts of connects wait out TCP's SYN retransmit.
+    public var backlog: Int32 = 1024
+    /// Connections accepted but not yet through their handshake, per listener; more are refused.
+    public var maxHandshakingConnections = 1024
+    /// Security mechanism for every connection of this socket.
+    public var security: Security = .null
+    /// Limits and heartbeats of each connection (ZMQ_MAXMSGSIZE, HANDSHAKE_IVL, HEARTBEAT_*).
+    public var connection = ConnectionOptions()
+    /// Receives connection events (on the loop thread: keep it short).
+    public var onEvent: (@Sendable (SocketEvent) -> Void)? = nil
+
+    public init() {}
+
+    public var maxMessageSize: Int? {
+        get { connection.maxMessageSize }
+        set { connection.maxMessageSize = newValue }
+    }
+    public var handshakeTimeout: Duration {
+        get { .nanoseconds(Int64(connection.handshakeTimeout)) }
+        set { connection.handshakeTimeout = newValue.nanoseconds }
+    }
+    public var heartbeatInterval: Duration {
+        get { .nanoseconds(Int64(connection.heartbeatInterval)) }
+        set { connection.heartbeatInterval = newValue.nanoseconds }
+    }
+    public var heartbeatTTL: Duration {
+        get { .nanoseconds(Int64(connection.heartbeatTTL)) }
+        set { connection.heartbeatTTL = newValue.nanoseconds }
+    }
+    public var heartbeatTimeout: Duration? {
+        get { connection.heartbeatTimeout.map { .nanoseconds(Int64($0)) } }
+        set { connection.heartbeatTimeout = newValue?.nanoseconds }
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, clamped at zero.
+    var nanoseconds: UInt64 {
+        let (s, atto) = components
+        guard s >= 0 else { return 0 }
+        return UInt64(s) * 1_000_000_000 + UInt64(max(0, atto) / 1_000_000_000)
+    }
+}

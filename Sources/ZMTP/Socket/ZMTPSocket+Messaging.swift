@@ -1,0 +1,183 @@
+/// The application face: thread-safe send and receive, blocking with timeouts or async.
+extension ZMTPSocket {
+    /// Sends one multipart message. ROUTER: the first frame is the peer's routing id.
+    /// `timeout` nil blocks until a peer can take it, `.zero` never blocks (throws `wouldBlock`).
+    /// A ROUTER never blocks: a message to an unknown or full peer is dropped, or throws with
+    /// `routerMandatory`.
+    public func send(_ message: [[UInt8]], timeout: Duration? = nil) throws {
+        let deadline = timeout.map { monotonicNow() &+ $0.nanoseconds }
+        let flush: PeerConnection? = try lock.withLock {
+            while true {
+                if isClosed { throw SocketError.closed }
+                switch try route(message) {
+                case .queued(let flush): return flush
+                case .dropped: return nil
+                case .blocked: break
+                }
+                if timeout == .zero { throw SocketError.wouldBlock }
+                if let deadline, monotonicNow() >= deadline { throw SocketError.timedOut }
+                waiters += 1
+                _ = lock.wait(until: deadline)
+                waiters -= 1
+            }
+        }
+        if let flush { scheduleFlush(flush) }
+    }
+
+    /// Receives the next message, fair-queued across peers. ROUTER prepends the routing id.
+    public func receive(timeout: Duration? = nil) throws -> [[UInt8]] {
+        let deadline = timeout.map { monotonicNow() &+ $0.nanoseconds }
+        let (message, resume): ([[UInt8]], PeerConnection?) = try lock.withLock {
+            while true {
+                if let taken = dequeue() { return taken }
+                if isClosed { throw SocketError.closed }
+                if timeout == .zero { throw SocketError.wouldBlock }
+                if let deadline, monotonicNow() >= deadline { throw SocketError.timedOut }
+                waiters += 1
+                _ = lock.wait(until: deadline)
+                waiters -= 1
+            }
+        }
+        if let resume { loop.execute { resume.resumeReading() } }
+        return message
+    }
+
+    public func send(_ message: [[UInt8]]) async throws {
+        while true {
+            do {
+                return try send(message, timeout: .zero)
+            } catch SocketError.wouldBlock {
+                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                    let now: Bool = lock.withLock {
+                        if isClosed || hasRoomLocked(for: message) { return true }
+                        asyncSenders.append(c)
+                        return false
+                    }
+                    if now { c.resume() }
+                }
+            }
+        }
+    }
+
+    public func receive() async throws -> [[UInt8]] {
+        let (message, resume): ([[UInt8]]?, PeerConnection?) = try lock.withLock {
+            if let taken = dequeue() { return (taken.0, taken.1) }
+            if isClosed { throw SocketError.closed }
+            return (nil, nil)
+        }
+        if let resume { loop.execute { resume.resumeReading() } }
+        if let message { return message }
+        return try await withCheckedThrowingContinuation { c in
+            let ready: Result<[[UInt8]], Error>? = lock.withLock {
+                if let taken = dequeue() {
+                    if let r = taken.1 { loop.execute { r.resumeReading() } }
+                    return .success(taken.0)
+                }
+                if isClosed { return .failure(SocketError.closed) }
+                asyncReceivers.append(c)
+                return nil
+            }
+            if let ready { c.resume(with: ready) }
+        }
+    }
+
+    // MARK: Internals (lock held)
+
+    enum RouteOutcome {
+        /// Queued; the connection needs a flush scheduled when non-nil.
+        case queued(flush: PeerConnection?)
+        /// ROUTER without routerMandatory: unknown or full peer, the message is dropped.
+        case dropped
+        /// No pipe can take it now (DEALER): wait or fail.
+        case blocked
+    }
+
+    /// Chooses the pipe for an outgoing message and queues it.
+    func route(_ message: [[UInt8]]) throws -> RouteOutcome {
+        switch type {
+        case .router:
+            guard message.count >= 2 else {
+                throw SocketError.invalidMessage("a ROUTER message needs a routing-id frame and at least one more frame")
+            }
+            let id = message[0]
+            guard let pipe = routes[id], pipe.isReady else {
+                if options.routerMandatory { throw SocketError.hostUnreachable(routingID: id) }
+                return .dropped
+            }
+            guard pipe.outbound.count < options.sendHighWaterMark else {
+                if options.routerMandatory { throw SocketError.wouldBlock }
+                return .dropped
+            }
+            return .queued(flush: enqueue(Array(message.dropFirst()), on: pipe))
+        default:
+            guard !message.isEmpty else { throw SocketError.invalidMessage("a message needs at least one frame") }
+            guard !pipes.isEmpty else { return .blocked }
+            for step in 0..<pipes.count {
+                let pipe = pipes[(nextPipe + step) % pipes.count]
+                if (pipe.isReady || pipe.persistent) && pipe.outbound.count < options.sendHighWaterMark {
+                    nextPipe = (nextPipe + step + 1) % pipes.count
+                    return .queued(flush: enqueue(message, on: pipe))
+                }
+            }
+            return .blocked
+        }
+    }
+
+    func hasRoomLocked(for message: [[UInt8]]) -> Bool {
+        if type == .router { return true }
+        return pipes.contains { ($0.isReady || $0.persistent) && $0.outbound.count < options.sendHighWaterMark }
+    }
+
+    func enqueue(_ message: [[UInt8]], on pipe: Pipe) -> PeerConnection? {
+        pipe.outbound.append(message)
+        guard pipe.isReady, !pipe.flushScheduled, let connection = pipe.connection else { return nil }
+        pipe.flushScheduled = true
+        return connection
+    }
+
+    /// Takes the next message round-robin across pipes; also says which connection may read again.
+    func dequeue() -> ([[UInt8]], PeerConnection?)? {
+        guard let pipe = readable.popFirst(), let message = pipe.inbound.popFirst() else { return nil }
+        if pipe.inbound.isEmpty { pipe.inReadableQueue = false } else { readable.append(pipe) }
+        var resume: PeerConnection?
+        if pipe.readPaused, pipe.inbound.count < options.receiveHighWaterMark {
+            pipe.readPaused = false
+            resume = pipe.connection
+        }
+        return (type == .router ? [pipe.routingID] + message : message, resume)
+    }
+
+    func scheduleFlush(_ connection: PeerConnection) {
+        loop.execute { connection.flush() }
+    }
+
+    // MARK: Loop side
+
+    /// A complete message arrived from `pipe` (loop thread).
+    func deliver(_ message: [[UInt8]], from pipe: Pipe) {
+        if let handler {
+            handler(pipe.routingID, message)
+            return
+        }
+        let receiver: CheckedContinuation<[[UInt8]], Error>? = lock.withLock {
+            if let c = asyncReceivers.popFirst() { return c }
+            pipe.inbound.append(message)
+            if !pipe.inReadableQueue {
+                pipe.inReadableQueue = true
+                readable.append(pipe)
+            }
+            if pipe.inbound.count >= options.receiveHighWaterMark { pipe.readPaused = true }
+            if waiters > 0 { lock.broadcast() }
+            return nil
+        }
+        receiver?.resume(returning: type == .router ? [pipe.routingID] + message : message)
+    }
+
+    /// Space freed in a pipe's outbound queue: wake blocked senders (loop thread, lock held).
+    func spaceFreedLocked() -> [CheckedContinuation<Void, Never>] {
+        if waiters > 0 { lock.broadcast() }
+        var senders: [CheckedContinuation<Void, Never>] = []
+        while let c = asyncSenders.popFirst() { senders.append(c) }
+        return senders
+    }
+}

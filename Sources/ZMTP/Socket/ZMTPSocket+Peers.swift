@@ -1,0 +1,112 @@
+/// Connection lifecycle on the loop thread: a handshake attaches a pipe (routing ids, handover),
+/// a closed connection detaches it, and close() lingers then tears everything down.
+extension ZMTPSocket {
+    func attach(_ connection: PeerConnection, metadata: Metadata) {
+        let pipe = connection.pipe
+        var routingID: [UInt8] = []
+        if type == .router {
+            if let id = metadata.identity, !id.isEmpty {
+                routingID = id
+            } else {
+                // libzmq's form for generated ids: a zero byte, then a 32-bit counter.
+                nextGeneratedID &+= 1
+                routingID = [0] + withUnsafeBytes(of: nextGeneratedID.bigEndian) { Array($0) }
+            }
+        }
+        enum Outcome { case attached(flush: Bool, displaced: PeerConnection?), refused }
+        let outcome: Outcome = lock.withLock {
+            var displaced: PeerConnection?
+            if type == .router {
+                if let existing = routes[routingID], existing !== pipe {
+                    guard options.routerHandover else { return .refused }
+                    displaced = existing.connection
+                    existing.isReady = false
+                }
+                routes[routingID] = pipe
+            }
+            pipe.routingID = routingID
+            pipe.connection = connection
+            pipe.isReady = true
+            if !pipe.persistent { pipes.append(pipe) }
+            let flush = !pipe.outbound.isEmpty && !pipe.flushScheduled
+            if flush { pipe.flushScheduled = true }
+            return .attached(flush: flush, displaced: displaced)
+        }
+        switch outcome {
+        case .refused:
+            connection.fail(reason: "routing id already held by a live connection (handover off)", error: nil)
+        case .attached(let flush, let displaced):
+            displaced?.fail(reason: "identity handed over to a new connection", error: nil)
+            emit(.handshakeSucceeded(peer: connection.peerName, routingID: routingID))
+            if flush { scheduleFlush(connection) }
+        }
+    }
+
+    func detach(_ connection: PeerConnection) {
+        let pipe = connection.pipe
+        let lostRoute: [UInt8]? = lock.withLock {
+            guard pipe.connection === connection else { return nil }
+            let wasReady = pipe.isReady
+            pipe.connection = nil
+            pipe.isReady = false
+            pipe.flushScheduled = false
+            if !pipe.persistent {
+                pipes.removeAll { $0 === pipe }
+                pipe.outbound.removeAll()
+            }
+            var lost: [UInt8]?
+            if type == .router, routes[pipe.routingID] === pipe {
+                routes[pipe.routingID] = nil
+                if wasReady { lost = pipe.routingID }
+            }
+            if waiters > 0 { lock.broadcast() }
+            return lost
+        }
+        if let lostRoute { disconnectHandler?(lostRoute) }
+    }
+
+    /// Closes the socket: waits up to `linger` for queued messages to be written, then closes
+    /// every connection, listener and dialer. Blocked and awaiting callers get `closed`.
+    public func close() {
+        if !loop.inLoop {
+            let deadline = monotonicNow() &+ options.linger.nanoseconds
+            while monotonicNow() < deadline {
+                guard let drained = try? loop.submit({ self.isDrained() }), !drained else { break }
+                lock.withLock {
+                    waiters += 1
+                    _ = lock.wait(until: min(deadline, monotonicNow() &+ 5_000_000))
+                    waiters -= 1
+                }
+            }
+        }
+        _ = try? onLoop { self.closeNow() }
+    }
+
+    private func isDrained() -> Bool {
+        let queued = lock.withLock { pipes.contains { !$0.outbound.isEmpty } }
+        return !queued && !connections.values.contains { $0.engine.hasOutput && !$0.isHandshaking }
+    }
+
+    private func closeNow() {
+        let alreadyClosed = lock.withLock { isClosed }
+        guard !alreadyClosed else { return }
+        for listener in listeners { listener.close() }
+        for dialer in dialers { dialer.stop() }
+        for connection in Array(connections.values) { connection.fail(reason: "socket closed", error: nil) }
+        listeners = []
+        dialers = []
+        handler = nil
+        disconnectHandler = nil
+        let (receivers, senders) = lock.withLock {
+            isClosed = true
+            lock.broadcast()
+            var r: [CheckedContinuation<[[UInt8]], Error>] = []
+            while let c = asyncReceivers.popFirst() { r.append(c) }
+            var s: [CheckedContinuation<Void, Never>] = []
+            while let c = asyncSenders.popFirst() { s.append(c) }
+            return (r, s)
+        }
+        for r in receivers { r.resume(throwing: SocketError.closed) }
+        for s in senders { s.resume() }
+    }
+}

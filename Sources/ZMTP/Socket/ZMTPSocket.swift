@@ -1,0 +1,114 @@
+import Logging
+
+/// A ZMTP socket (DEALER or ROUTER) with two faces over the same machinery:
+/// - applications call the thread-safe `send`/`receive` (blocking with timeouts, or async);
+/// - a server installs a handler with `serve` that runs on the loop thread and may send inline.
+/// Connections, timers and I/O all run on one `EventLoop` thread; the queues between the two
+/// sides are guarded by one lock.
+public final class ZMTPSocket: @unchecked Sendable {
+    public let type: SocketType
+    public let options: SocketOptions
+    public let loop: EventLoop
+    let logger: Logger
+
+    let lock = ConditionLock()
+    // Guarded by `lock`:
+    var pipes: [Pipe] = []
+    var routes: [[UInt8]: Pipe] = [:]
+    var readable = RingBuffer<Pipe>()
+    var nextPipe = 0
+    var isClosed = false
+    var waiters = 0
+    var asyncReceivers = RingBuffer<CheckedContinuation<[[UInt8]], Error>>()
+    var asyncSenders = RingBuffer<CheckedContinuation<Void, Never>>()
+
+    // Loop-confined:
+    var listeners: [Listener] = []
+    var dialers: [Dialer] = []
+    var connections: [ObjectIdentifier: PeerConnection] = [:]
+    /// Accepted connections still in their handshake (capped by maxHandshakingConnections).
+    var handshakingAccepted = 0
+    var handler: ((_ peer: [UInt8], _ message: [[UInt8]]) -> Void)?
+    var disconnectHandler: ((_ peer: [UInt8]) -> Void)?
+    var nextGeneratedID: UInt32 = UInt32.random(in: 0...UInt32.max)
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+
+    public init(type: SocketType, options: SocketOptions = SocketOptions(), loop: EventLoop? = nil,
+                logger: Logger = Logger(label: "zmtp")) throws {
+        guard type == .dealer || type == .router else { throw SocketError.unsupportedSocketType(type) }
+        if !options.identity.isEmpty {
+            guard options.identity.count <= 255, options.identity.first != 0 else {
+                throw SocketError.invalidMessage("identity must be 1-255 bytes and must not start with a zero byte")
+            }
+        }
+        self.type = type
+        self.options = options
+        self.loop = try loop ?? EventLoop.shared()
+        self.logger = logger
+    }
+
+    deinit { readBuffer.deallocate() }
+
+    // MARK: Endpoints
+
+    /// Binds and listens; returns the bound endpoint (with the real port when 0 was asked).
+    @discardableResult
+    public func bind(_ endpoint: String) throws -> Endpoint {
+        let ep = try Endpoint.parse(endpoint)
+        return try onLoop {
+            let listener = try Listener(socket: self, endpoint: ep)
+            self.listeners.append(listener)
+            self.emit(.listening(listener.endpoint))
+            return listener.endpoint
+        }
+    }
+
+    /// Connects (and keeps reconnecting) to `endpoint`. Messages may be sent at once: they
+    /// queue until the connection is up, as with libzmq.
+    public func connect(_ endpoint: String) throws {
+        let ep = try Endpoint.parse(endpoint)
+        try onLoop {
+            let pipe = Pipe(persistent: true)
+            self.lock.withLock { self.pipes.append(pipe) }
+            let dialer = Dialer(socket: self, endpoint: ep, pipe: pipe)
+            self.dialers.append(dialer)
+            dialer.dial()
+        }
+    }
+
+    /// Runs `body` on the loop thread (directly when already there).
+    func onLoop<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> T {
+        if loop.inLoop { return try body() }
+        return try loop.submit(body)
+    }
+
+    // MARK: Handler face (loop thread)
+
+    /// Installs a handler called on the loop thread with each message and the routing id of
+    /// the peer that sent it; `send` may be called from inside it. Call before bind/connect.
+    public func serve(_ handler: @escaping (_ peer: [UInt8], _ message: [[UInt8]]) -> Void,
+                      onDisconnect: ((_ peer: [UInt8]) -> Void)? = nil) {
+        let box = UncheckedBox((handler, onDisconnect))
+        _ = try? onLoop {
+            self.handler = box.value.0
+            self.disconnectHandler = box.value.1
+        }
+    }
+
+    /// Whether a ROUTER send to this peer would be queued now (it is connected and below its
+    /// high-water mark). The broker uses it to drop fan-out for slow subscribers.
+    public func canSend(to routingID: [UInt8]) -> Bool {
+        lock.withLock {
+            guard let pipe = routes[routingID] else { return false }
+            return pipe.outbound.count < options.sendHighWaterMark
+        }
+    }
+
+    func emit(_ event: SocketEvent) { options.onEvent?(event) }
+}
+
+/// Carries loop-confined values into a loop task; the loop thread is the only one touching them.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

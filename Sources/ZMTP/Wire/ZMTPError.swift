@@ -1,0 +1,48 @@
+/// Every way a peer can violate the protocol, or a local limit can refuse it.
+/// A connection that raises one of these is closed; the error says why.
+public enum ZMTPError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Greeting byte 0 is not 0xFF or byte 9 bit 0 is clear: a ZMTP 1.0 peer.
+    case badSignature
+    /// The peer speaks a ZMTP major version below 3 (1.0/2.0 are refused: no downgrade).
+    case unsupportedVersion(major: UInt8)
+    case mechanismMismatch(local: String, peer: String)
+    /// Reserved flag bits set, or a long size with the top bit set.
+    case malformedFrame(String)
+    /// A frame larger than the configured maximum message size.
+    case frameTooLarge(size: UInt64, limit: Int)
+    case malformedCommand(String)
+    /// A command that is not expected in the current state.
+    case unexpectedCommand(String)
+    case malformedMetadata(String)
+    case incompatibleSocketType(local: String, peer: String)
+    /// The peer sent an ERROR command during the handshake.
+    case peerError(reason: String)
+    /// The mechanism refused the handshake (bad box, wrong key, not authorized...).
+    case handshakeFailed(String)
+    /// Traffic that fails authentication or arrives out of order (CURVE).
+    case badMessage(String)
+    case handshakeTimeout
+    case heartbeatTimeout
+    /// More handshake bytes than the pre-handshake budget allows.
+    case handshakeBudgetExceeded(limit: Int)
+
+    public var description: String {
+        switch self {
+        case .badSignature: return "greeting signature is not ZMTP 3 (0xFF ... 0x7F)"
+        case .unsupportedVersion(let m): return "peer speaks ZMTP \(m).x; only 3.0 and later are accepted"
+        case .mechanismMismatch(let l, let p): return "security mechanism mismatch: we use \(l), peer uses \(p)"
+        case .malformedFrame(let s): return "malformed frame: \(s)"
+        case .frameTooLarge(let s, let l): return "frame of \(s) bytes exceeds the maximum message size \(l)"
+        case .malformedCommand(let s): return "malformed command: \(s)"
+        case .unexpectedCommand(let s): return "unexpected command: \(s)"
+        case .malformedMetadata(let s): return "malformed metadata: \(s)"
+        case .incompatibleSocketType(let l, let p): return "socket type \(p) cannot talk to \(l)"
+        case .peerError(let r): return "peer refused the handshake: \(r)"
+        case .handshakeFailed(let s): return "handshake failed: \(s)"
+        case .badMessage(let s): return "bad message: \(s)"
+        case .handshakeTimeout: return "handshake did not complete in time"
+        case .heartbeatTimeout: return "peer silent past the heartbeat timeout"
+        case .handshakeBudgetExceeded(let l): return "peer sent more than \(l) bytes before the handshake completed"
+        }
+    }
+}

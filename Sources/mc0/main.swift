@@ -1,0 +1,1 @@
+print("mc0: in progress")

@@ -1,0 +1,1 @@
+print("mc0d: in progress")

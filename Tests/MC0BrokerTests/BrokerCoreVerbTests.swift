@@ -1,0 +1,177 @@
+import Testing
+import MC0
+import MC0Broker
+
+@Suite struct BrokerCoreVerbTests {
+    @Test func connectAcksWithIDAndRemembersTTL() {
+        let h = Harness()
+        let out = h.send("a", "", "CONNECT", "VERSION", "0.3", "TTL", "2500", "ID", "42")
+        #expect(out == [reply("a", "", "OK", "ID", "42")])
+        #expect(h.core.client(b("a"))?.ttlMilliseconds == 2500)
+        #expect(h.core.stats.clients == 1)
+    }
+
+    @Test func connectWithoutIDIsSilentAndHeadersInAnyOrder() {
+        let h = Harness()
+        #expect(h.send("a", "", "CONNECT", "TTL", "1000", "VERSION", "0.2").isEmpty)
+        #expect(h.core.client(b("a"))?.ttlMilliseconds == 1000)
+    }
+
+    @Test func secondConnectIsRefusedAndChangesNothing() {
+        let h = Harness()
+        h.connect("a", ttl: 5000)
+        let out = h.send("a", "", "CONNECT", "VERSION", "0.3", "TTL", "9000", "ID", "2")
+        #expect(out == [error("a", "already connected: send DISCONNECT before a second CONNECT", id: "2")])
+        #expect(h.core.client(b("a"))?.ttlMilliseconds == 5000)
+    }
+
+    @Test(arguments: [
+        (f("", "CONNECT", "TTL", "1000", "ID", "1"), "CONNECT needs a VERSION header"),
+        (f("", "CONNECT", "VERSION", "0.3", "ID", "1"), "CONNECT needs a TTL header"),
+        (f("", "CONNECT", "VERSION", "9.9", "TTL", "1000", "ID", "1"), "unsupported VERSION '9.9': this broker speaks mc0 0.2, 0.3"),
+        (f("", "CONNECT", "VERSION", "0.3", "TTL", "1s", "ID", "1"), "TTL '1s' is not a whole number of milliseconds"),
+        (f("", "CONNECT", "VERSION", "0.3", "TTL", "-5", "ID", "1"), "TTL '-5' is not a whole number of milliseconds"),
+        (f("", "CONNECT", "VERSION", "0.3", "TTL", "", "ID", "1"), "TTL '' is not a whole number of milliseconds"),
+        (f("", "CONNECT", "VERSION", "0.3", "TTL", "99999999999999999999", "ID", "1"), "TTL '99999999999999999999' is not a whole number of milliseconds"),
+        (f("", "CONNECT", "VERSION", "0.3", "TTL", "99", "ID", "1"), "TTL 99 ms is out of range: use 100 to 3600000 ms"),
+        (f("", "CONNECT", "VERSION", "0.3", "TTL", "3600001", "ID", "1"), "TTL 3600001 ms is out of range: use 100 to 3600000 ms"),
+    ])
+    func badConnectIsRefused(frames: [[UInt8]], text: String) {
+        let h = Harness()
+        #expect(h.send("a", frames) == [error("a", text, id: "1")])
+        #expect(h.core.client(b("a")) == nil)
+        #expect(h.core.nextDeadline == nil)
+    }
+
+    @Test func ttlBoundsAreInclusive() {
+        let h = Harness()
+        h.connect("a", ttl: 100)
+        h.connect("b", ttl: 3_600_000)
+        #expect(h.core.stats.clients == 2)
+    }
+
+    @Test func disconnectForgetsClientAndSubscriptions() {
+        let h = Harness()
+        h.connect("a")
+        h.send("a", "", "SUB", "", "t1", "t2")
+        #expect(h.core.stats.topics == 2)
+        #expect(h.send("a", "", "DISCONNECT", "ID", "9") == [reply("a", "", "OK", "ID", "9")])
+        #expect(h.core.client(b("a")) == nil)
+        #expect(h.core.stats.topics == 0)
+        #expect(h.core.nextDeadline == nil)
+        // It may connect again afterwards.
+        h.connect("a")
+    }
+
+    @Test func disconnectWhenNotConnectedIsAcknowledged() {
+        let h = Harness()
+        #expect(h.send("a", "", "DISCONNECT", "ID", "1") == [reply("a", "", "OK", "ID", "1")])
+        #expect(h.send("a", "", "DISCONNECT").isEmpty)
+    }
+
+    @Test func subAndUnsubTakeSeveralTopics() {
+        let h = Harness()
+        h.connect("a")
+        #expect(h.send("a", "", "SUB", "ID", "s", "", "t1", "t2", "t3") == [reply("a", "", "OK", "ID", "s")])
+        #expect(h.core.client(b("a"))?.topics == [b("t1"), b("t2"), b("t3")])
+        #expect(h.send("a", "", "UNSUB", "ID", "u", "", "t1", "t3", "never") == [reply("a", "", "OK", "ID", "u")])
+        #expect(h.core.client(b("a"))?.topics == [b("t2")])
+        #expect(h.core.stats.topics == 1)
+        #expect(h.send("a", "", "UNSUB", "", "t2").isEmpty)
+        #expect(h.core.stats.topics == 0)
+    }
+
+    @Test func putDeliversMessageWithHeadersAndBodyThenAcks() {
+        let h = Harness()
+        h.connect("pub")
+        h.connect("sub")
+        h.send("sub", "", "SUB", "", "t")
+        let out = h.send("pub", "", "PUT", "X-A", "1", "TOPIC", "t", "ID", "7", "X-B", "", "", "body1", "", "body3")
+        #expect(out == [
+            reply("sub", "", "MESSAGE", "TOPIC", "t", "X-A", "1", "X-B", "", "", "body1", "", "body3"),
+            reply("pub", "", "OK", "ID", "7"),
+        ])
+    }
+
+    @Test func putWithNoBodyStillHasSeparator() {
+        let h = Harness()
+        h.connect("a")
+        h.send("a", "", "SUB", "", "t")
+        #expect(h.send("a", "", "PUT", "TOPIC", "t") == [reply("a", "", "MESSAGE", "TOPIC", "t", "")])
+    }
+
+    @Test func putToUnwatchedTopicLeavesNothingBehind() {
+        let h = Harness()
+        h.connect("a")
+        #expect(h.send("a", "", "PUT", "TOPIC", "nobody", "ID", "1", "", "x") == [reply("a", "", "OK", "ID", "1")])
+        #expect(h.core.stats.topics == 0)
+    }
+
+    @Test func noopIsAckedOnlyWithID() {
+        let h = Harness()
+        h.connect("a")
+        #expect(h.send("a", "", "NOOP").isEmpty)
+        #expect(h.send("a", "", "NOOP", "ID", "n1") == [reply("a", "", "OK", "ID", "n1")])
+    }
+
+    @Test(arguments: ["SUB", "UNSUB", "PUT", "NOOP"])
+    func commandsFromUnconnectedClientSayConnectAgain(verb: String) {
+        let h = Harness()
+        let frames = verb == "PUT" ? f("", "PUT", "TOPIC", "t", "ID", "5", "", "x") : f("", verb, "ID", "5", "", "t")
+        let text = "not connected (never connected, or dropped after a TTL of silence): send CONNECT again, then retry \(verb)"
+        #expect(h.send("x", frames) == [error("x", text, id: "5")])
+        #expect(h.send("x", "", verb) == [error("x", text)])
+        #expect(h.core.stats.clients == 0)
+        #expect(h.core.stats.topics == 0)
+    }
+
+    @Test func unknownVerbGetsOneErrorAndNoOK() {
+        let h = Harness()
+        h.connect("a")
+        let text = "unknown verb 'PING': a client sends CONNECT, DISCONNECT, SUB, UNSUB, PUT or NOOP"
+        #expect(h.send("a", "", "PING", "ID", "3") == [error("a", text, id: "3")])
+        // The same from a client that never connected: no state is created for it.
+        #expect(h.send("b", "", "PING") == [error("b", text)])
+        #expect(h.core.stats.clients == 1)
+    }
+
+    @Test(arguments: ["MESSAGE", "ERROR", "OK"])
+    func brokerVerbsFromClientAreRefused(verb: String) {
+        let h = Harness()
+        h.connect("a")
+        #expect(h.send("a", "", verb, "ID", "1") == [error("a", "\(verb) is sent only by the broker: a client sends CONNECT, DISCONNECT, SUB, UNSUB, PUT or NOOP", id: "1")])
+    }
+
+    @Test(arguments: [
+        (f("", "PUT", "TOPIC"), "malformed message: header 'TOPIC' has no value: headers are KEY VALUE pairs, then an empty frame before positional frames", nil),
+        (f("", "NOOP", "ID", "4", "X-ODD"), "malformed message: header 'X-ODD' has no value: headers are KEY VALUE pairs, then an empty frame before positional frames", "4"),
+        (f("NOOP", "ID", "4"), "malformed message: missing delimiter: the first frame must be empty, then the verb", nil),
+        ([], "malformed message: empty message: expected an empty delimiter frame, then a verb", nil),
+        (f(""), "malformed message: missing verb: expected a verb frame after the empty delimiter frame", nil),
+        (f("", "PUT", "ID", "6", "", "body"), "PUT needs a TOPIC header", "6"),
+        (f("", "PUT", "TOPIC", "", "", "body"), "PUT: TOPIC must not be empty", nil),
+        (f("", "PUT", "TOPIC", "a", "TOPIC", "b"), "malformed message: header 'TOPIC' appears more than once", nil),
+        (f("", "SUB", "ID", "2"), "SUB needs at least one topic after the empty frame", "2"),
+        (f("", "UNSUB", ""), "UNSUB needs at least one topic after the empty frame", nil),
+        (f("", "SUB", "", "ok", ""), "SUB: a topic must not be empty", nil),
+    ] as [([[UInt8]], String, String?)])
+    func malformedMessagesGetOneClearError(frames: [[UInt8]], text: String, id: String?) {
+        let h = Harness()
+        h.connect("a")
+        h.connect("other")
+        h.send("other", "", "SUB", "", "t")
+        #expect(h.send("a", frames) == [error("a", text, id: id)])
+        #expect(!text.contains("\n"))
+        // Nothing was applied and the other client is undisturbed.
+        #expect(h.core.client(b("a"))?.topics == [])
+        #expect(h.send("a", "", "PUT", "TOPIC", "t", "", "still") == [reply("other", "", "MESSAGE", "TOPIC", "t", "", "still")])
+    }
+
+    @Test func messagesFromAConnectedClientCountAsHeardEvenWhenMalformed() {
+        let h = Harness()
+        h.connect("a", ttl: 1000)
+        h.now += 900 * ms
+        h.send("a", "", "BOGUS")
+        #expect(h.core.client(b("a"))?.lastHeard == h.now)
+    }
+}
