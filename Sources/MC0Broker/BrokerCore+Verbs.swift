@@ -59,7 +59,7 @@ extension BrokerCore {
         guard config.ttlRange.contains(ttl) else { throw .ttlOutOfRange(ttl, config.ttlRange) }
         guard clients.count < config.maxClients else { throw .brokerFull(config.maxClients) }
         log(.info, "client \(hexID(id)): CONNECT VERSION \(version) TTL \(ttl) ms")
-        connect(BrokerClient(id: id, ttlMilliseconds: ttl, now: now), now: now)
+        connect(BrokerClient(id: id, ttlMilliseconds: ttl, now: now))
     }
 
     private func subscribe(_ client: BrokerClient, _ requested: [[UInt8]]) throws(BrokerRefusal) {

@@ -112,7 +112,7 @@ public final class BrokerCore {
 
     // MARK: - Shared by the verb handlers
 
-    func connect(_ client: BrokerClient, now: UInt64) {
+    func connect(_ client: BrokerClient) {
         clients[client.id] = client
         client.drawHeartbeatDelay(jitter: jitter())
         deadlines.schedule(client, at: client.deadline)

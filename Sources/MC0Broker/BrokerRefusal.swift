@@ -20,7 +20,9 @@ enum BrokerRefusal: Error, Equatable {
     case topicTooLong(Verb, length: Int, limit: Int)
     case tooManyTopics(limit: Int)
 
-    static let clientVerbs = "CONNECT, DISCONNECT, SUB, UNSUB, PUT or NOOP"
+    /// "CONNECT, DISCONNECT, SUB, UNSUB, PUT or NOOP"
+    static let clientVerbs = Verb.fromClient.dropLast().map(\.rawValue).joined(separator: ", ")
+        + " or " + (Verb.fromClient.last?.rawValue ?? "")
 
     var text: String {
         switch self {

@@ -89,6 +89,31 @@ private func send(_ fd: Int32, _ text: String) throws {
         #expect(released)
     }
 
+    @Test func timerHeapPopsInOrderAfterCancellationsFromTheMiddle() {
+        var heap = TimerHeap()
+        var generator = SystemRandomNumberGenerator()
+        var live: [UInt64: UInt64] = [:]   // id -> deadline
+        for _ in 0..<2_000 {
+            let deadline = UInt64.random(in: 0..<500, using: &generator)
+            live[heap.insert(deadline: deadline) {}] = deadline
+        }
+        for id in live.keys.shuffled().prefix(1_000) {
+            let removed = heap.remove(id: id)
+            #expect(removed)
+            live[id] = nil
+        }
+        #expect(heap.count == live.count)
+        var popped: [(deadline: UInt64, id: UInt64)] = []
+        while let entry = heap.popDue(now: .max, idLimit: .max) { popped.append((entry.deadline, entry.id)) }
+        #expect(popped.count == live.count)
+        #expect(popped.allSatisfy { live[$0.id] == $0.deadline })
+        #expect(zip(popped, popped.dropFirst()).allSatisfy { a, b in
+            a.deadline < b.deadline || (a.deadline == b.deadline && a.id < b.id)
+        })
+        let removedFired = heap.remove(id: popped.first?.id ?? 0)
+        #expect(!removedFired, "a fired timer cannot be cancelled")
+    }
+
     @Test func tasksFromSeveralThreadsRunInOrderPerThread() throws {
         let loop = try EventLoop()
         defer { loop.shutdown() }

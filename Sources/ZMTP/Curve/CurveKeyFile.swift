@@ -133,18 +133,17 @@ public enum CurveKeyFile {
             let e = errno
             throw fail(e == EEXIST ? "already exists; refusing to overwrite it" : "cannot be created: \(errnoText(e))")
         }
-        var ok = fchmod(fd, mode) == 0
+        var failure: Int32 = fchmod(fd, mode) == 0 ? 0 : errno
         var written = 0
-        while ok, written < content.count {
+        while failure == 0, written < content.count {
             let n = content.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { ok = false } else { written += n }
+            if n > 0 { written += n } else if n < 0 && errno == EINTR { continue } else { failure = n < 0 ? errno : EIO }
         }
-        let e = errno
-        if close(fd) != 0 { ok = false }
-        guard ok else {
+        if failure == 0, fsync(fd) != 0 { failure = errno }
+        if close(fd) != 0, failure == 0 { failure = errno }
+        guard failure == 0 else {
             unlink(path)
-            throw fail("cannot be written: \(errnoText(e))")
+            throw fail("cannot be written: \(errnoText(failure))")
         }
     }
 }
