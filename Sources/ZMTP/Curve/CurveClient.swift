@@ -4,7 +4,7 @@ public final class CurveClient: SecurityMechanism {
     private enum State { case idle, expectWelcome, expectReady, complete, failed }
 
     public let name = "CURVE"
-    private var context: HandshakeContext
+    private let context: HandshakeContext
     private let serverKey: CurvePublicKey
     private let keyPair: CurveKeyPair
     private var state = State.idle

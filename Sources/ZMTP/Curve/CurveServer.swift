@@ -13,7 +13,7 @@ public final class CurveServer: SecurityMechanism {
     private enum State { case expectHello, expectInitiate, complete, failed, refused }
 
     public let name = "CURVE"
-    private var context: HandshakeContext
+    private let context: HandshakeContext
     private let secretKey: CurveSecretKey
     private let publicKey: CurvePublicKey
     private let authorizer: CurveAuthorizer?

@@ -103,6 +103,6 @@ final class Dialer: IOHandler {
             TCP.close(pendingFD)
             pendingFD = -1
         }
-        connection?.fail(reason: "socket closed", error: nil)
+        connection?.close(reason: "socket closed")
     }
 }

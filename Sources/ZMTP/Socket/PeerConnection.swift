@@ -36,7 +36,9 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         rearmTimer()
     }
 
-    var isHandshaking: Bool { engine.state == .greeting || engine.state == .handshake }
+    /// Set once the handshake completed; the engine's state says closed after any error.
+    private(set) var handshakeDone = false
+    var isHandshaking: Bool { !handshakeDone && !isClosed }
 
     func ioReady(readable: Bool, writable: Bool) {
         if readable { readAvailable() }
@@ -122,6 +124,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     }
 
     private func handshakeComplete(_ metadata: Metadata) {
+        handshakeDone = true
         if dialer == nil { socket.handshakingAccepted -= 1 }
         socket.attach(self, metadata: metadata)
         dialer?.handshakeSucceeded()
@@ -157,12 +160,34 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         rearmTimer()
     }
 
-    /// Closes the connection: writes what the engine left (an ERROR command), releases the fd,
-    /// detaches the pipe and lets the dialer reconnect.
+    /// Closes the connection because of the peer or a protocol error: reports it and lets the
+    /// dialer reconnect.
     func fail(reason: String, error: ZMTPError?) {
         guard !isClosed else { return }
         let wasHandshaking = isHandshaking
-        if wasHandshaking, dialer == nil { socket.handshakingAccepted -= 1 }
+        teardown()
+        if wasHandshaking {
+            let failure = error ?? .closedDuringHandshake(reason)
+            socket.logger.warning("handshake with \(peerName) failed: \(failure)")
+            socket.emit(.handshakeFailed(peer: peerName, error: failure))
+        } else {
+            socket.logger.debug("connection to \(peerName) closed: \(reason)")
+            socket.emit(.disconnected(peer: peerName, reason: reason))
+        }
+        dialer?.connectionLost(handshakeFailed: wasHandshaking)
+    }
+
+    /// Closes the connection on our own initiative (socket closed, identity handed over).
+    func close(reason: String) {
+        guard !isClosed else { return }
+        teardown()
+        socket.logger.debug("closed connection to \(peerName): \(reason)")
+        socket.emit(.disconnected(peer: peerName, reason: reason))
+    }
+
+    /// Writes what the engine left (an ERROR command), releases the fd and detaches the pipe.
+    private func teardown() {
+        if isHandshaking, dialer == nil { socket.handshakingAccepted -= 1 }
         engine.close()
         try? engine.drainOutput { try TCP.write(fd, $0) }
         isClosed = true
@@ -171,13 +196,5 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         TCP.close(fd)
         socket.connections[ObjectIdentifier(self)] = nil
         socket.detach(self)
-        if wasHandshaking, let error {
-            socket.logger.warning("handshake with \(peerName) failed: \(reason)")
-            socket.emit(.handshakeFailed(peer: peerName, error: error))
-        } else {
-            socket.logger.debug("connection to \(peerName) closed: \(reason)")
-            socket.emit(.disconnected(peer: peerName, reason: reason))
-        }
-        dialer?.connectionLost(handshakeFailed: wasHandshaking && error != nil)
     }
 }

@@ -36,7 +36,7 @@ extension ZMTPSocket {
         case .refused:
             connection.fail(reason: "routing id already held by a live connection (handover off)", error: nil)
         case .attached(let flush, let displaced):
-            displaced?.fail(reason: "identity handed over to a new connection", error: nil)
+            displaced?.close(reason: "identity handed over to a new connection")
             emit(.handshakeSucceeded(peer: connection.peerName, routingID: routingID))
             if flush { scheduleFlush(connection) }
         }
@@ -92,7 +92,7 @@ extension ZMTPSocket {
         guard !alreadyClosed else { return }
         for listener in listeners { listener.close() }
         for dialer in dialers { dialer.stop() }
-        for connection in Array(connections.values) { connection.fail(reason: "socket closed", error: nil) }
+        for connection in Array(connections.values) { connection.close(reason: "socket closed") }
         listeners = []
         dialers = []
         handler = nil

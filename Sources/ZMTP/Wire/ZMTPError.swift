@@ -25,11 +25,14 @@ public enum ZMTPError: Error, Equatable, Sendable, CustomStringConvertible {
     case heartbeatTimeout
     /// More handshake bytes than the pre-handshake budget allows.
     case handshakeBudgetExceeded(limit: Int)
+    /// The connection ended before the handshake completed (libzmq closes silently when it
+    /// cannot open a CURVE HELLO, which is what a wrong server key looks like to a client).
+    case closedDuringHandshake(String)
 
     public var description: String {
         switch self {
         case .badSignature: return "greeting signature is not ZMTP 3 (0xFF ... 0x7F)"
-        case .unsupportedVersion(let m): return "peer speaks ZMTP \(m).x; only 3.0 and later are accepted"
+        case .unsupportedVersion(let m): return "peer announced protocol revision \(m) (ZMTP 1.0/2.0); only ZMTP 3.0 and later are accepted"
         case .mechanismMismatch(let l, let p): return "security mechanism mismatch: we use \(l), peer uses \(p)"
         case .malformedFrame(let s): return "malformed frame: \(s)"
         case .frameTooLarge(let s, let l): return "frame of \(s) bytes exceeds the maximum message size \(l)"
@@ -43,6 +46,8 @@ public enum ZMTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .handshakeTimeout: return "handshake did not complete in time"
         case .heartbeatTimeout: return "peer silent past the heartbeat timeout"
         case .handshakeBudgetExceeded(let l): return "peer sent more than \(l) bytes before the handshake completed"
+        case .closedDuringHandshake(let why):
+            return "connection closed during the handshake (\(why)); with CURVE, check the server public key"
         }
     }
 }
