@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "MC0Connector", targets: ["MC0Connector"]),
         .executable(name: "mc0d", targets: ["mc0d"]),
         .executable(name: "mc0", targets: ["mc0"]),
+        .executable(name: "zmtp-perf", targets: ["zmtp-perf"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,10 +43,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "ZMTPTests", dependencies: ["ZMTP"], resources: []),
+        .executableTarget(name: "zmtp-perf", dependencies: [
+            "ZMTP",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "TestSupport", dependencies: ["ZMTP"], path: "Tests/TestSupport"),
+        .testTarget(name: "ZMTPTests", dependencies: ["ZMTP", "TestSupport"]),
         .testTarget(name: "MC0Tests", dependencies: ["MC0"]),
-        .testTarget(name: "MC0BrokerTests", dependencies: ["MC0Broker", "MC0", "ZMTP"]),
-        .testTarget(name: "MC0ConnectorTests", dependencies: ["MC0Connector", "MC0", "ZMTP"]),
+        .testTarget(name: "MC0BrokerTests", dependencies: ["MC0Broker", "MC0", "ZMTP", "TestSupport"]),
+        .testTarget(name: "MC0ConnectorTests", dependencies: ["MC0Connector", "MC0", "ZMTP", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import ZMTP
 
 /// Bad peers over real sockets: each is refused with a closed connection, and the socket keeps

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import ZMTP
 
@@ -15,7 +16,7 @@ import Testing
     }
 
     @Test func ourDealerToPyzmqRouterMultipartAndOrder() throws {
-        let peer = try PeerProcess(["--type", "ROUTER", "--bind", "tcp://127.0.0.1:0", "--mode", "echo"])
+        let peer = try ChildProcess.zmqPeer(["--type", "ROUTER", "--bind", "tcp://127.0.0.1:0", "--mode", "echo"])
         defer { peer.stop() }
         var options = SocketOptions()
         options.identity = Array("mc0-dealer".utf8)
@@ -52,7 +53,7 @@ import Testing
                      ["--count", "200", "--multipart", "--size", "100"],
                      ["--count", "3", "--size", "\(4 << 20)"],
                      ["--count", "50", "--identity", "node-7"]] {
-            let client = try PeerProcess(["--type", "DEALER", "--connect", endpoint.description, "--mode", "client", "--fail-on-disconnect"] + args)
+            let client = try ChildProcess.zmqPeer(["--type", "DEALER", "--connect", endpoint.description, "--mode", "client", "--fail-on-disconnect"] + args)
             #expect(client.waitExit(timeout: 60) == 0, "pyzmq client \(args): \(client.allLines)")
             #expect(client.allLines.contains { $0.hasPrefix("OK ") })
         }
@@ -62,13 +63,13 @@ import Testing
         // libzmq PINGs every 100 ms and drops us if no PONG comes within 300 ms.
         let (router, endpoint) = try Self.echoRouter()
         defer { router.close() }
-        let client = try PeerProcess(["--type", "DEALER", "--connect", endpoint.description, "--mode", "client",
+        let client = try ChildProcess.zmqPeer(["--type", "DEALER", "--connect", endpoint.description, "--mode", "client",
                                       "--heartbeat-ivl", "100", "--heartbeat-ttl", "500", "--heartbeat-timeout", "300",
                                       "--count", "8", "--interval-ms", "250", "--fail-on-disconnect"])
         #expect(client.waitExit(timeout: 30) == 0, "\(client.allLines)")
 
         // And our heartbeats toward a pyzmq ROUTER: it must answer our PINGs, or we would drop it.
-        let echo = try PeerProcess(["--type", "ROUTER", "--bind", "tcp://127.0.0.1:0", "--mode", "echo"])
+        let echo = try ChildProcess.zmqPeer(["--type", "ROUTER", "--bind", "tcp://127.0.0.1:0", "--mode", "echo"])
         defer { echo.stop() }
         var options = SocketOptions()
         options.heartbeatInterval = .milliseconds(50)
@@ -87,7 +88,7 @@ import Testing
     }
 
     @Test func dealerReconnectsWhenPyzmqRouterRestarts() throws {
-        var peer = try PeerProcess(["--type", "ROUTER", "--bind", "tcp://127.0.0.1:0", "--mode", "echo"])
+        var peer = try ChildProcess.zmqPeer(["--type", "ROUTER", "--bind", "tcp://127.0.0.1:0", "--mode", "echo"])
         let endpoint = try peer.endpoint()
         let dealer = try ZMTPSocket(type: .dealer)
         defer { dealer.close() }
@@ -97,7 +98,7 @@ import Testing
 
         peer.kill()
         peer.waitExit()
-        peer = try PeerProcess(["--type", "ROUTER", "--bind", endpoint, "--mode", "echo"])
+        peer = try ChildProcess.zmqPeer(["--type", "ROUTER", "--bind", endpoint, "--mode", "echo"])
         defer { peer.stop() }
         _ = try peer.endpoint()
         try dealer.send([Array("after".utf8)], timeout: .seconds(5))
@@ -108,47 +109,8 @@ import Testing
         let (router, endpoint) = try Self.echoRouter(bind: "tcp://[::1]:0")
         defer { router.close() }
         #expect(endpoint.host == "::1" && endpoint.port != 0)
-        let client = try PeerProcess(["--type", "DEALER", "--connect", endpoint.description, "--mode", "client", "--count", "10"])
+        let client = try ChildProcess.zmqPeer(["--type", "DEALER", "--connect", endpoint.description, "--mode", "client", "--count", "10"])
         #expect(client.waitExit(timeout: 30) == 0, "\(client.allLines)")
     }
 }
 
-/// Collects socket events from the loop thread for assertions.
-final class EventLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var events: [SocketEvent] = []
-    func append(_ e: SocketEvent) { lock.lock(); events.append(e); lock.unlock() }
-    var all: [SocketEvent] { lock.lock(); defer { lock.unlock() }; return events }
-
-    /// Waits (bounded) until an event matching `predicate` was recorded.
-    func wait(timeout: Double = 10, _ predicate: (SocketEvent) -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if all.contains(where: predicate) { return true }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        return false
-    }
-}
-
-extension Thread {
-    /// Runs `body` on a new thread; the handle waits for its result with a bound.
-    static func detachNewThreadResult(_ body: @escaping @Sendable () throws -> String) -> ThreadResult {
-        let result = ThreadResult()
-        Thread.detachNewThread {
-            let value: String
-            do { value = try body() } catch { value = "error: \(error)" }
-            result.set(value)
-        }
-        return result
-    }
-}
-
-final class ThreadResult: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var value: String?
-    func set(_ v: String) { value = v; done.signal() }
-    func wait(timeout: Double) -> String? {
-        done.wait(timeout: .now() + timeout) == .success ? value : "timed out"
-    }
-}

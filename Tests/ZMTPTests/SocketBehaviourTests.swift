@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 @testable import ZMTP
 
 /// DEALER/ROUTER semantics over real loopback sockets, ours on both ends.

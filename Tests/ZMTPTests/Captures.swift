@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 
 /// Bytes captured from a real libzmq peer by Fixtures/capture.py.
 enum Captures {
     static func bytes(_ name: String) throws -> [UInt8] {
-        let url = PeerProcess.fixtures.appendingPathComponent("captures/\(name).hex")
+        let url = Repository.fixtures.appendingPathComponent("captures/\(name).hex")
         let text = try String(contentsOf: url, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         var out: [UInt8] = []
         var index = text.startIndex
@@ -17,7 +18,7 @@ enum Captures {
 
     /// "name value" lines of a .keys file.
     static func keys(_ name: String) throws -> [String: String] {
-        let url = PeerProcess.fixtures.appendingPathComponent("captures/\(name).keys")
+        let url = Repository.fixtures.appendingPathComponent("captures/\(name).keys")
         var out: [String: String] = [:]
         for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n") {
             let parts = line.split(separator: " ", maxSplits: 1)

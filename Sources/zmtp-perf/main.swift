@@ -1,0 +1,1 @@
+print("zmtp-perf: in progress")

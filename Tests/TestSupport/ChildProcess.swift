@@ -1,0 +1,110 @@
+import Foundation
+import Synchronization
+
+/// Paths of the repository, for tests that run fixtures or built products.
+public enum Repository {
+    public static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let fixtures = root.appendingPathComponent("Fixtures")
+
+    /// A product built by `swift build` next to the test bundle (mc0d, mc0).
+    public static func builtProduct(_ name: String) -> URL {
+        Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name)
+    }
+}
+
+/// A child process whose stdout lines a test waits on, each wait bounded. Its stdin is a pipe:
+/// closing it (or the test process dying) stops peers that watch stdin.
+public final class ChildProcess: @unchecked Sendable {
+    public let process = Process()
+    private let stdinPipe = Pipe()
+    private let stdoutPipe = Pipe()
+    private let lines = Mutex<[String]>([])
+    private let seen = DispatchSemaphore(value: 0)
+
+    public init(_ executable: URL, _ arguments: [String], mergeStderr: Bool = false) throws {
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardInput = stdinPipe
+        process.standardOutput = stdoutPipe
+        if mergeStderr { process.standardError = stdoutPipe }
+        try process.run()
+        let handle = stdoutPipe.fileHandleForReading
+        Thread.detachNewThread { [self] in
+            var buffer = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+                while let nl = buffer.firstIndex(of: 0x0A) {
+                    let line = String(decoding: buffer[buffer.startIndex..<nl], as: UTF8.self)
+                    buffer.removeSubrange(buffer.startIndex...nl)
+                    lines.withLock { $0.append(line) }
+                    seen.signal()
+                }
+            }
+            seen.signal()
+        }
+    }
+
+    /// A pyzmq peer from Fixtures/zmq_peer.py (see Fixtures/README.md for its flags).
+    public static func zmqPeer(_ arguments: [String]) throws -> ChildProcess {
+        try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                         ["python3", "-u", Repository.fixtures.appendingPathComponent("zmq_peer.py").path] + arguments)
+    }
+
+    /// Waits for a line starting with `prefix`; returns it, or nil after `timeout` seconds.
+    public func waitLine(_ prefix: String, timeout: Double = 20) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let line = lines.withLock({ $0.first { $0.hasPrefix(prefix) } }) { return line }
+            if Date() >= deadline { return nil }
+            _ = seen.wait(timeout: .now() + min(0.2, max(0, deadline.timeIntervalSinceNow)))
+        }
+    }
+
+    /// Waits until `count` lines starting with `prefix` were printed; returns them all.
+    public func waitLines(_ prefix: String, count: Int, timeout: Double = 20) -> [String] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let found = lines.withLock { $0.filter { $0.hasPrefix(prefix) } }
+            if found.count >= count || Date() >= deadline { return found }
+            _ = seen.wait(timeout: .now() + min(0.2, max(0, deadline.timeIntervalSinceNow)))
+        }
+    }
+
+    public var allLines: [String] { lines.withLock { $0 } }
+
+    /// The endpoint a zmq_peer printed after bind/connect.
+    public func endpoint() throws -> String {
+        guard let line = waitLine("ENDPOINT ") else { throw ChildProcessError.noEndpoint(allLines) }
+        return String(line.dropFirst("ENDPOINT ".count))
+    }
+
+    /// Waits for the process to exit, bounded; kills it on timeout. Returns the exit status.
+    @discardableResult
+    public func waitExit(timeout: Double = 60) -> Int32 {
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { [process] in process.waitUntilExit(); done.signal() }
+        if done.wait(timeout: .now() + timeout) == .timedOut { kill(); process.waitUntilExit() }
+        return process.terminationStatus
+    }
+
+    public func write(_ text: String) {
+        try? stdinPipe.fileHandleForWriting.write(contentsOf: Data(text.utf8))
+    }
+
+    /// Closes stdin (a zmq_peer exits) and waits.
+    public func stop() {
+        try? stdinPipe.fileHandleForWriting.close()
+        waitExit(timeout: 10)
+    }
+
+    public func signal(_ sig: Int32) {
+        if process.isRunning { Glibc.kill(process.processIdentifier, sig) }
+    }
+
+    public func kill() { signal(SIGKILL) }
+
+    public enum ChildProcessError: Error { case noEndpoint([String]) }
+}

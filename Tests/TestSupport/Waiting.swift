@@ -1,0 +1,55 @@
+import Foundation
+import ZMTP
+
+/// Collects socket events from the loop thread; tests wait on them with a bound.
+public final class EventLog: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var events: [SocketEvent] = []
+    public init() {}
+
+    public func append(_ e: SocketEvent) {
+        condition.lock()
+        events.append(e)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    public var all: [SocketEvent] {
+        condition.lock()
+        defer { condition.unlock() }
+        return events
+    }
+
+    /// Waits until an event matching `predicate` was recorded, or `timeout` seconds passed.
+    public func wait(timeout: Double = 10, _ predicate: (SocketEvent) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while !events.contains(where: predicate) {
+            if !condition.wait(until: deadline) { return events.contains(where: predicate) }
+        }
+        return true
+    }
+}
+
+extension Thread {
+    /// Runs `body` on a new thread; the handle waits for its result with a bound.
+    public static func detachNewThreadResult(_ body: @escaping @Sendable () throws -> String) -> ThreadResult {
+        let result = ThreadResult()
+        Thread.detachNewThread {
+            let value: String
+            do { value = try body() } catch { value = "error: \(error)" }
+            result.set(value)
+        }
+        return result
+    }
+}
+
+public final class ThreadResult: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var value: String?
+    func set(_ v: String) { value = v; done.signal() }
+    public func wait(timeout: Double) -> String? {
+        done.wait(timeout: .now() + timeout) == .success ? value : "timed out"
+    }
+}
