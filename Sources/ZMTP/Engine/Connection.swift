@@ -16,13 +16,20 @@ public final class Connection {
     /// Called with each complete multipart message.
     public var onMessage: ([[UInt8]]) -> Void = { _ in }
 
-    private var output: [UInt8] = []
-    private var outputStart = 0
-    private var pending: [UInt8] = []
+    /// Prepended to every received message (a ROUTER's routing-id frame), so the socket need
+    /// not build a second array per message.
+    public var messagePrefix: [UInt8]?
+
+    // Hot state is only touched by the owning loop thread; skip dynamic exclusivity checks.
+    @exclusivity(unchecked) private var output: [UInt8] = []
+    @exclusivity(unchecked) private var outputStart = 0
+    @exclusivity(unchecked) private var pending: [UInt8] = []
     private var greetingBytes: [UInt8] = []
     private var handshakeBytes = 0
-    private var message: [[UInt8]] = []
-    private var messageBytes = 0
+    @exclusivity(unchecked) private var message: [[UInt8]] = []
+    @exclusivity(unchecked) private var messageBytes = 0
+    /// NULL carries frames as they are: skip the mechanism on the hot path.
+    private let passthrough: Bool
     /// Size of the frame waiting for more bytes, so the buffer grows once, not by doubling.
     private var partialFrameSize = 0
 
@@ -34,6 +41,7 @@ public final class Connection {
     public init(mechanism: SecurityMechanism, options: ConnectionOptions = ConnectionOptions(), now: UInt64) {
         self.mechanism = mechanism
         self.options = options
+        passthrough = mechanism is NullMechanism
         if options.handshakeTimeout > 0 { handshakeDeadline = now &+ options.handshakeTimeout }
         output.append(contentsOf: Greeting(mechanism: mechanism.name).encoded())
     }
@@ -108,7 +116,7 @@ public final class Connection {
                 partialFrameSize = total
                 return offset
             }
-            let frame = WireFrame(flags: header.flags, body: Array(rest[header.headerSize..<total]))
+            let frame = WireFrame(flags: header.flags, body: copyBytes(rest, from: header.headerSize, to: total))
             offset += total
             if state == .handshake {
                 handshakeBytes += total
@@ -167,12 +175,19 @@ public final class Connection {
         // libzmq: any frame from the peer cancels both heartbeat timers.
         pingTimeoutDeadline = nil
         peerTTLDeadline = nil
-        let frame = try mechanism.decodeFrame(wire)
+        let frame = passthrough ? wire : try mechanism.decodeFrame(wire)
         if frame.isCommand { return try trafficCommand(Command.decode(frame.body), now: now) }
         messageBytes += frame.body.count
         if let max = options.maxMessageSize, messageBytes > max {
             throw ZMTPError.frameTooLarge(size: UInt64(messageBytes), limit: max)
         }
+        if message.isEmpty && !frame.hasMore {
+            // The common single-frame message: build it in one allocation.
+            messageBytes = 0
+            onMessage(messagePrefix.map { [$0, frame.body] } ?? [frame.body])
+            return
+        }
+        if message.isEmpty, let messagePrefix { message.append(messagePrefix) }
         message.append(frame.body)
         if !frame.hasMore {
             let complete = message
@@ -210,8 +225,13 @@ public final class Connection {
     /// libzmq treats a message that arrives before its own READY as a protocol error (P1).
     public func send(_ frames: [[UInt8]]) throws {
         precondition(state == .traffic, "send before the handshake completed")
-        for (i, frame) in frames.enumerated() {
-            try frame.withUnsafeBytes { try mechanism.encodeFrame($0, more: i < frames.count - 1, command: false, into: &output) }
+        let last = frames.count - 1
+        for i in frames.indices {
+            if passthrough {
+                WireFrame.append(flags: i < last ? WireFrame.more : 0, body: frames[i], into: &output)
+            } else {
+                try frames[i].withUnsafeBytes { try mechanism.encodeFrame($0, more: i < last, command: false, into: &output) }
+            }
         }
     }
 
@@ -245,4 +265,15 @@ public final class Connection {
 
     /// Marks the connection closed (the shell saw EOF or gave up on it).
     public func close() { state = .closed }
+}
+
+/// Copies `bytes[from..<to]` into a new array with one memcpy (the generic Array(slice) path
+/// iterates byte by byte).
+@inline(__always)
+func copyBytes(_ bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> [UInt8] {
+    let count = to - from
+    return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        if count > 0 { buffer.baseAddress!.update(from: bytes.baseAddress!.advanced(by: from).assumingMemoryBound(to: UInt8.self), count: count) }
+        initialized = count
+    }
 }

@@ -4,8 +4,8 @@
 final class Pipe {
     /// The peer's routing id (ROUTER), set when its handshake completes.
     var routingID: [UInt8] = []
-    var outbound = RingBuffer<[[UInt8]]>()
-    var inbound = RingBuffer<[[UInt8]]>()
+    @exclusivity(unchecked) var outbound = RingBuffer<[[UInt8]]>()
+    @exclusivity(unchecked) var inbound = RingBuffer<[[UInt8]]>()
     /// The live connection to the peer, if any (a dialer's pipe outlives its connections).
     var connection: PeerConnection?
     /// Handshake complete: messages may be written.

@@ -26,8 +26,9 @@ extension ZMTPSocket {
 
     /// Receives the next message, fair-queued across peers. ROUTER prepends the routing id.
     public func receive(timeout: Duration? = nil) throws -> [[UInt8]] {
-        let deadline = timeout.map { monotonicNow() &+ $0.nanoseconds }
         let (message, resume): ([[UInt8]], PeerConnection?) = try lock.withLock {
+            if let taken = dequeue() { return taken }
+            let deadline = timeout.map { monotonicNow() &+ $0.nanoseconds }
             while true {
                 if let taken = dequeue() { return taken }
                 if isClosed { throw SocketError.closed }
@@ -144,7 +145,7 @@ extension ZMTPSocket {
             pipe.readPaused = false
             resume = pipe.connection
         }
-        return (type == .router ? [pipe.routingID] + message : message, resume)
+        return (message, resume)
     }
 
     func scheduleFlush(_ connection: PeerConnection) {
@@ -153,24 +154,30 @@ extension ZMTPSocket {
 
     // MARK: Loop side
 
-    /// A complete message arrived from `pipe` (loop thread).
-    func deliver(_ message: [[UInt8]], from pipe: Pipe) {
+    /// Messages decoded from one read of `pipe`'s connection (loop thread). ROUTER messages
+    /// already carry the routing id in front unless a handler is installed.
+    func deliver(_ messages: [[[UInt8]]], from pipe: Pipe) {
         if let handler {
-            handler(pipe.routingID, message)
+            for message in messages { handler(pipe.routingID, message) }
             return
         }
-        let receiver: CheckedContinuation<[[UInt8]], Error>? = lock.withLock {
-            if let c = asyncReceivers.popFirst() { return c }
-            pipe.inbound.append(message)
-            if !pipe.inReadableQueue {
+        var handed: [(CheckedContinuation<[[UInt8]], Error>, [[UInt8]])] = []
+        lock.withLock {
+            for message in messages {
+                if let c = asyncReceivers.popFirst() {
+                    handed.append((c, message))
+                    continue
+                }
+                pipe.inbound.append(message)
+            }
+            if !pipe.inbound.isEmpty && !pipe.inReadableQueue {
                 pipe.inReadableQueue = true
                 readable.append(pipe)
             }
             if pipe.inbound.count >= options.receiveHighWaterMark { pipe.readPaused = true }
             if waiters > 0 { lock.broadcast() }
-            return nil
         }
-        receiver?.resume(returning: type == .router ? [pipe.routingID] + message : message)
+        for (c, message) in handed { c.resume(returning: message) }
     }
 
     /// Space freed in a pipe's outbound queue: wake blocked senders (loop thread, lock held).

@@ -37,6 +37,7 @@ extension ZMTPSocket {
             connection.fail(reason: "routing id already held by a live connection (handover off)", error: nil)
         case .attached(let flush, let displaced):
             displaced?.close(reason: "identity handed over to a new connection")
+            if type == .router && handler == nil { connection.engine.messagePrefix = routingID }
             emit(.handshakeSucceeded(peer: connection.peerName, routingID: routingID))
             if flush { scheduleFlush(connection) }
         }

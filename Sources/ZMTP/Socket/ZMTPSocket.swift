@@ -15,7 +15,7 @@ public final class ZMTPSocket: @unchecked Sendable {
     // Guarded by `lock`:
     var pipes: [Pipe] = []
     var routes: [[UInt8]: Pipe] = [:]
-    var readable = RingBuffer<Pipe>()
+    @exclusivity(unchecked) var readable = RingBuffer<Pipe>()
     var nextPipe = 0
     var isClosed = false
     var waiters = 0

@@ -1,0 +1,48 @@
+import ArgumentParser
+import ZMTP
+
+/// Round trips: a DEALER pings, a ROUTER echoes (on its loop thread, the server face).
+struct Latency: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "lat", abstract: "Latency: echo or ping.")
+
+    @Argument(help: "echo or ping") var role: String
+    @OptionGroup var peer: PeerOptions
+    @Option(help: "Bytes per message (ping).") var size = 100
+    @Option(help: "Round trips to time (ping).") var count = 10_000
+    @Option(help: "Untimed round trips first (ping).") var warmup = 1000
+
+    func validate() throws {
+        guard role == "echo" || role == "ping" else { throw ValidationError("role must be echo or ping") }
+    }
+
+    func run() throws {
+        if role == "echo" { return try echo() }
+        let socket = try ZMTPSocket(type: .dealer, options: try peer.socketOptions())
+        try peer.attach(socket)
+        let (size, count, warmup, timeout) = (self.size, self.count, self.warmup, peer.timeout)
+        let payload = [UInt8](repeating: 0x6C, count: size)
+        var samples: [UInt64] = []
+        samples.reserveCapacity(count)
+        for i in 0..<(warmup + count) {
+            let start = monotonicNanos()
+            try socket.send([payload], timeout: timeout)
+            let reply = try socket.receive(timeout: timeout)
+            guard reply.count == 1, reply[0].count == size else { throw ValidationError("bad echo") }
+            if i >= warmup { samples.append(monotonicNanos() - start) }
+        }
+        samples.sort()
+        let p50 = Double(samples[samples.count / 2]) / 1000
+        let p99 = Double(samples[min(samples.count - 1, samples.count * 99 / 100)]) / 1000
+        print("p50_us=\(String(format1: p50)) p99_us=\(String(format1: p99)) count=\(count)")
+        socket.close()
+    }
+
+    /// Echoes until stdin closes, as the libzmq echo peer does.
+    private func echo() throws {
+        let socket = try ZMTPSocket(type: .router, options: try peer.socketOptions())
+        socket.serve { routingID, message in try? socket.send([routingID] + message, timeout: .zero) }
+        try peer.attach(socket)
+        while readLine() != nil {}
+        socket.close()
+    }
+}

@@ -1,1 +1,0 @@
-print("zmtp-perf: in progress")
