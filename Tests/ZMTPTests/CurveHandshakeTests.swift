@@ -503,3 +503,10 @@ private struct HandBuiltClient {
         #expect(server.clientKey == longTerm.publicKey)
     }
 }
+
+extension SecurityMechanism {
+    /// Tests hand whole frames to a mechanism; the engine passes the frame where it lies.
+    func decodeFrame(_ frame: WireFrame) throws -> WireFrame {
+        try frame.body.withUnsafeBytes { try decodeFrame(flags: frame.flags, body: $0) }
+    }
+}

@@ -178,10 +178,10 @@ public final class CurveServer: SecurityMechanism {
         traffic.encode(body, more: more, command: command, into: &out)
     }
 
-    public func decodeFrame(_ frame: WireFrame) throws -> WireFrame {
+    public func decodeFrame(flags: UInt8, body: UnsafeRawBufferPointer) throws -> WireFrame {
         guard let traffic else {
             throw ZMTPError.badMessage("MESSAGE received before the CURVE handshake completed")
         }
-        return try traffic.decode(frame)
+        return try traffic.decode(body)
     }
 }

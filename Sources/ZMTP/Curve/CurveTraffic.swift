@@ -2,29 +2,41 @@ import CSodium
 
 /// MESSAGE boxes after a CURVE handshake (RFC 26): `07 "MESSAGE" | nonce(8) | box(flags + body)`,
 /// sealed with the precomputed transient shared key. One per connection, both directions.
+/// The hot path allocates only the decoded payload: nonces live in fixed buffers and boxes are
+/// opened into a reusable scratch buffer.
 final class CurveTraffic {
     static let messageName: [UInt8] = [7] + Array("MESSAGE".utf8)
     /// name(8) + short nonce(8) + MAC(16) + inner flags(1)
     static let minimumSize = 33
+    static let mac = [UInt8](repeating: 0, count: Sodium.macBytes)
 
     // Inner flag bits. COMMAND is libzmq's (spec 26 lists it as reserved): PING/PONG/SUBSCRIBE.
     static let innerMore: UInt8 = 0x01
     static let innerCommand: UInt8 = 0x02
 
     let sharedKey: SecretBytes
-    let sendPrefix: StaticString
-    let receivePrefix: StaticString
     /// Next nonce we send; continues the counter used in the handshake.
-    var sendNonce: UInt64
+    private(set) var sendNonce: UInt64
     /// Highest nonce accepted from the peer (its last handshake nonce at first).
-    var lastReceivedNonce: UInt64
+    private(set) var lastReceivedNonce: UInt64
+    /// The 24-byte nonces: fixed 16-byte prefix, 8-byte counter rewritten per message.
+    private let sendNonceBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: Sodium.nonceBytes)
+    private let receiveNonceBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: Sodium.nonceBytes)
+    @exclusivity(unchecked) private var scratch: [UInt8] = []
 
     init(sharedKey: SecretBytes, sendPrefix: StaticString, receivePrefix: StaticString, sendNonce: UInt64, lastReceivedNonce: UInt64) {
+        precondition(sendPrefix.utf8CodeUnitCount == 16 && receivePrefix.utf8CodeUnitCount == 16, "MESSAGE nonce prefixes are 16 bytes")
         self.sharedKey = sharedKey
-        self.sendPrefix = sendPrefix
-        self.receivePrefix = receivePrefix
         self.sendNonce = sendNonce
         self.lastReceivedNonce = lastReceivedNonce
+        sendNonceBytes.update(from: sendPrefix.utf8Start, count: 16)
+        receiveNonceBytes.update(from: receivePrefix.utf8Start, count: 16)
+    }
+
+    deinit {
+        sendNonceBytes.deallocate()
+        receiveNonceBytes.deallocate()
+        Sodium.wipe(&scratch)
     }
 
     /// Appends the wire frame (outer flags 0x00, or 0x02 when long: never COMMAND or MORE, as
@@ -41,20 +53,18 @@ final class CurveTraffic {
             out.appendBE(UInt64(size))
         }
         out.append(contentsOf: Self.messageName)
-        var suffix: [UInt8] = []
-        suffix.appendBE(sendNonce)
-        out.append(contentsOf: suffix)
-        let nonce = Sodium.nonce(sendPrefix, suffix)
+        writeBE(sendNonce, to: sendNonceBytes + 16)
+        out.append(contentsOf: UnsafeBufferPointer(start: sendNonceBytes + 16, count: 8))
         sendNonce += 1
         let boxStart = out.count
-        out.append(contentsOf: repeatElement(0, count: Sodium.macBytes))
+        out.append(contentsOf: Self.mac)
         out.append((more ? Self.innerMore : 0) | (command ? Self.innerCommand : 0))
         out.append(contentsOf: body)
         // libsodium's *_easy functions work in place when the plaintext sits right after the MAC.
         let rc = sharedKey.withBytes { k in
             out.withUnsafeMutableBytes { buf in
                 let c = (buf.baseAddress! + boxStart).assumingMemoryBound(to: UInt8.self)
-                return crypto_box_easy_afternm(c, c + Sodium.macBytes, UInt64(plainCount), nonce, k)
+                return crypto_box_easy_afternm(c, c + Sodium.macBytes, UInt64(plainCount), sendNonceBytes, k)
             }
         }
         precondition(rc == 0, "crypto_box_easy_afternm failed")
@@ -62,33 +72,39 @@ final class CurveTraffic {
 
     /// Opens one MESSAGE: size first, then name, nonce order, then the box. The outer flags are
     /// ignored (libzmq sends 0; some peers set COMMAND); MORE and COMMAND come from the inner byte.
-    func decode(_ frame: WireFrame) throws -> WireFrame {
-        let body = frame.body
+    func decode(_ body: UnsafeRawBufferPointer) throws -> WireFrame {
         guard body.count >= Self.minimumSize else {
             throw ZMTPError.badMessage("CURVE MESSAGE must be at least \(Self.minimumSize) bytes, got \(body.count)")
         }
         guard body[0..<8].elementsEqual(Self.messageName) else {
             throw ZMTPError.badMessage("expected a CURVE MESSAGE after the handshake, got another frame")
         }
-        let n = body.readBE(at: 8, count: 8)
+        var n: UInt64 = 0
+        for i in 8..<16 { n = (n << 8) | UInt64(body[i]) }
         guard n > lastReceivedNonce else {
             throw ZMTPError.badMessage("MESSAGE nonce \(n) is not above the last accepted \(lastReceivedNonce): replayed or reordered")
         }
-        let nonce = Sodium.nonce(receivePrefix, body[8..<16])
+        (receiveNonceBytes + 16).update(from: body.baseAddress!.advanced(by: 8).assumingMemoryBound(to: UInt8.self), count: 8)
         let boxCount = body.count - 16
-        var rc: Int32 = -1
-        var plain = [UInt8](unsafeUninitializedCapacity: boxCount - Sodium.macBytes) { dst, count in
-            rc = sharedKey.withBytes { k in
-                body.withUnsafeBufferPointer { src in
-                    crypto_box_open_easy_afternm(dst.baseAddress, src.baseAddress! + 16, UInt64(boxCount), nonce, k)
-                }
+        let plainCount = boxCount - Sodium.macBytes
+        if scratch.count < plainCount { scratch = [UInt8](repeating: 0, count: Swift.max(plainCount, 2 * scratch.count)) }
+        let rc = sharedKey.withBytes { k in
+            scratch.withUnsafeMutableBytes { dst in
+                crypto_box_open_easy_afternm(dst.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                             body.baseAddress!.advanced(by: 16).assumingMemoryBound(to: UInt8.self),
+                                             UInt64(boxCount), receiveNonceBytes, k)
             }
-            count = rc == 0 ? dst.count : 0
         }
         guard rc == 0 else { throw ZMTPError.badMessage("MESSAGE box does not open: corrupted or forged") }
         lastReceivedNonce = n
-        let inner = plain.removeFirst()
-        let flags = (inner & Self.innerMore != 0 ? WireFrame.more : 0) | (inner & Self.innerCommand != 0 ? WireFrame.command : 0)
-        return WireFrame(flags: flags, body: plain)
+        return scratch.withUnsafeBytes { plain in
+            let inner = plain[0]
+            let flags = (inner & Self.innerMore != 0 ? WireFrame.more : 0) | (inner & Self.innerCommand != 0 ? WireFrame.command : 0)
+            return WireFrame(flags: flags, body: copyBytes(plain, from: 1, to: plainCount))
+        }
+    }
+
+    private func writeBE(_ value: UInt64, to p: UnsafeMutablePointer<UInt8>) {
+        for i in 0..<8 { p[i] = UInt8(truncatingIfNeeded: value >> (56 - 8 * UInt64(i))) }
     }
 }

@@ -116,13 +116,16 @@ public final class Connection {
                 partialFrameSize = total
                 return offset
             }
-            let frame = WireFrame(flags: header.flags, body: copyBytes(rest, from: header.headerSize, to: total))
             offset += total
             if state == .handshake {
                 handshakeBytes += total
-                try handshakeFrame(frame, now: now)
+                try handshakeFrame(WireFrame(flags: header.flags, body: copyBytes(rest, from: header.headerSize, to: total)), now: now)
+            } else if passthrough {
+                try trafficFrame(WireFrame(flags: header.flags, body: copyBytes(rest, from: header.headerSize, to: total)), now: now)
             } else {
-                try trafficFrame(frame, now: now)
+                // The mechanism reads the frame where it lies and makes the one copy it needs.
+                let body = UnsafeRawBufferPointer(rebasing: rest[header.headerSize..<total])
+                try trafficFrame(try mechanism.decodeFrame(flags: header.flags, body: body), now: now)
             }
         }
         return offset
@@ -171,11 +174,11 @@ public final class Connection {
         }
     }
 
-    private func trafficFrame(_ wire: WireFrame, now: UInt64) throws {
+    /// One logical frame after the handshake (already decoded by the mechanism).
+    private func trafficFrame(_ frame: WireFrame, now: UInt64) throws {
         // libzmq: any frame from the peer cancels both heartbeat timers.
         pingTimeoutDeadline = nil
         peerTTLDeadline = nil
-        let frame = passthrough ? wire : try mechanism.decodeFrame(wire)
         if frame.isCommand { return try trafficCommand(Command.decode(frame.body), now: now) }
         messageBytes += frame.body.count
         if let max = options.maxMessageSize, messageBytes > max {

@@ -26,9 +26,10 @@ public protocol SecurityMechanism: AnyObject {
     /// to `out` in its wire form: plain ZMTP framing for NULL, a MESSAGE box for CURVE.
     func encodeFrame(_ body: UnsafeRawBufferPointer, more: Bool, command: Bool, into out: inout [UInt8]) throws
 
-    /// Turns one wire frame received after the handshake into the logical frame it carries.
-    /// For NULL the frame passes through; CURVE opens a MESSAGE box and checks its nonce.
-    func decodeFrame(_ frame: WireFrame) throws -> WireFrame
+    /// Turns one wire frame received after the handshake (its flags and body, still in the read
+    /// buffer) into the logical frame it carries. NULL passes it through; CURVE opens a MESSAGE
+    /// box and checks its nonce. (The engine skips this call for NULL.)
+    func decodeFrame(flags: UInt8, body: UnsafeRawBufferPointer) throws -> WireFrame
 }
 
 /// What a mechanism needs from its connection: the metadata we announce and the check that the

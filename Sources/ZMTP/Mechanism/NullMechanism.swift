@@ -35,5 +35,7 @@ public final class NullMechanism: SecurityMechanism {
     }
 
     @inline(__always)
-    public func decodeFrame(_ frame: WireFrame) throws -> WireFrame { frame }
+    public func decodeFrame(flags: UInt8, body: UnsafeRawBufferPointer) throws -> WireFrame {
+        WireFrame(flags: flags, body: Array(body))
+    }
 }
