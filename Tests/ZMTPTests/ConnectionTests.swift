@@ -206,4 +206,25 @@ import Testing
         try? h.connection.send([[], Array("x".utf8)])
         #expect(h.output() == [0x01, 0x00, 0x00, 0x01, 0x78])
     }
+
+    @Test func largeFramesAssembleAcrossReadsAndDirectReads() throws {
+        let h = Harness()
+        h.feed(Self.greeting + Self.dealerReady)
+        let body = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        let wire = Self.frame(body, flags: 1) + Self.frame([7])
+        // First chunk through receive, the middle straight into the frame, the rest through receive.
+        h.feed(Array(wire[0..<50_000]))
+        var offset = 50_000
+        let n = try h.connection.receiveDirect(now: 0) { target in
+            let count = min(target.count, 100_000)
+            wire.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + count)])) }
+            return count
+        }
+        #expect(n == 100_000)
+        offset += 100_000
+        h.feed(Array(wire[offset...]))
+        #expect(h.error == nil)
+        #expect(h.messages == [[body, [7]]])
+        #expect(try h.connection.receiveDirect(now: 0) { _ in 0 } == nil)
+    }
 }

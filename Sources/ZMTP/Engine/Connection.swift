@@ -32,6 +32,13 @@ public final class Connection {
     private let passthrough: Bool
     /// Size of the frame waiting for more bytes, so the buffer grows once, not by doubling.
     private var partialFrameSize = 0
+    /// A large frame arriving over several reads is assembled in its own array, which the shell
+    /// can read into directly (`receiveDirect`), so its bytes are not staged in `pending` first.
+    @exclusivity(unchecked) private var largeBody: [UInt8] = []
+    private var largeFilled = 0
+    private var largeFlags: UInt8 = 0
+    private var largeActive = false
+    static let largeFrameThreshold = 32 << 10
 
     private var handshakeDeadline: UInt64?
     private var nextPing: UInt64?
@@ -69,9 +76,20 @@ public final class Connection {
 
     /// Feeds bytes read from the peer. Throws a ZMTPError when the peer broke the protocol or a
     /// limit; the shell then writes any output left (an ERROR command) and closes.
-    public func receive(_ bytes: UnsafeRawBufferPointer, now: UInt64) throws {
+    public func receive(_ input: UnsafeRawBufferPointer, now: UInt64) throws {
         guard state != .closed else { return }
         do {
+            var bytes = input
+            if largeActive {
+                let n = min(largeBody.count - largeFilled, bytes.count)
+                largeBody.withUnsafeMutableBytes { dst in
+                    UnsafeMutableRawBufferPointer(rebasing: dst[largeFilled..<(largeFilled + n)]).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<n]))
+                }
+                largeFilled += n
+                bytes = UnsafeRawBufferPointer(rebasing: bytes[n...])
+                guard largeFilled == largeBody.count else { return }
+                try completeLargeFrame(now: now)
+            }
             partialFrameSize = 0
             if pending.isEmpty {
                 let used = try consume(bytes, now: now)
@@ -113,6 +131,10 @@ public final class Connection {
             try checkSize(header)
             let total = header.headerSize + Int(header.bodySize)
             guard rest.count >= total else {
+                if state == .traffic && header.bodySize >= Connection.largeFrameThreshold {
+                    startLargeFrame(header, available: UnsafeRawBufferPointer(rebasing: rest[header.headerSize...]))
+                    return buf.count
+                }
                 partialFrameSize = total
                 return offset
             }
@@ -129,6 +151,41 @@ public final class Connection {
             }
         }
         return offset
+    }
+
+    private func startLargeFrame(_ header: FrameHeader, available: UnsafeRawBufferPointer) {
+        let size = Int(header.bodySize)  // already checked against the maximum message size
+        largeBody = [UInt8](unsafeUninitializedCapacity: size) { _, initialized in initialized = size }
+        largeBody.withUnsafeMutableBytes { $0.copyMemory(from: available) }
+        largeFilled = available.count
+        largeFlags = header.flags
+        largeActive = true
+    }
+
+    private func completeLargeFrame(now: UInt64) throws {
+        largeActive = false
+        let body = largeBody
+        largeBody = []
+        if passthrough {
+            try trafficFrame(WireFrame(flags: largeFlags, body: body), now: now)
+        } else {
+            try body.withUnsafeBytes { try trafficFrame(try mechanism.decodeFrame(flags: largeFlags, body: $0), now: now) }
+        }
+    }
+
+    /// While a large frame is being assembled, lets the shell read straight into its body.
+    /// Returns nil when no large frame is in progress, else what `read` returned (bytes read).
+    public func receiveDirect(now: UInt64, _ read: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Int? {
+        guard largeActive, state != .closed else { return nil }
+        do {
+            let n = try largeBody.withUnsafeMutableBytes { try read(UnsafeMutableRawBufferPointer(rebasing: $0[largeFilled...])) }
+            largeFilled += n
+            if largeFilled == largeBody.count { try completeLargeFrame(now: now) }
+            return n
+        } catch {
+            state = .closed
+            throw error
+        }
     }
 
     /// Refuses a frame by its declared size before any byte of it is stored.

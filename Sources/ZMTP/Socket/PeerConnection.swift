@@ -54,11 +54,10 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         for _ in 0..<16 {
             if isClosed || socket.lock.withLock({ pipe.readPaused }) { break }
             do {
-                switch try TCP.read(fd, into: socket.readBuffer) {
+                defer { deliverReceived() }
+                switch try readOnce() {
                 case .bytes(let n):
-                    defer { deliverReceived() }
-                    try engine.receive(UnsafeRawBufferPointer(rebasing: socket.readBuffer[0..<n]), now: socket.loop.now)
-                    if n < socket.readBuffer.count { return afterInput() }
+                    if n == 0 { return afterInput() }
                 case .wouldBlock:
                     return afterInput()
                 case .eof:
@@ -71,6 +70,24 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
             }
         }
         afterInput()
+    }
+
+    /// One read: straight into a large frame's body when one is arriving, else into the shared
+    /// read buffer. A short read reports 0 so the caller stops (the socket is drained).
+    private func readOnce() throws -> TCP.ReadResult {
+        var result = TCP.ReadResult.wouldBlock
+        let direct = try engine.receiveDirect(now: socket.loop.now) { target in
+            result = try TCP.read(fd, into: target)
+            if case .bytes(let n) = result { return n }
+            return 0
+        }
+        if direct != nil { return result }
+        result = try TCP.read(fd, into: socket.readBuffer)
+        if case .bytes(let n) = result {
+            try engine.receive(UnsafeRawBufferPointer(rebasing: socket.readBuffer[0..<n]), now: socket.loop.now)
+            if n < socket.readBuffer.count { return .bytes(0) }
+        }
+        return result
     }
 
     private func deliverReceived() {

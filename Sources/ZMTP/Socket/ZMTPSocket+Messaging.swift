@@ -5,8 +5,8 @@ extension ZMTPSocket {
     /// A ROUTER never blocks: a message to an unknown or full peer is dropped, or throws with
     /// `routerMandatory`.
     public func send(_ message: [[UInt8]], timeout: Duration? = nil) throws {
-        let deadline = timeout.map { monotonicNow() &+ $0.nanoseconds }
         let flush: PeerConnection? = try lock.withLock {
+            var deadline: UInt64?  // read the clock only once a wait is needed
             while true {
                 if isClosed { throw SocketError.closed }
                 switch try route(message) {
@@ -15,6 +15,7 @@ extension ZMTPSocket {
                 case .blocked: break
                 }
                 if timeout == .zero { throw SocketError.wouldBlock }
+                if let timeout, deadline == nil { deadline = monotonicNow() &+ timeout.nanoseconds }
                 if let deadline, monotonicNow() >= deadline { throw SocketError.timedOut }
                 waiters += 1
                 _ = lock.wait(until: deadline)
