@@ -182,6 +182,23 @@ import TestSupport
     }
 }
 
+@Suite struct BlockedSenderTests {
+    @Test func senderBlockedWithoutPeersIsReleasedWhenOneConnects() throws {
+        let dealer = try ZMTPSocket(type: .dealer)
+        defer { dealer.close() }
+        let endpoint = try dealer.bind("tcp://127.0.0.1:0")
+        let sender = Thread.detachNewThreadResult {
+            try dealer.send([Array("waited".utf8)], timeout: .seconds(10))
+            return "sent"
+        }
+        let router = try ZMTPSocket(type: .router)
+        defer { router.close() }
+        try router.connect(endpoint.description)
+        #expect(sender.wait(timeout: 10) == "sent")
+        #expect(try router.receive(timeout: .seconds(5)).last == Array("waited".utf8))
+    }
+}
+
 extension ZMTPSocket {
     /// The first listener's endpoint, for tests that bind port 0.
     func boundEndpoint() throws -> String {

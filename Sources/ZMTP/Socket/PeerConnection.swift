@@ -113,20 +113,22 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         guard !isClosed else { return }
         var senders: [CheckedContinuation<Void, Never>] = []
         if engine.state == .traffic {
-            var batch: [[[UInt8]]] = []
-            socket.lock.withLock {
-                pipe.flushScheduled = false
-                var budget = PeerConnection.outputBatch - engine.outputCount
-                while budget > 0, let message = pipe.outbound.popFirst() {
-                    batch.append(message)
-                    budget -= message.reduce(9) { $0 + $1.count + 9 }
+            // Encoding under the lock is a memcpy per frame (a box for CURVE), cheaper than
+            // collecting messages first; small rounds keep the lock free for senders.
+            var more = true
+            while more && engine.outputCount < PeerConnection.outputBatch {
+                let failure: Error? = socket.lock.withLock {
+                    pipe.flushScheduled = false
+                    var moved = 0
+                    defer { if moved > 0 { senders += socket.spaceFreedLocked(in: pipe) } }
+                    while moved < 64, let message = pipe.outbound.popFirst() {
+                        moved += 1
+                        do { try engine.send(message) } catch { return error }
+                    }
+                    more = moved == 64
+                    return nil
                 }
-                if !batch.isEmpty { senders = socket.spaceFreedLocked() }
-            }
-            do {
-                for message in batch { try engine.send(message) }
-            } catch {
-                return fail(reason: "\(error)", error: error as? ZMTPError)
+                if let failure { return fail(reason: "\(failure)", error: failure as? ZMTPError) }
             }
         }
         for s in senders { s.resume() }

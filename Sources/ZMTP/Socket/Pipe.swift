@@ -1,21 +1,21 @@
 /// The queues between a socket and one peer. Messages queue here (up to the high-water marks)
 /// while the loop thread moves them to and from the peer's connection. Every field is guarded
-/// by the owning socket's lock.
+/// by the owning socket's lock, which is why dynamic exclusivity checks are off for them.
 final class Pipe {
     /// The peer's routing id (ROUTER), set when its handshake completes.
-    var routingID: [UInt8] = []
+    @exclusivity(unchecked) var routingID: [UInt8] = []
     @exclusivity(unchecked) var outbound = RingBuffer<[[UInt8]]>()
     @exclusivity(unchecked) var inbound = RingBuffer<[[UInt8]]>()
     /// The live connection to the peer, if any (a dialer's pipe outlives its connections).
-    var connection: PeerConnection?
+    @exclusivity(unchecked) var connection: PeerConnection?
     /// Handshake complete: messages may be written.
-    var isReady = false
+    @exclusivity(unchecked) var isReady = false
     /// A flush task is already queued on the loop.
-    var flushScheduled = false
+    @exclusivity(unchecked) var flushScheduled = false
     /// Reading from the peer stopped because `inbound` reached the receive high-water mark.
-    var readPaused = false
+    @exclusivity(unchecked) var readPaused = false
     /// In the socket's fair-queue of pipes with inbound messages.
-    var inReadableQueue = false
+    @exclusivity(unchecked) var inReadableQueue = false
     /// A dialer's pipe exists from connect() on and queues messages while disconnected, as
     /// libzmq's does; an accepted peer's pipe lives and dies with its connection.
     let persistent: Bool

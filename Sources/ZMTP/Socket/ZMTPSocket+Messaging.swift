@@ -142,7 +142,9 @@ extension ZMTPSocket {
         guard let pipe = readable.popFirst(), let message = pipe.inbound.popFirst() else { return nil }
         if pipe.inbound.isEmpty { pipe.inReadableQueue = false } else { readable.append(pipe) }
         var resume: PeerConnection?
-        if pipe.readPaused, pipe.inbound.count < options.receiveHighWaterMark {
+        // Hysteresis, as libzmq's low-water mark: resume reading at half the high-water mark,
+        // not at the first free slot, so reader and loop do not ping-pong per message.
+        if pipe.readPaused, pipe.inbound.count <= options.receiveHighWaterMark / 2 {
             pipe.readPaused = false
             resume = pipe.connection
         }
@@ -181,8 +183,11 @@ extension ZMTPSocket {
         for (c, message) in handed { c.resume(returning: message) }
     }
 
-    /// Space freed in a pipe's outbound queue: wake blocked senders (loop thread, lock held).
-    func spaceFreedLocked() -> [CheckedContinuation<Void, Never>] {
+    /// Space freed in `pipe`'s outbound queue (loop thread, lock held): wakes blocked senders
+    /// once the queue is down to half the high-water mark (libzmq's low-water mark), so a sender
+    /// at the limit is woken once per half-queue rather than once per flush round.
+    func spaceFreedLocked(in pipe: Pipe) -> [CheckedContinuation<Void, Never>] {
+        guard pipe.outbound.count <= options.sendHighWaterMark / 2 else { return [] }
         if waiters > 0 { lock.broadcast() }
         var senders: [CheckedContinuation<Void, Never>] = []
         while let c = asyncSenders.popFirst() { senders.append(c) }

@@ -14,6 +14,8 @@ extension ZMTPSocket {
             }
         }
         enum Outcome { case attached(flush: Bool, displaced: PeerConnection?), refused }
+        var wokenSenders: [CheckedContinuation<Void, Never>] = []
+        defer { for c in wokenSenders { c.resume() } }
         let outcome: Outcome = lock.withLock {
             var displaced: PeerConnection?
             if type == .router {
@@ -28,6 +30,8 @@ extension ZMTPSocket {
             pipe.connection = connection
             pipe.isReady = true
             if !pipe.persistent { pipes.append(pipe) }
+            if waiters > 0 { lock.broadcast() }  // a sender may be waiting for any peer at all
+            while let c = asyncSenders.popFirst() { wokenSenders.append(c) }
             let flush = !pipe.outbound.isEmpty && !pipe.flushScheduled
             if flush { pipe.flushScheduled = true }
             return .attached(flush: flush, displaced: displaced)

@@ -12,15 +12,15 @@ public final class ZMTPSocket: @unchecked Sendable {
     let logger: Logger
 
     let lock = ConditionLock()
-    // Guarded by `lock`:
-    var pipes: [Pipe] = []
-    var routes: [[UInt8]: Pipe] = [:]
+    // Guarded by `lock` (so dynamic exclusivity checks are off):
+    @exclusivity(unchecked) var pipes: [Pipe] = []
+    @exclusivity(unchecked) var routes: [[UInt8]: Pipe] = [:]
     @exclusivity(unchecked) var readable = RingBuffer<Pipe>()
-    var nextPipe = 0
-    var isClosed = false
-    var waiters = 0
-    var asyncReceivers = RingBuffer<CheckedContinuation<[[UInt8]], Error>>()
-    var asyncSenders = RingBuffer<CheckedContinuation<Void, Never>>()
+    @exclusivity(unchecked) var nextPipe = 0
+    @exclusivity(unchecked) var isClosed = false
+    @exclusivity(unchecked) var waiters = 0
+    @exclusivity(unchecked) var asyncReceivers = RingBuffer<CheckedContinuation<[[UInt8]], Error>>()
+    @exclusivity(unchecked) var asyncSenders = RingBuffer<CheckedContinuation<Void, Never>>()
 
     // Loop-confined:
     var listeners: [Listener] = []
