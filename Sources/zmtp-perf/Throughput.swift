@@ -1,5 +1,14 @@
 import ArgumentParser
+import Dispatch
 import ZMTP
+
+/// Written by the loop thread only; read by the main thread after the semaphore.
+final class HandlerState: @unchecked Sendable {
+    var received = 0
+    var start: UInt64 = 0
+    var end: UInt64 = 0
+    var bad = false
+}
 
 /// A DEALER sends COUNT messages of SIZE bytes; a ROUTER times them from first to last.
 struct Throughput: ParsableCommand {
@@ -9,6 +18,8 @@ struct Throughput: ParsableCommand {
     @OptionGroup var peer: PeerOptions
     @Option(help: "Bytes per message.") var size: Int
     @Option(help: "Messages to send.") var count: Int
+    @Flag(help: "recv: take messages in a handler on the loop thread (the server face) instead of blocking receive.")
+    var handler = false
 
     func validate() throws {
         guard role == "send" || role == "recv" else { throw ValidationError("role must be send or recv") }
@@ -17,13 +28,16 @@ struct Throughput: ParsableCommand {
 
     func run() throws {
         let socket = try ZMTPSocket(type: role == "send" ? .dealer : .router, options: try peer.socketOptions())
-        try peer.attach(socket)
         // Locals: argument-parser property wrappers are too slow to read per message.
         let (size, count, timeout) = (self.size, self.count, peer.timeout)
         if role == "send" {
+            try peer.attach(socket)
             let payload = [UInt8](repeating: 0x6D, count: size)
             for _ in 0..<count { try socket.send([payload], timeout: timeout) }
+        } else if handler {
+            try Self.receiveWithHandler(socket, size: size, count: count, timeout: timeout) { try peer.attach(socket) }
         } else {
+            try peer.attach(socket)
             try Self.receiveOne(socket, size: size, timeout: timeout)
             let start = monotonicNanos()
             for _ in 1..<count { try Self.receiveOne(socket, size: size, timeout: timeout) }
@@ -32,6 +46,26 @@ struct Throughput: ParsableCommand {
             print("msgs/s=\(Int(rate)) MB/s=\(String(format1: rate * Double(size) / 1e6)) count=\(count) size=\(size)")
         }
         socket.close()
+    }
+
+    /// Counts messages in the loop-thread handler; the main thread waits for the last one.
+    private static func receiveWithHandler(_ socket: ZMTPSocket, size: Int, count: Int, timeout: Duration,
+                                           attach: () throws -> Void) throws {
+        let done = DispatchSemaphore(value: 0)
+        let state = HandlerState()
+        socket.serve { _, message in
+            guard message.count == 1, message[0].count == size else { state.bad = true; done.signal(); return }
+            state.received += 1
+            if state.received == 1 { state.start = monotonicNanos() }
+            if state.received == count { state.end = monotonicNanos(); done.signal() }
+        }
+        try attach()
+        guard done.wait(timeout: .now() + .milliseconds(Int(timeout.components.seconds * 1000))) == .success, !state.bad else {
+            throw ValidationError("received \(state.received) of \(count) messages of \(size) bytes")
+        }
+        let seconds = Double(max(1, state.end - state.start)) / 1e9
+        let rate = Double(count - 1) / seconds
+        print("msgs/s=\(Int(rate)) MB/s=\(String(format1: rate * Double(size) / 1e6)) count=\(count) size=\(size)")
     }
 
     private static func receiveOne(_ socket: ZMTPSocket, size: Int, timeout: Duration) throws {

@@ -7,9 +7,10 @@ public enum Repository {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     public static let fixtures = root.appendingPathComponent("Fixtures")
 
-    /// A product built by `swift build` next to the test bundle (mc0d, mc0).
+    /// A product built by `swift build` next to the test binary (mc0d, mc0): on Linux the
+    /// test bundle is an executable in the build's bin directory.
     public static func builtProduct(_ name: String) -> URL {
-        Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name)
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
     }
 }
 

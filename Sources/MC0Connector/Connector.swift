@@ -1,1 +1,0 @@
-// The mc0 connector (in progress).

@@ -1,0 +1,239 @@
+import MC0
+import Synchronization
+import ZMTP
+
+/// The n of routing ids "<identity> <pid> <n>", counted per process so that connectors sharing
+/// an identity in one process never share a routing id.
+private let socketCounter = Atomic<Int>(0)
+
+/// Sessions on the loop thread: a socket per attempt, CONNECT and its OK, heartbeats,
+/// silence detection and reconnection with re-subscription.
+extension MC0Connector {
+    /// Pause before another attempt when the broker refused CONNECT, so a refusing broker is
+    /// not hammered.
+    static let refusedRetryDelay: UInt64 = 1_000_000_000
+
+    var heartbeatNanoseconds: UInt64 { UInt64(config.heartbeatMilliseconds) * 1_000_000 }
+
+    func startConnect(_ waiter: CheckedContinuation<Void, Error>) {
+        switch phase {
+        case .closed: waiter.resume(throwing: MC0ConnectorError.closed)
+        case .connected: waiter.resume()
+        case .connecting:
+            connectWaiters.append(waiter)
+        case .idle:
+            connectWaiters.append(waiter)
+            startAttempt(initial: true)
+        }
+    }
+
+    /// A new DEALER with routing id "<identity> <pid> <n>", and CONNECT queued on it (the
+    /// socket sends it once the handshake is done).
+    func startAttempt(initial: Bool) {
+        dropSocket()
+        generation += 1
+        let current = generation
+        routingID = "\(config.identity) \(pid) \(socketCounter.add(1, ordering: .relaxed).newValue)"
+        phase = .connecting(initial: initial)
+        lastProblem = nil
+        var options = SocketOptions()
+        options.identity = Array(routingID.utf8)
+        options.security = security
+        // Our own queue bound: PUTs wait for their OK, so the socket must not refuse them first.
+        options.sendHighWaterMark = 100_000
+        options.onEvent = { [weak self] event in self?.socketEvent(event, generation: current) }
+        do {
+            let socket = try ZMTPSocket(type: .dealer, options: options, loop: loop, logger: logger)
+            socket.serve { [weak self] _, frames in self?.received(frames, generation: current) }
+            self.socket = socket
+            try socket.connect(endpoint)
+        } catch {
+            attemptFailed("cannot create a socket for \(endpoint): \(error)", retryAfter: Self.refusedRetryDelay)
+            return
+        }
+        connectID = makeID()
+        let connect = MC0Message(verb: .connect, headers: [
+            (key: MC0Header.version, value: Array(mc0ProtocolVersion.utf8)),
+            (key: MC0Header.ttl, value: Array(String(config.heartbeatMilliseconds).utf8)),
+            (key: MC0Header.id, value: connectID),
+        ])
+        if let problem = transmit(connect) {
+            attemptFailed(problem, retryAfter: Self.refusedRetryDelay)
+            return
+        }
+        let timeout = config.connectTimeout
+        timers.append(loop.schedule(after: timeout.connectorNanoseconds) { [weak self] in
+            guard let self, self.generation == current, case .connecting = self.phase else { return }
+            self.attemptFailed(MC0ConnectorError.connectTimedOut(endpoint: self.endpoint, timeout: timeout,
+                                                                 lastProblem: self.lastProblem), retryAfter: 0)
+        })
+    }
+
+    /// The broker acknowledged CONNECT: re-subscribe, send what waited, start heartbeats.
+    func sessionStarted() {
+        cancelTimers()
+        phase = .connected
+        lastSent = loop.now
+        lastHeard = loop.now
+        logger.info("connected to \(endpoint) as '\(routingID)'")
+        onEvent?(.connected(routingID: routingID))
+        if !subscriptions.isEmpty {
+            nextSequence += 1
+            let topics = subscriptions
+            send(Request(kind: .resubscribe(topics), sequence: nextSequence) { [logger] result in
+                if case .failure(let error) = result { logger.error("re-subscribing \(topics.count) topics failed: \(error)") }
+            })
+        }
+        let waiting = queued
+        queued = []
+        for request in waiting where !request.isDone { send(request) }
+        let waiters = connectWaiters
+        connectWaiters = []
+        for waiter in waiters { waiter.resume() }
+        scheduleHeartbeat(generation: generation)
+        scheduleSilenceCheck(generation: generation)
+    }
+
+    func connectRefused(_ text: String) {
+        attemptFailed(MC0ConnectorError.refused(verb: "CONNECT", message: text), retryAfter: Self.refusedRetryDelay)
+    }
+
+    /// An attempt failed. The first connect() reports it to its callers; after a session
+    /// was up, the connector tries again.
+    func attemptFailed(_ error: MC0ConnectorError, retryAfter delay: UInt64) {
+        if case .connecting(initial: true) = phase {
+            dropSocket()
+            phase = .idle
+            let waiters = connectWaiters
+            connectWaiters = []
+            for waiter in waiters { waiter.resume(throwing: error) }
+            let waiting = queued
+            queued = []
+            for request in waiting { complete(request, .failure(error)) }
+            return
+        }
+        logger.warning("reconnecting to \(endpoint) failed: \(error)")
+        onEvent?(.reconnectFailed(reason: error.description))
+        dropSocket()
+        if delay == 0 {
+            startAttempt(initial: false)
+        } else {
+            let current = generation
+            timers.append(loop.schedule(after: delay) { [weak self] in
+                guard let self, self.generation == current, case .connecting = self.phase else { return }
+                self.startAttempt(initial: false)
+            })
+        }
+    }
+
+    func attemptFailed(_ problem: String, retryAfter delay: UInt64) {
+        attemptFailed(MC0ConnectorError.socket(problem), retryAfter: delay)
+    }
+
+    /// Transport events of socket `generation`, on the loop thread.
+    func socketEvent(_ event: SocketEvent, generation: Int) {
+        // A socket being dropped reports its own closing: that is no news.
+        guard generation == self.generation, socket != nil else { return }
+        switch event {
+        case .handshakeFailed(_, let error):
+            lastProblem = "handshake failed: \(error)"
+            if case .connecting(initial: true) = phase {
+                attemptFailed(MC0ConnectorError.handshakeFailed(endpoint: endpoint, reason: "\(error)"), retryAfter: 0)
+            }
+        case .connectFailed(_, let reason):
+            lastProblem = reason
+        case .disconnected(_, let reason):
+            lastProblem = "disconnected: \(reason)"
+            // The broker forgets a client whose connection closed, so the session is gone.
+            if phase == .connected { sessionLost("connection to the broker lost: \(reason)") }
+        default:
+            break
+        }
+    }
+
+    /// The session is gone: resend what had no effect, fail PUTs whose fate is unknown, and
+    /// start a new session on a new socket.
+    func sessionLost(_ reason: String) {
+        guard phase == .connected else { return }
+        logger.warning("session with \(endpoint) lost (\(reason)); reconnecting")
+        onEvent?(.sessionLost(reason: reason))
+        let inFlight = pending.values.sorted { $0.sequence < $1.sequence }
+        pending = [:]
+        var resend: [Request] = []
+        for request in inFlight where !request.isDone {
+            switch request.kind {
+            case .resubscribe:
+                continue   // redone from `subscriptions`
+            case .put where !request.hadNoEffect:
+                complete(request, .failure(MC0ConnectorError.sessionLost(verb: "PUT", reason: reason)))
+            default:
+                request.hadNoEffect = false
+                resend.append(request)
+            }
+        }
+        queued = resend + queued
+        startAttempt(initial: false)
+    }
+
+    /// NOOP when nothing was sent for 0.95 x heartbeat.
+    func scheduleHeartbeat(generation current: Int) {
+        let period = heartbeatNanoseconds * 95 / 100
+        timers.append(loop.schedule(at: lastSent &+ period) { [weak self] in
+            guard let self, self.generation == current, self.phase == .connected else { return }
+            if self.loop.now &- self.lastSent >= period, let problem = self.transmit(.noop) {
+                self.logger.warning("heartbeat: \(problem)")
+            }
+            self.scheduleHeartbeat(generation: current)
+        })
+    }
+
+    /// Reconnects when nothing was heard from the broker for 1.05 x heartbeat.
+    func scheduleSilenceCheck(generation current: Int) {
+        let limit = heartbeatNanoseconds * 105 / 100
+        timers.append(loop.schedule(at: lastHeard &+ limit) { [weak self] in
+            guard let self, self.generation == current, self.phase == .connected else { return }
+            let silent = self.loop.now &- self.lastHeard
+            if silent >= limit {
+                self.sessionLost("nothing heard from the broker for \(silent / 1_000_000) ms (1.05 x heartbeat)")
+            } else {
+                self.scheduleSilenceCheck(generation: current)
+            }
+        })
+    }
+
+    func cancelTimers() {
+        for timer in timers { loop.cancel(timer) }
+        timers = []
+    }
+
+    /// Closes the current socket at once (it is dead or replaced); its events and messages
+    /// are ignored from now on.
+    func dropSocket() {
+        cancelTimers()
+        let dropped = socket
+        socket = nil
+        dropped?.close()
+    }
+
+    /// close(): everything waiting fails, DISCONNECT is queued, the stream ends. Returns the
+    /// socket for the caller to close off the loop thread, so queued messages can drain.
+    func shutdown() -> ZMTPSocket? {
+        guard phase != .closed else { return nil }
+        let wasConnected = phase == .connected
+        phase = .closed
+        cancelTimers()
+        if wasConnected, let problem = transmit(MC0Message(verb: .disconnect)) { logger.debug("close: \(problem)") }
+        let waiting = Array(pending.values) + queued
+        pending = [:]
+        queued = []
+        for request in waiting { complete(request, .failure(MC0ConnectorError.closed)) }
+        let waiters = connectWaiters
+        connectWaiters = []
+        for waiter in waiters { waiter.resume(throwing: MC0ConnectorError.closed) }
+        deliveries.finish()
+        let socket = self.socket
+        self.socket = nil
+        generation += 1
+        return socket
+    }
+}
