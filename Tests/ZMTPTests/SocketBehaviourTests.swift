@@ -33,6 +33,9 @@ import TestSupport
         #expect(try dealer.receive(timeout: .seconds(5)) == [Array("reply".utf8)])
         try router.send([fromAnonymous[0], [], [8]])
         #expect(try anonymous.receive(timeout: .seconds(5)) == [[], [8]])
+        try router.send(to: Array("alpha".utf8), [Array("direct".utf8)])
+        #expect(try dealer.receive(timeout: .seconds(5)) == [Array("direct".utf8)])
+        #expect(throws: SocketError.self) { try dealer.send(to: [1], [[1]]) }
     }
 
     @Test func routerDropsOrRefusesUnknownPeers() throws {

@@ -25,6 +25,19 @@ extension ZMTPSocket {
         if let flush { scheduleFlush(flush) }
     }
 
+    /// ROUTER: sends `message` to the peer with `routingID` without building the combined
+    /// message first (the broker's fan-out path). Never blocks: an unknown or full peer drops
+    /// the message, or throws with `routerMandatory`.
+    public func send(to routingID: [UInt8], _ message: [[UInt8]]) throws {
+        guard type == .router else { throw SocketError.invalidMessage("send(to:) is for ROUTER sockets") }
+        let flush: PeerConnection? = try lock.withLock {
+            if isClosed { throw SocketError.closed }
+            guard case .queued(let flush) = try routeTo(routingID, message) else { return nil }
+            return flush
+        }
+        if let flush { scheduleFlush(flush) }
+    }
+
     /// Receives the next message, fair-queued across peers. ROUTER prepends the routing id.
     public func receive(timeout: Duration? = nil) throws -> [[UInt8]] {
         let (message, resume): ([[UInt8]], PeerConnection?) = try lock.withLock {
@@ -101,16 +114,7 @@ extension ZMTPSocket {
             guard message.count >= 2 else {
                 throw SocketError.invalidMessage("a ROUTER message needs a routing-id frame and at least one more frame")
             }
-            let id = message[0]
-            guard let pipe = routes[id], pipe.isReady else {
-                if options.routerMandatory { throw SocketError.hostUnreachable(routingID: id) }
-                return .dropped
-            }
-            guard pipe.outbound.count < options.sendHighWaterMark else {
-                if options.routerMandatory { throw SocketError.wouldBlock }
-                return .dropped
-            }
-            return .queued(flush: enqueue(Array(message.dropFirst()), on: pipe))
+            return try routeTo(message[0], Array(message.dropFirst()))
         default:
             guard !message.isEmpty else { throw SocketError.invalidMessage("a message needs at least one frame") }
             guard !pipes.isEmpty else { return .blocked }
@@ -123,6 +127,20 @@ extension ZMTPSocket {
             }
             return .blocked
         }
+    }
+
+    /// ROUTER routing (lock held): queue for the peer, or drop / throw as libzmq does.
+    func routeTo(_ id: [UInt8], _ message: [[UInt8]]) throws -> RouteOutcome {
+        guard !message.isEmpty else { throw SocketError.invalidMessage("a message needs at least one frame") }
+        guard let pipe = routes[id], pipe.isReady else {
+            if options.routerMandatory { throw SocketError.hostUnreachable(routingID: id) }
+            return .dropped
+        }
+        guard pipe.outbound.count < options.sendHighWaterMark else {
+            if options.routerMandatory { throw SocketError.wouldBlock }
+            return .dropped
+        }
+        return .queued(flush: enqueue(message, on: pipe))
     }
 
     func hasRoomLocked(for message: [[UInt8]]) -> Bool {
