@@ -17,6 +17,7 @@ struct Handshakes: ParsableCommand {
 
     func run() throws {
         let server = try CurvePublicKey(z85: serverKey)
+        let clientKeys = CurveKeyPair.generate()  // one long-term client key, as the libzmq peer uses
         let loop = try EventLoop.shared()
         let payload = [UInt8](repeating: 0x68, count: size)
         let done = Atomic<Int>(0)
@@ -32,7 +33,7 @@ struct Handshakes: ParsableCommand {
                     if n >= count { break }
                     do {
                         var options = SocketOptions()
-                        options.security = .curveClient(serverKey: server, keyPair: .generate())
+                        options.security = .curveClient(serverKey: server, keyPair: clientKeys)
                         options.linger = .zero
                         let socket = try ZMTPSocket(type: .dealer, options: options, loop: loop)
                         try socket.connect(endpoint)

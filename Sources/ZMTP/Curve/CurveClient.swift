@@ -12,6 +12,9 @@ public final class CurveClient: SecurityMechanism {
     /// Our transient pair (C', c'); c' is dropped, and wiped, once the shared key exists.
     private let transientPublic: [UInt8]
     private var transientSecret: SecretBytes?
+    /// Precomputed key of (S, c'): HELLO's signature box and WELCOME both use this pair, so one
+    /// X25519 operation serves both (libzmq computes it twice).
+    private var helloKey: SecretBytes?
     private var sharedKey: SecretBytes?
     /// HELLO = 1, INITIATE = 2, then MESSAGEs.
     private var sendNonce: UInt64 = 1
@@ -36,9 +39,12 @@ public final class CurveClient: SecurityMechanism {
         data.append(contentsOf: transientPublic)
         let suffix = nextNonce()
         data.append(contentsOf: suffix)
+        guard let key = Sodium.sharedKey(publicKey: serverKey.bytes, secretKey: cs) else {
+            throw ZMTPError.handshakeFailed("the server public key is not a usable curve point")
+        }
+        helloKey = key
         let signature = [UInt8](repeating: 0, count: CurveWire.signatureSize)
-        data.append(contentsOf: Sodium.seal(signature, nonce: Sodium.nonce(CurveWire.helloPrefix, suffix),
-                                            to: serverKey.bytes, from: cs))
+        data.append(contentsOf: Sodium.seal(signature, nonce: Sodium.nonce(CurveWire.helloPrefix, suffix), sharedKey: key))
         state = .expectWelcome
         return [Command(name: "HELLO", data: data)]
     }
@@ -79,10 +85,10 @@ public final class CurveClient: SecurityMechanism {
         guard data.count == CurveWire.welcomeDataSize else {
             throw ZMTPError.malformedCommand("CURVE WELCOME must be 168 bytes, got \(data.count + 8)")
         }
-        guard let cs = transientSecret,
-              let plain = Sodium.open(data[16...], nonce: Sodium.nonce(CurveWire.welcomePrefix, data[0..<16]),
-                                      from: serverKey.bytes, to: cs)
+        guard let cs = transientSecret, let key = helloKey,
+              let plain = Sodium.open(data[16...], nonce: Sodium.nonce(CurveWire.welcomePrefix, data[0..<16]), sharedKey: key)
         else { throw ZMTPError.handshakeFailed("server key mismatch or corrupted WELCOME") }
+        helloKey = nil
         let serverTransient = Array(plain[0..<32])
         let cookie = Array(plain[32..<128])
         guard let shared = Sodium.sharedKey(publicKey: serverTransient, secretKey: cs) else {

@@ -79,8 +79,10 @@ public final class CurveServer: SecurityMechanism {
         }
         let cPrime = Array(data[CurveWire.helloTransientKeyOffset..<CurveWire.helloNonceOffset])
         let suffix = data[CurveWire.helloNonceOffset..<CurveWire.helloBoxOffset]
-        guard let signature = Sodium.open(data[CurveWire.helloBoxOffset...], nonce: Sodium.nonce(CurveWire.helloPrefix, suffix),
-                                          from: cPrime, to: secretKey.storage),
+        // (C', s) opens HELLO and seals WELCOME: one precomputed key for both (libzmq computes it twice).
+        guard let helloKey = Sodium.sharedKey(publicKey: cPrime, secretKey: secretKey.storage),
+              let signature = Sodium.open(data[CurveWire.helloBoxOffset...], nonce: Sodium.nonce(CurveWire.helloPrefix, suffix),
+                                          sharedKey: helloKey),
               Sodium.isZero(signature)
         else {
             throw ZMTPError.handshakeFailed("HELLO signature box does not open: the client uses another server public key, or HELLO is corrupted")
@@ -101,7 +103,7 @@ public final class CurveServer: SecurityMechanism {
 
         let welcomeSuffix = Sodium.randomBytes(16)
         let box = Sodium.seal(transientPublic + cookie, nonce: Sodium.nonce(CurveWire.welcomePrefix, welcomeSuffix),
-                              to: cPrime, from: secretKey.storage)
+                              sharedKey: helloKey)
         state = .expectInitiate
         return Command(name: "WELCOME", data: welcomeSuffix + box)
     }
