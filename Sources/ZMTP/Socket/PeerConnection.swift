@@ -13,7 +13,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     private(set) var dialer: Dialer?
     private var interest: IOInterest = [.readable, .writable]
     /// Messages decoded from one read, handed to the socket in one batch (one lock, one wake-up).
-    @exclusivity(unchecked) private var received: [[[UInt8]]] = []
+    @exclusivity(unchecked) private var received = RingBuffer<[[UInt8]]>()
     private var timer: TimerHandle?
     private var timerDeadline: UInt64 = .max
     private(set) var isClosed = false
@@ -92,8 +92,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
 
     private func deliverReceived() {
         guard !received.isEmpty else { return }
-        socket.deliver(received, from: pipe)
-        received.removeAll(keepingCapacity: true)
+        socket.deliver(&received, from: pipe)
     }
 
     private func afterInput() {
@@ -108,24 +107,30 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         setInterest(interest.union(.readable))
     }
 
-    /// Moves queued messages into the engine and writes what the kernel takes.
+    /// Moves queued messages into the engine and writes what the kernel takes. While the pipe
+    /// still holds messages, `flushScheduled` stays set and this connection keeps flushing on
+    /// its own (on writable events, or a task when only the batch budget stopped it), so senders
+    /// do not queue a flush task per message.
     func flush() {
         guard !isClosed else { return }
         var senders: [CheckedContinuation<Void, Never>] = []
+        var drained = true
         if engine.state == .traffic {
             // Encoding under the lock is a memcpy per frame (a box for CURVE), cheaper than
             // collecting messages first; small rounds keep the lock free for senders.
-            var more = true
-            while more && engine.outputCount < PeerConnection.outputBatch {
+            drained = false
+            while !drained && engine.outputCount < PeerConnection.outputBatch {
                 let failure: Error? = socket.lock.withLock {
-                    pipe.flushScheduled = false
                     var moved = 0
-                    defer { if moved > 0 { senders += socket.spaceFreedLocked(in: pipe) } }
+                    defer {
+                        if moved > 0 { senders += socket.spaceFreedLocked(in: pipe) }
+                        drained = pipe.outbound.isEmpty
+                        if drained { pipe.flushScheduled = false }
+                    }
                     while moved < 64, let message = pipe.outbound.popFirst() {
                         moved += 1
                         do { try engine.send(message) } catch { return error }
                     }
-                    more = moved == 64
                     return nil
                 }
                 if let failure { return fail(reason: "\(failure)", error: failure as? ZMTPError) }
@@ -144,12 +149,8 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         } catch {
             return fail(reason: "\(error)", error: nil)
         }
-        let more = engine.state == .traffic && socket.lock.withLock { !pipe.outbound.isEmpty }
-        if more && !engine.hasOutput {
-            // The batch budget stopped us, not the kernel: come back after other work.
-            socket.lock.withLock { pipe.flushScheduled = true }
-            socket.scheduleFlush(self)
-        }
+        // The batch budget stopped us, not the kernel: come back after other work.
+        if !drained && !engine.hasOutput { socket.scheduleFlush(self) }
         setInterest(engine.hasOutput ? interest.union(.writable) : interest.subtracting(.writable))
     }
 

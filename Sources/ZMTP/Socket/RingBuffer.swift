@@ -15,8 +15,8 @@ struct RingBuffer<Element> {
 
     mutating func popFirst() -> Element? {
         guard count > 0 else { return nil }
-        let element = storage[head]
-        storage[head] = nil
+        var element: Element?
+        swap(&element, &storage[head])  // moves the element out: no retain/release pair
         head = (head + 1) % storage.count
         count -= 1
         if count == 0 { head = 0 }

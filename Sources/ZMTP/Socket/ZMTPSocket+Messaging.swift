@@ -175,21 +175,24 @@ extension ZMTPSocket {
 
     // MARK: Loop side
 
-    /// Messages decoded from one read of `pipe`'s connection (loop thread). ROUTER messages
-    /// already carry the routing id in front unless a handler is installed.
-    func deliver(_ messages: [[[UInt8]]], from pipe: Pipe) {
+    /// Messages decoded from one read of `pipe`'s connection (loop thread), taken out of
+    /// `messages`. ROUTER messages already carry the routing id in front unless a handler is
+    /// installed. When the pipe's queue is empty (a consumer keeping up) the whole batch moves
+    /// in by swapping buffers.
+    func deliver(_ messages: inout RingBuffer<[[UInt8]]>, from pipe: Pipe) {
         if let handler {
-            for message in messages { handler(pipe.routingID, message) }
+            while let message = messages.popFirst() { handler(pipe.routingID, message) }
             return
         }
         var handed: [(CheckedContinuation<[[UInt8]], Error>, [[UInt8]])] = []
         lock.withLock {
-            for message in messages {
-                if let c = asyncReceivers.popFirst() {
-                    handed.append((c, message))
-                    continue
-                }
-                pipe.inbound.append(message)
+            while !asyncReceivers.isEmpty, let message = messages.popFirst() {
+                handed.append((asyncReceivers.popFirst()!, message))
+            }
+            if pipe.inbound.isEmpty {
+                swap(&pipe.inbound, &messages)
+            } else {
+                while let message = messages.popFirst() { pipe.inbound.append(message) }
             }
             if !pipe.inbound.isEmpty && !pipe.inReadableQueue {
                 pipe.inReadableQueue = true
