@@ -1,0 +1,134 @@
+import Logging
+import Synchronization
+import ZMTP
+
+/// Runs a `BrokerCore` on a ZMTP ROUTER. Everything the core does happens on the socket's loop
+/// thread: `serve` hands each client message to `BrokerCore.handle` inline, the replies and
+/// fan-out are queued inline with non-blocking sends, and heartbeats/evictions run from one loop
+/// timer kept at `core.nextDeadline`. No lock or thread hop per message.
+///
+/// Thread-safe: `stop()`, `stats()`, `sendFailures`, `replaceAuthorizedKeys(_:)`.
+public final class BrokerDriver: @unchecked Sendable {
+    /// The bound endpoint (with the real port when port 0 was asked).
+    public let endpoint: Endpoint
+    public let security: BrokerSecurity
+    public let config: BrokerConfig
+    private let loop: EventLoop
+    private let ownsLoop: Bool
+    private let stopped = Atomic<Bool>(false)
+    /// Loop-confined: touched only in tasks run on `loop`.
+    private let runner: BrokerDriverRunner
+
+    /// A message larger than the core's limit by up to this much still reaches the core, which
+    /// answers ERROR; beyond it the transport closes the connection before buffering it.
+    public static let messageSizeSlack = 64 << 10
+
+    /// Binds `endpoint` ("tcp://HOST:PORT") and starts serving.
+    /// - Parameters:
+    ///   - statsInterval: period of the stats log line (nil or zero: none).
+    ///   - loop: the event loop to run on; by default the driver makes (and owns) its own.
+    public init(bind endpoint: String, security: BrokerSecurity, config: BrokerConfig = BrokerConfig(),
+                statsInterval: Duration? = nil, logger: Logger = Logger(label: "mc0d"),
+                loop: EventLoop? = nil) throws(BrokerDriverError) {
+        let parsed: Endpoint
+        do { parsed = try Endpoint.parse(endpoint) } catch {
+            throw .badEndpoint(endpoint: endpoint, reason: error.description)
+        }
+        let theLoop: EventLoop
+        do { theLoop = try loop ?? EventLoop(name: "mc0d") } catch { throw .cannotStart(reason: "\(error)") }
+
+        var options = SocketOptions()
+        options.security = security.socketSecurity
+        options.routerHandover = true
+        options.routerMandatory = true
+        options.sendHighWaterMark = config.maxQueuedPerClient
+        options.maxMessageSize = config.maxMessageBytes + Self.messageSizeSlack
+        options.heartbeatInterval = .zero
+        options.linger = .milliseconds(500)
+        options.onEvent = { [logger] event in Self.log(event, to: logger) }
+        let socket: ZMTPSocket
+        do {
+            socket = try ZMTPSocket(type: .router, options: options, loop: theLoop, logger: logger)
+        } catch {
+            if loop == nil { theLoop.shutdown() }
+            throw .cannotStart(reason: "\(error)")
+        }
+        let runner = BrokerDriverRunner(socket: socket, config: config,
+                                        statsInterval: Self.nanoseconds(statsInterval), logger: logger)
+        runner.install()
+        do {
+            self.endpoint = try socket.bind(parsed.description)
+        } catch {
+            socket.close()
+            if loop == nil { theLoop.shutdown() }
+            throw .cannotListen(endpoint: parsed.description, reason: "\(error)")
+        }
+        self.loop = theLoop
+        self.ownsLoop = loop == nil
+        self.security = security
+        self.config = config
+        self.runner = runner
+        let box = RunnerBox(runner)
+        theLoop.execute { box.runner.startStats() }
+    }
+
+    /// Closes the socket (queued messages get a short linger) and stops the driver's own loop.
+    /// Idempotent; any thread.
+    public func stop() {
+        guard stopped.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        let box = RunnerBox(runner)
+        if loop.inLoop { runner.stop() } else { try? loop.submit { box.runner.stop() } }
+        runner.socket.close()
+        if ownsLoop { loop.shutdown() }
+    }
+
+    /// The core's counters now, or nil once stopped. Any thread.
+    public func stats() -> BrokerStats? {
+        if loop.inLoop { return runner.core.stats }
+        let box = RunnerBox(runner)
+        return try? loop.submit { box.runner.core.stats }
+    }
+
+    /// Messages the core handed over that the socket refused after all (the peer vanished, or
+    /// its pipe filled within one batch). Any thread.
+    public var sendFailures: UInt64 { runner.failedSends.load(ordering: .relaxed) }
+
+    /// Replaces the client keys a CURVE broker accepts, for handshakes from now on (nil: any
+    /// key). False when the broker was started without an authorizer. Any thread.
+    @discardableResult
+    public func replaceAuthorizedKeys(_ keys: Set<CurvePublicKey>?) -> Bool {
+        guard let authorizer = security.authorizer else { return false }
+        authorizer.replaceAllowed(keys)
+        return true
+    }
+
+    /// "stats: clients=3 topics=5 in=120 out=240 drops=0 errors=1 evictions=0 send_failures=0"
+    public static func statsLine(_ s: BrokerStats, sendFailures: UInt64) -> String {
+        "stats: clients=\(s.clients) topics=\(s.topics) in=\(s.messagesIn) out=\(s.messagesOut) drops=\(s.drops) errors=\(s.errors) evictions=\(s.evictions) send_failures=\(sendFailures)"
+    }
+
+    private static func nanoseconds(_ duration: Duration?) -> UInt64 {
+        guard let duration, duration > .zero else { return 0 }
+        let (seconds, atto) = duration.components
+        return UInt64(seconds) * 1_000_000_000 + UInt64(atto / 1_000_000_000)
+    }
+
+    private static func log(_ event: SocketEvent, to logger: Logger) {
+        switch event {
+        case .handshakeFailed(let peer, let error):
+            logger.notice("handshake with \(peer) failed: \(error)")
+        case .handshakeSucceeded(let peer, let id):
+            logger.debug("client \(hexID(id)) connected from \(peer)")
+        case .disconnected(let peer, let reason):
+            logger.debug("connection from \(peer) closed: \(reason)")
+        case .listening, .accepted, .connected, .connectFailed:
+            break
+        }
+    }
+}
+
+/// Carries the loop-confined runner into a task on its loop.
+private struct RunnerBox: @unchecked Sendable {
+    let runner: BrokerDriverRunner
+    init(_ runner: BrokerDriverRunner) { self.runner = runner }
+}

@@ -1,0 +1,83 @@
+import Logging
+import Synchronization
+import ZMTP
+
+/// The loop-confined half of `BrokerDriver`: the core, its tick timer and the stats timer.
+/// Every method runs on the socket's loop thread; only the counters are atomics.
+final class BrokerDriverRunner {
+    let socket: ZMTPSocket
+    let core: BrokerCore
+    private let loop: EventLoop
+    private let logger: Logger
+    private let statsInterval: UInt64
+    let failedSends = Atomic<UInt64>(0)
+    private var stopped = false
+    private var tickTimer: TimerHandle?
+    /// When `tickTimer` fires; .max when none is armed.
+    private var tickAt: UInt64 = .max
+    private var statsTimer: TimerHandle?
+
+    init(socket: ZMTPSocket, config: BrokerConfig, statsInterval: UInt64, logger: Logger) {
+        self.socket = socket
+        self.loop = socket.loop
+        self.logger = logger
+        self.statsInterval = statsInterval
+        core = BrokerCore(config: config, canSend: { socket.canSend(to: $0) },
+                          log: { level, text in logger.log(level: level, "\(text)") })
+    }
+
+    /// Installs the handlers on the socket (before it binds, so no message arrives unhandled).
+    /// They hold the runner strongly until `ZMTPSocket.close()` drops them, as `stop()` does.
+    func install() {
+        socket.serve({ [self] peer, message in
+            deliver(core.handle(client: peer, frames: message, now: loop.now))
+            rearm()
+        }, onDisconnect: { [self] peer in
+            core.disconnected(client: peer)
+        })
+    }
+
+    func startStats() {
+        guard statsInterval > 0, !stopped else { return }
+        statsTimer = loop.schedule(after: statsInterval) { [self] in
+            logger.info("\(BrokerDriver.statsLine(core.stats, sendFailures: failedSends.load(ordering: .relaxed)))")
+            startStats()
+        }
+    }
+
+    func stop() {
+        stopped = true
+        if let tickTimer { loop.cancel(tickTimer) }
+        if let statsTimer { loop.cancel(statsTimer) }
+        tickTimer = nil
+        statsTimer = nil
+        tickAt = .max
+    }
+
+    /// Queues each message without blocking; ROUTER_MANDATORY makes a send to a vanished or
+    /// full peer throw, so none is lost without being counted.
+    private func deliver(_ batch: [Outgoing]) {
+        for item in batch {
+            do {
+                try socket.send(to: item.client, item.frames)
+            } catch {
+                failedSends.add(1, ordering: .relaxed)
+                logger.debug("send to client \(hexID(item.client)) failed: \(error)")
+            }
+        }
+    }
+
+    /// Keeps one timer at the core's next deadline. A deadline that moved later needs nothing:
+    /// the early tick finds nothing due and re-arms.
+    private func rearm() {
+        guard !stopped, let next = core.nextDeadline, next < tickAt else { return }
+        if let tickTimer { loop.cancel(tickTimer) }
+        tickAt = next
+        tickTimer = loop.schedule(at: next) { [self] in
+            tickTimer = nil
+            tickAt = .max
+            deliver(core.tick(now: loop.now))
+            rearm()
+        }
+    }
+}

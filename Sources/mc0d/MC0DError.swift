@@ -1,0 +1,17 @@
+import MC0Broker
+import ZMTP
+
+/// Why mc0d could not start; each prints as one line on stderr.
+enum MC0DError: Error, CustomStringConvertible {
+    case keyFile(CurveKeyFileError)
+    case dataDir(path: String, problem: String)
+    case broker(BrokerDriverError)
+
+    var description: String {
+        switch self {
+        case .keyFile(let error): return "\(error)"
+        case .dataDir(let path, let problem): return "data directory \(path): \(problem)"
+        case .broker(let error): return "\(error)"
+        }
+    }
+}

@@ -1,1 +1,0 @@
-print("mc0d: in progress")
