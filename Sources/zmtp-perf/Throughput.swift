@@ -4,10 +4,10 @@ import ZMTP
 
 /// Written by the loop thread only; read by the main thread after the semaphore.
 final class HandlerState: @unchecked Sendable {
-    var received = 0
-    var start: UInt64 = 0
-    var end: UInt64 = 0
-    var bad = false
+    @exclusivity(unchecked) var received = 0
+    @exclusivity(unchecked) var start: UInt64 = 0
+    @exclusivity(unchecked) var end: UInt64 = 0
+    @exclusivity(unchecked) var bad = false
 }
 
 /// A DEALER sends COUNT messages of SIZE bytes; a ROUTER times them from first to last.
