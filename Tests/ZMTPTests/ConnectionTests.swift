@@ -227,4 +227,16 @@ import Testing
         #expect(h.messages == [[body, [7]]])
         #expect(try h.connection.receiveDirect(now: 0) { _ in 0 } == nil)
     }
+
+    @Test func unlimitedLargeFramesGrowWithTheBytesThatArrive() {
+        var options = ConnectionOptions()
+        options.maxMessageSize = nil
+        let h = Harness(options: options)
+        h.feed(Self.greeting + Self.dealerReady)
+        let body = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let wire = Self.frame(body)
+        for start in stride(from: 0, to: wire.count, by: 65536) { h.feed(Array(wire[start..<min(start + 65536, wire.count)])) }
+        #expect(h.error == nil)
+        #expect(h.messages == [[body]])
+    }
 }

@@ -36,9 +36,12 @@ public final class Connection {
     /// can read into directly (`receiveDirect`), so its bytes are not staged in `pending` first.
     @exclusivity(unchecked) private var largeBody: [UInt8] = []
     private var largeFilled = 0
+    /// The large frame's declared size; `largeBody` may be shorter and grow as bytes arrive.
+    private var largeSize = 0
     private var largeFlags: UInt8 = 0
     private var largeActive = false
     static let largeFrameThreshold = 32 << 10
+    static let minimumFrameCost = 8
 
     private var handshakeDeadline: UInt64?
     private var nextPing: UInt64?
@@ -80,15 +83,15 @@ public final class Connection {
         guard state != .closed else { return }
         do {
             var bytes = input
-            if largeActive {
+            while largeActive {
+                growLargeBody()
                 let n = min(largeBody.count - largeFilled, bytes.count)
                 largeBody.withUnsafeMutableBytes { dst in
                     UnsafeMutableRawBufferPointer(rebasing: dst[largeFilled..<(largeFilled + n)]).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<n]))
                 }
                 largeFilled += n
                 bytes = UnsafeRawBufferPointer(rebasing: bytes[n...])
-                guard largeFilled == largeBody.count else { return }
-                try completeLargeFrame(now: now)
+                if largeFilled == largeSize { try completeLargeFrame(now: now) } else if bytes.isEmpty { return }
             }
             partialFrameSize = 0
             if pending.isEmpty {
@@ -129,15 +132,16 @@ public final class Connection {
             let rest = UnsafeRawBufferPointer(rebasing: buf[offset...])
             guard let header = try FrameHeader.parse(rest) else { return offset }
             try checkSize(header)
-            let total = header.headerSize + Int(header.bodySize)
-            guard rest.count >= total else {
+            // Compared before adding: a declared size near 2^63 must not overflow.
+            guard header.bodySize <= UInt64(rest.count - header.headerSize) else {
                 if state == .traffic && header.bodySize >= Connection.largeFrameThreshold {
                     startLargeFrame(header, available: UnsafeRawBufferPointer(rebasing: rest[header.headerSize...]))
                     return buf.count
                 }
-                partialFrameSize = total
+                partialFrameSize = header.headerSize + Int(header.bodySize)
                 return offset
             }
+            let total = header.headerSize + Int(header.bodySize)
             offset += total
             if state == .handshake {
                 handshakeBytes += total
@@ -154,12 +158,29 @@ public final class Connection {
     }
 
     private func startLargeFrame(_ header: FrameHeader, available: UnsafeRawBufferPointer) {
-        let size = Int(header.bodySize)  // already checked against the maximum message size
-        largeBody = [UInt8](unsafeUninitializedCapacity: size) { _, initialized in initialized = size }
-        largeBody.withUnsafeMutableBytes { $0.copyMemory(from: available) }
-        largeFilled = available.count
+        largeSize = Int(header.bodySize)
+        largeBody = []
+        largeFilled = 0
         largeFlags = header.flags
         largeActive = true
+        growLargeBody()
+        largeBody.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[0..<available.count]).copyMemory(from: available) }
+        largeFilled = available.count
+    }
+
+    /// Makes room for more of the large frame. With a maximum message size the declared size
+    /// was checked, so it is allocated at once; without one, memory follows the bytes that
+    /// actually arrived (doubling, from 1 MiB), never a size the peer merely announced.
+    private func growLargeBody() {
+        guard largeFilled == largeBody.count, largeBody.count < largeSize else { return }
+        let target = options.maxMessageSize != nil ? largeSize : min(largeSize, max(1 << 20, 2 * largeBody.count))
+        let grown = [UInt8](unsafeUninitializedCapacity: target) { buffer, initialized in
+            largeBody.withUnsafeBytes { old in
+                if !old.isEmpty { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: old) }
+            }
+            initialized = target
+        }
+        largeBody = grown
     }
 
     private func completeLargeFrame(now: UInt64) throws {
@@ -178,9 +199,10 @@ public final class Connection {
     public func receiveDirect(now: UInt64, _ read: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Int? {
         guard largeActive, state != .closed else { return nil }
         do {
+            growLargeBody()
             let n = try largeBody.withUnsafeMutableBytes { try read(UnsafeMutableRawBufferPointer(rebasing: $0[largeFilled...])) }
             largeFilled += n
-            if largeFilled == largeBody.count { try completeLargeFrame(now: now) }
+            if largeFilled == largeSize { try completeLargeFrame(now: now) }
             return n
         } catch {
             state = .closed
@@ -237,7 +259,9 @@ public final class Connection {
         pingTimeoutDeadline = nil
         peerTTLDeadline = nil
         if frame.isCommand { return try trafficCommand(Command.decode(frame.body), now: now) }
-        messageBytes += frame.body.count
+        // A frame costs at least its slot in the message, so a stream of empty MORE frames is
+        // bounded by the limit too (it would otherwise add nothing and grow without end).
+        messageBytes += max(frame.body.count, Connection.minimumFrameCost)
         if let max = options.maxMessageSize, messageBytes > max {
             throw ZMTPError.frameTooLarge(size: UInt64(messageBytes), limit: max)
         }
