@@ -5,6 +5,9 @@ public struct BrokerConfig: Sendable, Equatable {
     /// messages itself: the driver sets its ROUTER's per-peer HWM from this value and reports
     /// a full pipe through the `canSend` closure given to `BrokerCore.init`.
     public var maxQueuedPerClient: Int
+    /// The same pipe's limit in bytes, so a slow reader of large messages cannot make the
+    /// broker hold maxQueuedPerClient × maxMessageBytes (16 GB with the defaults).
+    public var maxQueuedBytesPerClient: Int
     /// Accepted CONNECT TTL values, in milliseconds. Out-of-range TTLs are refused rather
     /// than clamped: a clamped TTL would make the broker evict a client that heartbeats on
     /// its own, longer schedule.
@@ -25,6 +28,7 @@ public struct BrokerConfig: Sendable, Equatable {
 
     public init(
         maxQueuedPerClient: Int = 1000,
+        maxQueuedBytesPerClient: Int = 64 << 20,
         ttlRange: ClosedRange<UInt64> = 100...3_600_000,
         acceptedVersions: Set<String> = ["0.2", "0.3"],
         maxClients: Int = 100_000,
@@ -35,6 +39,7 @@ public struct BrokerConfig: Sendable, Equatable {
         dropLogInterval: UInt64 = 10_000_000_000
     ) {
         self.maxQueuedPerClient = maxQueuedPerClient
+        self.maxQueuedBytesPerClient = maxQueuedBytesPerClient
         self.ttlRange = ttlRange
         self.acceptedVersions = acceptedVersions
         self.maxClients = maxClients

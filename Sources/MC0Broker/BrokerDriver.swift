@@ -42,6 +42,7 @@ public final class BrokerDriver: @unchecked Sendable {
         options.routerHandover = true
         options.routerMandatory = true
         options.sendHighWaterMark = config.maxQueuedPerClient
+        options.sendHighWaterBytes = config.maxQueuedBytesPerClient
         options.maxMessageSize = config.maxMessageBytes + Self.messageSizeSlack
         options.heartbeatInterval = .zero
         options.linger = .milliseconds(500)

@@ -68,14 +68,21 @@ import TestSupport
         #expect(try router.receive(timeout: .seconds(5)).last == [42])
     }
 
-    @Test func handshakingConnectionsAreCapped() throws {
+    @Test func stalledHandshakesCycleOutOldestFirst() throws {
         let (router, port, _) = try Self.router { $0.maxHandshakingConnections = 4 }
         defer { router.close() }
         let stalled = try (0..<4).map { _ in try RawClient(port: port) }
         for c in stalled { c.write([0xFF]) }
-        // The fifth is refused at once while four sit in their handshake.
-        let refused = try RawClient(port: port)
-        #expect(refused.closedByPeer())
-        _ = stalled
+        // A fifth stalled connection takes the place of the oldest...
+        let fifth = try RawClient(port: port)
+        fifth.write([0xFF])
+        #expect(stalled[0].closedByPeer())
+        // ...and a real client still gets through while the cap is full of stalled ones.
+        let good = try ZMTPSocket(type: .dealer)
+        defer { good.close() }
+        try good.connect("tcp://127.0.0.1:\(port)")
+        try good.send([[7]], timeout: .seconds(5))
+        #expect(try router.receive(timeout: .seconds(5)).last == [7])
+        _ = (stalled, fifth)
     }
 }

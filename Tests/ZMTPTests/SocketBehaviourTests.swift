@@ -72,6 +72,20 @@ import TestSupport
         queued.close()
     }
 
+    @Test func sendHighWaterBytesBoundsQueuedBytes() throws {
+        var options = SocketOptions()
+        options.sendHighWaterBytes = 10_000
+        options.linger = .zero
+        let closedPort = try TCP.listen(Endpoint(host: "127.0.0.1", port: 0))
+        TCP.close(closedPort.fd)
+        let dealer = try ZMTPSocket(type: .dealer, options: options)
+        defer { dealer.close() }
+        try dealer.connect("tcp://127.0.0.1:\(closedPort.port)")
+        // 4 KiB messages: the third crosses 10,000 bytes, the fourth must wait.
+        for _ in 0..<3 { try dealer.send([[UInt8](repeating: 1, count: 4096)], timeout: .zero) }
+        #expect(throws: SocketError.wouldBlock) { try dealer.send([[1]], timeout: .zero) }
+    }
+
     @Test func queuedMessagesFlowOnceThePeerAppears() throws {
         // Reserve a port, start the dealer first, then bind the router on that port.
         let reserved = try TCP.listen(Endpoint(host: "127.0.0.1", port: 0))

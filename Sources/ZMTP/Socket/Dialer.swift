@@ -1,5 +1,5 @@
 /// Dials an endpoint and keeps redialing with libzmq's reconnect semantics: RECONNECT_IVL plus
-/// random jitter, or doubling up to RECONNECT_IVL_MAX when that is set. A failed handshake
+/// random jitter, or doubling up to RECONNECT_IVL_MAX (plus jitter) when that is set. A failed handshake
 /// (wrong CURVE key, protocol error) backs off exponentially too, so a misconfigured client
 /// retries calmly instead of hammering the server (libzmq gives up on such an endpoint instead).
 final class Dialer: IOHandler {
@@ -82,12 +82,14 @@ final class Dialer: IOHandler {
         let interval = socket.options.reconnectInterval.nanoseconds
         guard !stopped, interval > 0 else { return }
         let max = socket.options.reconnectIntervalMax.nanoseconds
-        var delay: UInt64
+        // Random jitter in both modes, so a fleet that lost its broker does not come back in
+        // lockstep (the digest measured none from libzmq with RECONNECT_IVL_MAX set).
+        var delay = UInt64.random(in: 0..<interval)
         if max > 0 {
-            delay = backoff
+            delay += backoff
             if failed { backoff = Swift.min(backoff * 2, max) }
         } else {
-            delay = interval + UInt64.random(in: 0..<interval)
+            delay += interval
         }
         if handshakeFailures > 0 {
             delay = Swift.max(delay, Swift.min(interval << UInt64(Swift.min(handshakeFailures, 8)), 30_000_000_000))

@@ -31,20 +31,26 @@ final class Listener: IOHandler {
                 return
             }
             guard let (peerFD, peer) = accepted else { return }
-            guard socket.handshakingAccepted < socket.options.maxHandshakingConnections else {
-                socket.logger.warning("refused \(peer): \(socket.handshakingAccepted) connections already in handshake")
-                TCP.close(peerFD)
-                continue
-            }
+            if socket.handshaking.count >= socket.options.maxHandshakingConnections { evictOldestHandshake() }
             do {
-                _ = try PeerConnection(socket: socket, fd: peerFD, pipe: Pipe(persistent: false), peerName: peer, dialer: nil)
-                socket.handshakingAccepted += 1
+                let connection = try PeerConnection(socket: socket, fd: peerFD, pipe: Pipe(persistent: false), peerName: peer, dialer: nil)
+                socket.acceptOrder += 1
+                socket.handshaking[ObjectIdentifier(connection)] = (socket.acceptOrder, connection)
                 socket.emit(.accepted(peer: peer))
             } catch {
                 socket.logger.error("could not serve \(peer): \(error)")
                 TCP.close(peerFD)
             }
         }
+    }
+
+    /// At the cap, the connection that has spent longest in its handshake goes: a flood of
+    /// stalled connections then cycles out instead of locking real clients out until the
+    /// handshake timeout (a real handshake takes a millisecond or two).
+    private func evictOldestHandshake() {
+        guard let oldest = socket.handshaking.values.min(by: { $0.order < $1.order })?.connection else { return }
+        socket.logger.warning("\(socket.handshaking.count) connections in handshake: dropping the oldest, \(oldest.peerName)")
+        oldest.fail(reason: "evicted: too many connections in handshake", error: .handshakeTimeout)
     }
 
     private func pause() {

@@ -127,7 +127,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
                         drained = pipe.outbound.isEmpty
                         if drained { pipe.flushScheduled = false }
                     }
-                    while moved < 64, let message = pipe.outbound.popFirst() {
+                    while moved < 64, let message = pipe.popOutbound() {
                         moved += 1
                         do { try engine.send(message) } catch { return error }
                     }
@@ -156,7 +156,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
 
     private func handshakeComplete(_ metadata: Metadata) {
         handshakeDone = true
-        if dialer == nil { socket.handshakingAccepted -= 1 }
+        socket.handshaking[ObjectIdentifier(self)] = nil
         socket.attach(self, metadata: metadata)
         dialer?.handshakeSucceeded()
     }
@@ -220,7 +220,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
 
     /// Writes what the engine left (an ERROR command), releases the fd and detaches the pipe.
     private func teardown() {
-        if isHandshaking, dialer == nil { socket.handshakingAccepted -= 1 }
+        socket.handshaking[ObjectIdentifier(self)] = nil
         engine.close()
         engine.onReady = { _ in }
         engine.onMessage = { _ in }

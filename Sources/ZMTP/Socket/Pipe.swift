@@ -5,6 +5,8 @@ final class Pipe {
     /// The peer's routing id (ROUTER), set when its handshake completes.
     @exclusivity(unchecked) var routingID: [UInt8] = []
     @exclusivity(unchecked) var outbound = RingBuffer<[[UInt8]]>()
+    /// Payload bytes in `outbound` (for SocketOptions.sendHighWaterBytes).
+    @exclusivity(unchecked) var outboundBytes = 0
     @exclusivity(unchecked) var inbound = RingBuffer<[[UInt8]]>()
     /// The live connection to the peer, if any (a dialer's pipe outlives its connections).
     @exclusivity(unchecked) var connection: PeerConnection?
@@ -21,4 +23,30 @@ final class Pipe {
     let persistent: Bool
 
     init(persistent: Bool) { self.persistent = persistent }
+
+    func pushOutbound(_ message: [[UInt8]]) {
+        outbound.append(message)
+        for frame in message { outboundBytes += frame.count }
+    }
+
+    func popOutbound() -> [[UInt8]]? {
+        guard let message = outbound.popFirst() else { return nil }
+        for frame in message { outboundBytes -= frame.count }
+        return message
+    }
+
+    func clearOutbound() {
+        outbound.removeAll()
+        outboundBytes = 0
+    }
+
+    /// Below both high-water marks: may take one more message.
+    func hasRoom(_ options: SocketOptions) -> Bool {
+        outbound.count < options.sendHighWaterMark && outboundBytes < (options.sendHighWaterBytes ?? .max)
+    }
+
+    /// Down to half of both marks (libzmq's low-water mark): time to wake blocked senders.
+    func isBelowLowWater(_ options: SocketOptions) -> Bool {
+        outbound.count <= options.sendHighWaterMark / 2 && outboundBytes <= (options.sendHighWaterBytes ?? .max) / 2
+    }
 }

@@ -5,6 +5,10 @@ public struct SocketOptions: Sendable {
     /// ZMQ_SNDHWM / ZMQ_RCVHWM: messages queued per peer in each direction.
     public var sendHighWaterMark = 1000
     public var receiveHighWaterMark = 1000
+    /// Bytes queued per peer for sending; nil: only the message count limits. libzmq has no such
+    /// limit, so 1000 queued 16 MiB messages are 16 GB; a server facing untrusted slow readers
+    /// (the broker) sets one.
+    public var sendHighWaterBytes: Int? = nil
     /// ZMQ_ROUTER_MANDATORY: a ROUTER send to an unknown or full peer throws instead of dropping.
     public var routerMandatory = false
     /// ZMQ_ROUTER_HANDOVER: a new connection with a known Identity takes over the routing id.

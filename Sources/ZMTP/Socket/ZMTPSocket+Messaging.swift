@@ -120,7 +120,7 @@ extension ZMTPSocket {
             guard !pipes.isEmpty else { return .blocked }
             for step in 0..<pipes.count {
                 let pipe = pipes[(nextPipe + step) % pipes.count]
-                if (pipe.isReady || pipe.persistent) && pipe.outbound.count < options.sendHighWaterMark {
+                if (pipe.isReady || pipe.persistent) && pipe.hasRoom(options) {
                     nextPipe = (nextPipe + step + 1) % pipes.count
                     return .queued(flush: enqueue(message, on: pipe))
                 }
@@ -136,7 +136,7 @@ extension ZMTPSocket {
             if options.routerMandatory { throw SocketError.hostUnreachable(routingID: id) }
             return .dropped
         }
-        guard pipe.outbound.count < options.sendHighWaterMark else {
+        guard pipe.hasRoom(options) else {
             if options.routerMandatory { throw SocketError.wouldBlock }
             return .dropped
         }
@@ -145,11 +145,11 @@ extension ZMTPSocket {
 
     func hasRoomLocked(for message: [[UInt8]]) -> Bool {
         if type == .router { return true }
-        return pipes.contains { ($0.isReady || $0.persistent) && $0.outbound.count < options.sendHighWaterMark }
+        return pipes.contains { ($0.isReady || $0.persistent) && $0.hasRoom(options) }
     }
 
     func enqueue(_ message: [[UInt8]], on pipe: Pipe) -> PeerConnection? {
-        pipe.outbound.append(message)
+        pipe.pushOutbound(message)
         guard pipe.isReady, !pipe.flushScheduled, let connection = pipe.connection else { return nil }
         pipe.flushScheduled = true
         return connection
@@ -208,7 +208,7 @@ extension ZMTPSocket {
     /// once the queue is down to half the high-water mark (libzmq's low-water mark), so a sender
     /// at the limit is woken once per half-queue rather than once per flush round.
     func spaceFreedLocked(in pipe: Pipe) -> [CheckedContinuation<Void, Never>] {
-        guard pipe.outbound.count <= options.sendHighWaterMark / 2 else { return [] }
+        guard pipe.isBelowLowWater(options) else { return [] }
         if waiters > 0 { lock.broadcast() }
         var senders: [CheckedContinuation<Void, Never>] = []
         while let c = asyncSenders.popFirst() { senders.append(c) }

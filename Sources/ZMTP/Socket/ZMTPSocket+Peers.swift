@@ -57,7 +57,7 @@ extension ZMTPSocket {
             pipe.flushScheduled = false
             if !pipe.persistent {
                 pipes.removeAll { $0 === pipe }
-                pipe.outbound.removeAll()
+                pipe.clearOutbound()
             }
             var lost: [UInt8]?
             if type == .router, routes[pipe.routingID] === pipe {

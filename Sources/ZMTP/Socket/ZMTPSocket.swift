@@ -26,8 +26,10 @@ public final class ZMTPSocket: @unchecked Sendable {
     var listeners: [Listener] = []
     var dialers: [Dialer] = []
     var connections: [ObjectIdentifier: PeerConnection] = [:]
-    /// Accepted connections still in their handshake (capped by maxHandshakingConnections).
-    var handshakingAccepted = 0
+    /// Accepted connections still in their handshake (capped by maxHandshakingConnections),
+    /// by acceptance order so the oldest can make room for a newcomer.
+    var handshaking: [ObjectIdentifier: (order: UInt64, connection: PeerConnection)] = [:]
+    var acceptOrder: UInt64 = 0
     var handler: ((_ peer: [UInt8], _ message: [[UInt8]]) -> Void)?
     var disconnectHandler: ((_ peer: [UInt8]) -> Void)?
     var nextGeneratedID: UInt32 = UInt32.random(in: 0...UInt32.max)
@@ -100,7 +102,7 @@ public final class ZMTPSocket: @unchecked Sendable {
     public func canSend(to routingID: [UInt8]) -> Bool {
         lock.withLock {
             guard let pipe = routes[routingID] else { return false }
-            return pipe.outbound.count < options.sendHighWaterMark
+            return pipe.hasRoom(options)
         }
     }
 
