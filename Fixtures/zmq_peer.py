@@ -171,7 +171,7 @@ class Monitor:
 
 
 class Stop:
-    """Set by SIGTERM or by EOF on stdin: the echo loop ends cleanly."""
+    """Set by SIGTERM: the echo loop ends cleanly (exit 0) at its next poll."""
 
     def __init__(self):
         self.requested = False
@@ -181,8 +181,7 @@ class Stop:
         self.requested = True
 
 
-def run_echo(sock, monitor, args):
-    stop = Stop()
+def run_echo(sock, monitor, args, stop):
     stdin = sys.stdin.fileno()
     poller = zmq.Poller()
     poller.register(sock, zmq.POLLIN)
@@ -295,6 +294,8 @@ def main(argv):
     context = zmq.Context()
     sock = context.socket(zmq.ROUTER if args.type == "ROUTER" else zmq.DEALER)
     monitor = None
+    # Before ENDPOINT is printed: a test may send SIGTERM as soon as it has read that line.
+    stop = Stop() if args.mode == "echo" else None
     try:
         configure(sock, args)
         monitor = Monitor(sock, args.fail_on_disconnect)
@@ -304,7 +305,7 @@ def main(argv):
             sock.connect(args.connect)
         say(f"ENDPOINT {sock.getsockopt(zmq.LAST_ENDPOINT).decode()}")
         if args.mode == "echo":
-            return run_echo(sock, monitor, args)
+            return run_echo(sock, monitor, args, stop)
         return run_client(sock, monitor, args)
     except PeerFailure as failure:
         say(f"FAIL {failure}")

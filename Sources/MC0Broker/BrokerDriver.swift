@@ -26,9 +26,11 @@ public final class BrokerDriver: @unchecked Sendable {
     /// Binds `endpoint` ("tcp://HOST:PORT") and starts serving.
     /// - Parameters:
     ///   - statsInterval: period of the stats log line (nil or zero: none).
+    ///   - handshakeTimeout: how long a connection may take to complete its handshake.
     ///   - loop: the event loop to run on; by default the driver makes (and owns) its own.
     public init(bind endpoint: String, security: BrokerSecurity, config: BrokerConfig = BrokerConfig(),
-                statsInterval: Duration? = nil, logger: Logger = Logger(label: "mc0d"),
+                statsInterval: Duration? = nil, handshakeTimeout: Duration = .seconds(30),
+                logger: Logger = Logger(label: "mc0d"),
                 loop: EventLoop? = nil) throws(BrokerDriverError) {
         let parsed: Endpoint
         do { parsed = try Endpoint.parse(endpoint) } catch {
@@ -45,6 +47,7 @@ public final class BrokerDriver: @unchecked Sendable {
         options.sendHighWaterBytes = config.maxQueuedBytesPerClient
         options.maxMessageSize = config.maxMessageBytes + Self.messageSizeSlack
         options.heartbeatInterval = .zero
+        options.handshakeTimeout = handshakeTimeout
         options.linger = .milliseconds(500)
         options.onEvent = { [logger] event in Self.log(event, to: logger) }
         let socket: ZMTPSocket

@@ -45,6 +45,9 @@ struct MC0D: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds between stats log lines (0: none).", valueName: "seconds"))
     var statsInterval: Double = 60
 
+    @Option(help: ArgumentHelp("Seconds a client may take to complete its ZMTP/CURVE handshake before it is dropped.", valueName: "seconds"))
+    var handshakeTimeout: Double = 30
+
     /// Checks values and combinations. Called after parsing (not as `validate()`, which
     /// ArgumentParser runs before it reports an unknown option, hiding the real mistake).
     func check() throws(ValidationError) {
@@ -56,6 +59,9 @@ struct MC0D: ParsableCommand {
         }
         guard statsInterval.isFinite, statsInterval >= 0, statsInterval <= 86_400 else {
             throw ValidationError("--stats-interval \(statsInterval) is out of range: use 0 (off) to 86400 seconds")
+        }
+        guard handshakeTimeout.isFinite, handshakeTimeout >= 0.1, handshakeTimeout <= 3600 else {
+            throw ValidationError("--handshake-timeout \(handshakeTimeout) is out of range: use 0.1 to 3600 seconds")
         }
         if bind.isEmpty || bind.contains("://") || bind.contains("[") {
             throw ValidationError("--bind '\(bind)' is not an address: give a bare IP address or host name, e.g. --bind 127.0.0.1 or --bind ::1")
@@ -125,7 +131,8 @@ struct MC0D: ParsableCommand {
         let driver: BrokerDriver
         do {
             driver = try BrokerDriver(bind: endpoint, security: security,
-                                      statsInterval: .milliseconds(Int64(statsInterval * 1000)), logger: logger)
+                                      statsInterval: .milliseconds(Int64(statsInterval * 1000)),
+                                      handshakeTimeout: .milliseconds(Int64(handshakeTimeout * 1000)), logger: logger)
         } catch {
             throw .broker(error)
         }

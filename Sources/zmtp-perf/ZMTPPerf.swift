@@ -10,6 +10,32 @@ struct ZMTPPerf: ParsableCommand {
         commandName: "zmtp-perf",
         abstract: "Throughput, latency and handshake peers on the mc0 ZMTP stack.",
         subcommands: [Throughput.self, Latency.self, Handshakes.self])
+
+    /// Z85 keys may begin with '-', which the parser would take for a flag: key arguments are
+    /// glued to their flag (`--server-key=KEY`) first, keeping the libzmq peers' syntax.
+    static func main() {
+        var args = Array(CommandLine.arguments.dropFirst())
+        var i = 0
+        var glued: [String] = []
+        while i < args.count {
+            let arg = args[i]
+            let values = ["--curve-server": 1, "--server-key": 1, "--curve-client": 3][arg] ?? 0
+            if values > 0, i + values < args.count {
+                glued += args[(i + 1)...(i + values)].map { "\(arg)=\($0)" }
+                i += values + 1
+            } else {
+                glued.append(arg)
+                i += 1
+            }
+        }
+        args = glued
+        do {
+            var command = try parseAsRoot(args)
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Flags every role shares: where to attach and which security to use.
@@ -17,8 +43,8 @@ struct PeerOptions: ParsableArguments {
     @Option(name: .customLong("bind"), help: "Endpoint to bind.") var bindEndpoint: String?
     @Option(name: .customLong("connect"), help: "Endpoint to connect to.") var connectEndpoint: String?
     @Option(name: .customLong("curve-server"), help: "Act as CURVE server with this Z85 secret key.") var curveServerSecret: String?
-    @Option(name: .customLong("curve-client"), parsing: .upToNextOption,
-            help: "Act as CURVE client: SERVERPUB PUB SECRET (Z85).") var curveClient: [String] = []
+    @Option(name: .customLong("curve-client"), help: "Act as CURVE client: SERVERPUB PUB SECRET (Z85).")
+    var curveClient: [String] = []
     @Option(name: .customLong("timeout-ms"), help: "Give up after this long without progress.") var timeoutMs = 30_000
 
     func validate() throws {

@@ -5,9 +5,10 @@ import ZMTP
 /// minimised, each kept as a test so the fix stays fixed.
 @Suite struct FuzzRegressionTests {
     /// A NULL connection on the DEALER side that has completed its handshake with a ROUTER.
-    static func openConnection(maxMessageSize: Int?) throws -> Connection {
+    static func openConnection(maxMessageSize: Int?, maxFramesPerMessage: Int? = 1 << 16) throws -> Connection {
         var options = ConnectionOptions()
         options.maxMessageSize = maxMessageSize
+        options.maxFramesPerMessage = maxFramesPerMessage
         let context = HandshakeContext(localMetadata: SocketType.dealer.metadata(identity: []),
                                        validatePeer: SocketType.dealer.peerValidator())
         let connection = Connection(mechanism: NullMechanism(context: context), options: options, now: 0)
@@ -38,9 +39,9 @@ import ZMTP
     /// two bytes per frame and the engine an array slot (8 bytes, 16 with growth) per frame,
     /// and empty frames add nothing to the size checked against `maxMessageSize`: a peer that
     /// never sends the last frame grows memory without bound (3,000 frames: one 32 KB block
-    /// with a 1 KiB limit). The limit must bound what a message costs.
-    @Test func emptyMoreFramesAreBoundedByMaxMessageSize() throws {
-        let connection = try Self.openConnection(maxMessageSize: 1024)
+    /// with a 1 KiB limit). The frame cap (maxFramesPerMessage) bounds what a message costs.
+    @Test func emptyMoreFramesAreBoundedByTheFrameCap() throws {
+        let connection = try Self.openConnection(maxMessageSize: 1024, maxFramesPerMessage: 1000)
         let frames = [UInt8](repeating: 0, count: 2 * 100_000).enumerated().map { $0.offset % 2 == 0 ? WireFrame.more : 0 }
         #expect(throws: ZMTPError.self) {
             try frames.withUnsafeBytes { try connection.receive($0, now: 2) }

@@ -44,7 +44,8 @@ final class CurveTraffic {
     func encode(_ body: UnsafeRawBufferPointer, more: Bool, command: Bool, into out: inout [UInt8]) {
         let plainCount = 1 + body.count
         let size = Self.minimumSize + body.count
-        out.reserveCapacity(out.count + 9 + size)
+        // No reserveCapacity here: it grows to exactly the size asked, so calling it per
+        // message copied the whole pending output each time (quadratic); append doubles.
         if size <= 255 {
             out.append(0)
             out.append(UInt8(size))

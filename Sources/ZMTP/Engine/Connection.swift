@@ -41,7 +41,6 @@ public final class Connection {
     private var largeFlags: UInt8 = 0
     private var largeActive = false
     static let largeFrameThreshold = 32 << 10
-    static let minimumFrameCost = 8
 
     private var handshakeDeadline: UInt64?
     private var nextPing: UInt64?
@@ -259,9 +258,7 @@ public final class Connection {
         pingTimeoutDeadline = nil
         peerTTLDeadline = nil
         if frame.isCommand { return try trafficCommand(Command.decode(frame.body), now: now) }
-        // A frame costs at least its slot in the message, so a stream of empty MORE frames is
-        // bounded by the limit too (it would otherwise add nothing and grow without end).
-        messageBytes += max(frame.body.count, Connection.minimumFrameCost)
+        messageBytes += frame.body.count
         if let max = options.maxMessageSize, messageBytes > max {
             throw ZMTPError.frameTooLarge(size: UInt64(messageBytes), limit: max)
         }
@@ -272,6 +269,9 @@ public final class Connection {
             return
         }
         if message.isEmpty, let messagePrefix { message.append(messagePrefix) }
+        if let max = options.maxFramesPerMessage, message.count >= max {
+            throw ZMTPError.tooManyFrames(limit: max)
+        }
         message.append(frame.body)
         if !frame.hasMore {
             let complete = message

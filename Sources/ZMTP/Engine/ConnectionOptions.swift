@@ -4,6 +4,9 @@ public struct ConnectionOptions: Sendable {
     /// Largest message (sum of its frames) accepted; a larger one closes the connection.
     /// Finite by default: libzmq's default of "unlimited" lets one peer exhaust memory.
     public var maxMessageSize: Int? = 64 << 20
+    /// Most frames one message may have. Each frame costs a slot even when empty, so without a
+    /// cap a peer streaming empty MORE frames grows memory under any byte limit.
+    public var maxFramesPerMessage: Int? = 1 << 16
     /// ZMQ_HANDSHAKE_IVL: greeting plus mechanism must finish within this; 0 disables.
     public var handshakeTimeout: UInt64 = 30_000_000_000
     /// Bytes a peer may send before its handshake completes (greeting and handshake commands).

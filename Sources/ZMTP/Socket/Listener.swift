@@ -49,7 +49,7 @@ final class Listener: IOHandler {
     /// handshake timeout (a real handshake takes a millisecond or two).
     private func evictOldestHandshake() {
         guard let oldest = socket.handshaking.values.min(by: { $0.order < $1.order })?.connection else { return }
-        socket.logger.warning("\(socket.handshaking.count) connections in handshake: dropping the oldest, \(oldest.peerName)")
+        socket.logger.debug("\(socket.handshaking.count) connections in handshake: dropping the oldest, \(oldest.peerName)")
         oldest.fail(reason: "evicted: too many connections in handshake", error: .handshakeTimeout)
     }
 

@@ -10,6 +10,8 @@ public enum ZMTPError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformedFrame(String)
     /// A frame larger than the configured maximum message size.
     case frameTooLarge(size: UInt64, limit: Int)
+    /// A message with more frames than the configured maximum.
+    case tooManyFrames(limit: Int)
     case malformedCommand(String)
     /// A command that is not expected in the current state.
     case unexpectedCommand(String)
@@ -36,6 +38,7 @@ public enum ZMTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .mechanismMismatch(let l, let p): return "security mechanism mismatch: we use \(l), peer uses \(p)"
         case .malformedFrame(let s): return "malformed frame: \(s)"
         case .frameTooLarge(let s, let l): return "frame of \(s) bytes exceeds the maximum message size \(l)"
+        case .tooManyFrames(let l): return "message has more than \(l) frames"
         case .malformedCommand(let s): return "malformed command: \(s)"
         case .unexpectedCommand(let s): return "unexpected command: \(s)"
         case .malformedMetadata(let s): return "malformed metadata: \(s)"
