@@ -14,28 +14,25 @@ final class CurveTraffic {
     static let innerMore: UInt8 = 0x01
     static let innerCommand: UInt8 = 0x02
 
-    let sharedKey: SecretBytes
+    private let sendKey: MessageBoxKey
+    private let receiveKey: MessageBoxKey
     /// Next nonce we send; continues the counter used in the handshake.
     private(set) var sendNonce: UInt64
     /// Highest nonce accepted from the peer (its last handshake nonce at first).
     private(set) var lastReceivedNonce: UInt64
-    /// The 24-byte nonces: fixed 16-byte prefix, 8-byte counter rewritten per message.
-    private let sendNonceBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: Sodium.nonceBytes)
-    private let receiveNonceBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: Sodium.nonceBytes)
+    /// The 8-byte counter part of the nonce being sent (the 16-byte prefix lives in the keys).
+    private let sendCounter = UnsafeMutablePointer<UInt8>.allocate(capacity: 8)
     @exclusivity(unchecked) private var scratch: [UInt8] = []
 
     init(sharedKey: SecretBytes, sendPrefix: StaticString, receivePrefix: StaticString, sendNonce: UInt64, lastReceivedNonce: UInt64) {
-        precondition(sendPrefix.utf8CodeUnitCount == 16 && receivePrefix.utf8CodeUnitCount == 16, "MESSAGE nonce prefixes are 16 bytes")
-        self.sharedKey = sharedKey
+        sendKey = MessageBoxKey(sharedKey: sharedKey, prefix: sendPrefix)
+        receiveKey = MessageBoxKey(sharedKey: sharedKey, prefix: receivePrefix)
         self.sendNonce = sendNonce
         self.lastReceivedNonce = lastReceivedNonce
-        sendNonceBytes.update(from: sendPrefix.utf8Start, count: 16)
-        receiveNonceBytes.update(from: receivePrefix.utf8Start, count: 16)
     }
 
     deinit {
-        sendNonceBytes.deallocate()
-        receiveNonceBytes.deallocate()
+        sendCounter.deallocate()
         Sodium.wipe(&scratch)
     }
 
@@ -54,21 +51,16 @@ final class CurveTraffic {
             out.appendBE(UInt64(size))
         }
         out.append(contentsOf: Self.messageName)
-        writeBE(sendNonce, to: sendNonceBytes + 16)
-        out.append(contentsOf: UnsafeBufferPointer(start: sendNonceBytes + 16, count: 8))
+        writeBE(sendNonce, to: sendCounter)
+        out.append(contentsOf: UnsafeBufferPointer(start: sendCounter, count: 8))
         sendNonce += 1
         let boxStart = out.count
         out.append(contentsOf: Self.mac)
         out.append((more ? Self.innerMore : 0) | (command ? Self.innerCommand : 0))
         out.append(contentsOf: body)
-        // libsodium's *_easy functions work in place when the plaintext sits right after the MAC.
-        let rc = sharedKey.withBytes { k in
-            out.withUnsafeMutableBytes { buf in
-                let c = (buf.baseAddress! + boxStart).assumingMemoryBound(to: UInt8.self)
-                return crypto_box_easy_afternm(c, c + Sodium.macBytes, UInt64(plainCount), sendNonceBytes, k)
-            }
+        out.withUnsafeMutableBytes { buf in
+            sendKey.seal((buf.baseAddress! + boxStart).assumingMemoryBound(to: UInt8.self), plainCount: plainCount, counter: sendCounter)
         }
-        precondition(rc == 0, "crypto_box_easy_afternm failed")
     }
 
     /// Opens one MESSAGE: size first, then name, nonce order, then the box. The outer flags are
@@ -85,18 +77,14 @@ final class CurveTraffic {
         guard n > lastReceivedNonce else {
             throw ZMTPError.badMessage("MESSAGE nonce \(n) is not above the last accepted \(lastReceivedNonce): replayed or reordered")
         }
-        (receiveNonceBytes + 16).update(from: body.baseAddress!.advanced(by: 8).assumingMemoryBound(to: UInt8.self), count: 8)
-        let boxCount = body.count - 16
-        let plainCount = boxCount - Sodium.macBytes
+        let bytes = body.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let plainCount = body.count - 16 - Sodium.macBytes
         if scratch.count < plainCount { scratch = [UInt8](repeating: 0, count: Swift.max(plainCount, 2 * scratch.count)) }
-        let rc = sharedKey.withBytes { k in
-            scratch.withUnsafeMutableBytes { dst in
-                crypto_box_open_easy_afternm(dst.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                             body.baseAddress!.advanced(by: 16).assumingMemoryBound(to: UInt8.self),
-                                             UInt64(boxCount), receiveNonceBytes, k)
-            }
+        let opened = scratch.withUnsafeMutableBytes { dst in
+            receiveKey.open(bytes + 16, plainCount: plainCount, counter: bytes + 8,
+                            into: dst.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
-        guard rc == 0 else { throw ZMTPError.badMessage("MESSAGE box does not open: corrupted or forged") }
+        guard opened else { throw ZMTPError.badMessage("MESSAGE box does not open: corrupted or forged") }
         lastReceivedNonce = n
         return scratch.withUnsafeBytes { plain in
             let inner = plain[0]
