@@ -41,12 +41,25 @@ final class Pipe {
     }
 
     /// Below both high-water marks: may take one more message.
-    func hasRoom(_ options: SocketOptions) -> Bool {
-        outbound.count < options.sendHighWaterMark && outboundBytes < (options.sendHighWaterBytes ?? .max)
+    @inline(__always)
+    func hasRoom(_ limits: SendLimits) -> Bool {
+        outbound.count < limits.messages && outboundBytes < limits.bytes
     }
 
     /// Down to half of both marks (libzmq's low-water mark): time to wake blocked senders.
-    func isBelowLowWater(_ options: SocketOptions) -> Bool {
-        outbound.count <= options.sendHighWaterMark / 2 && outboundBytes <= (options.sendHighWaterBytes ?? .max) / 2
+    func isBelowLowWater(_ limits: SendLimits) -> Bool {
+        outbound.count <= limits.messages / 2 && outboundBytes <= limits.bytes / 2
+    }
+}
+
+/// A socket's send high-water marks, kept apart from SocketOptions so the per-message checks
+/// do not copy (and retain) the whole options struct.
+struct SendLimits {
+    let messages: Int
+    let bytes: Int
+
+    init(_ options: SocketOptions) {
+        messages = options.sendHighWaterMark
+        bytes = options.sendHighWaterBytes ?? .max
     }
 }

@@ -120,7 +120,7 @@ extension ZMTPSocket {
             guard !pipes.isEmpty else { return .blocked }
             for step in 0..<pipes.count {
                 let pipe = pipes[(nextPipe + step) % pipes.count]
-                if (pipe.isReady || pipe.persistent) && pipe.hasRoom(options) {
+                if (pipe.isReady || pipe.persistent) && pipe.hasRoom(sendLimits) {
                     nextPipe = (nextPipe + step + 1) % pipes.count
                     return .queued(flush: enqueue(message, on: pipe))
                 }
@@ -136,7 +136,7 @@ extension ZMTPSocket {
             if options.routerMandatory { throw SocketError.hostUnreachable(routingID: id) }
             return .dropped
         }
-        guard pipe.hasRoom(options) else {
+        guard pipe.hasRoom(sendLimits) else {
             if options.routerMandatory { throw SocketError.wouldBlock }
             return .dropped
         }
@@ -145,7 +145,7 @@ extension ZMTPSocket {
 
     func hasRoomLocked(for message: [[UInt8]]) -> Bool {
         if type == .router { return true }
-        return pipes.contains { ($0.isReady || $0.persistent) && $0.hasRoom(options) }
+        return pipes.contains { ($0.isReady || $0.persistent) && $0.hasRoom(sendLimits) }
     }
 
     func enqueue(_ message: [[UInt8]], on pipe: Pipe) -> PeerConnection? {
@@ -162,7 +162,7 @@ extension ZMTPSocket {
         var resume: PeerConnection?
         // Hysteresis, as libzmq's low-water mark: resume reading at half the high-water mark,
         // not at the first free slot, so reader and loop do not ping-pong per message.
-        if pipe.readPaused, pipe.inbound.count <= options.receiveHighWaterMark / 2 {
+        if pipe.readPaused, pipe.inbound.count <= receiveLimit / 2 {
             pipe.readPaused = false
             resume = pipe.connection
         }
@@ -198,7 +198,7 @@ extension ZMTPSocket {
                 pipe.inReadableQueue = true
                 readable.append(pipe)
             }
-            if pipe.inbound.count >= options.receiveHighWaterMark { pipe.readPaused = true }
+            if pipe.inbound.count >= receiveLimit { pipe.readPaused = true }
             if waiters > 0 { lock.broadcast() }
         }
         for (c, message) in handed { c.resume(returning: message) }
@@ -208,7 +208,7 @@ extension ZMTPSocket {
     /// once the queue is down to half the high-water mark (libzmq's low-water mark), so a sender
     /// at the limit is woken once per half-queue rather than once per flush round.
     func spaceFreedLocked(in pipe: Pipe) -> [CheckedContinuation<Void, Never>] {
-        guard pipe.isBelowLowWater(options) else { return [] }
+        guard pipe.isBelowLowWater(sendLimits) else { return [] }
         if waiters > 0 { lock.broadcast() }
         var senders: [CheckedContinuation<Void, Never>] = []
         while let c = asyncSenders.popFirst() { senders.append(c) }

@@ -8,6 +8,8 @@ import Logging
 public final class ZMTPSocket: @unchecked Sendable {
     public let type: SocketType
     public let options: SocketOptions
+    let sendLimits: SendLimits
+    let receiveLimit: Int
     public let loop: EventLoop
     let logger: Logger
 
@@ -45,6 +47,8 @@ public final class ZMTPSocket: @unchecked Sendable {
         }
         self.type = type
         self.options = options
+        sendLimits = SendLimits(options)
+        receiveLimit = options.receiveHighWaterMark
         self.loop = try loop ?? EventLoop.shared()
         self.logger = logger
     }
@@ -102,7 +106,7 @@ public final class ZMTPSocket: @unchecked Sendable {
     public func canSend(to routingID: [UInt8]) -> Bool {
         lock.withLock {
             guard let pipe = routes[routingID] else { return false }
-            return pipe.hasRoom(options)
+            return pipe.hasRoom(sendLimits)
         }
     }
 
