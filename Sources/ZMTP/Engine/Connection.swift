@@ -167,12 +167,12 @@ public final class Connection {
         largeFilled = available.count
     }
 
-    /// Makes room for more of the large frame. With a maximum message size the declared size
-    /// was checked, so it is allocated at once; without one, memory follows the bytes that
-    /// actually arrived (doubling, from 1 MiB), never a size the peer merely announced.
+    /// Makes room for more of the large frame. Memory follows the bytes that actually arrived
+    /// (doubling, from 1 MiB), never a size the peer merely announced: nine bytes of header
+    /// must not reserve 64 MiB, even within the limit.
     private func growLargeBody() {
         guard largeFilled == largeBody.count, largeBody.count < largeSize else { return }
-        let target = options.maxMessageSize != nil ? largeSize : min(largeSize, max(1 << 20, 2 * largeBody.count))
+        let target = min(largeSize, max(1 << 20, 2 * largeBody.count))
         let grown = [UInt8](unsafeUninitializedCapacity: target) { buffer, initialized in
             largeBody.withUnsafeBytes { old in
                 if !old.isEmpty { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: old) }
