@@ -21,7 +21,7 @@ import TestSupport
     @Test func zmtp2GreetingIsRefused() throws {
         let (router, port, events) = try Self.router()
         defer { router.close() }
-        let client = try RawClient(port: port)
+        let client = try RawPeer(port: port)
         var v2 = Self.greeting
         v2[10] = 1
         client.write(Array(v2.prefix(12)))
@@ -32,7 +32,7 @@ import TestSupport
     @Test func httpRequestIsRefused() throws {
         let (router, port, _) = try Self.router()
         defer { router.close() }
-        let client = try RawClient(port: port)
+        let client = try RawPeer(port: port)
         client.write(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
         #expect(client.closedByPeer())
     }
@@ -40,7 +40,7 @@ import TestSupport
     @Test func stalledGreetingIsCutAtHandshakeTimeout() throws {
         let (router, port, events) = try Self.router { $0.handshakeTimeout = .milliseconds(300) }
         defer { router.close() }
-        let client = try RawClient(port: port)
+        let client = try RawPeer(port: port)
         client.write(Array(Self.greeting.prefix(5)))
         let started = Date()
         #expect(client.closedByPeer())
@@ -52,11 +52,11 @@ import TestSupport
         let (router, port, _) = try Self.router()
         defer { router.close() }
         let ready = WireFrame(flags: 4, body: Command.ready(SocketType.dealer.metadata(identity: [])).encoded()).encoded()
-        let huge = try RawClient(port: port)
+        let huge = try RawPeer(port: port)
         huge.write(Self.greeting + ready + [0x02, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
         #expect(huge.closedByPeer())
 
-        let garbage = try RawClient(port: port)
+        let garbage = try RawPeer(port: port)
         garbage.write(Self.greeting + ready + [0xF0, 0x01, 0x02, 0x03])
         #expect(garbage.closedByPeer())
 
@@ -71,10 +71,10 @@ import TestSupport
     @Test func stalledHandshakesCycleOutOldestFirst() throws {
         let (router, port, _) = try Self.router { $0.maxHandshakingConnections = 4 }
         defer { router.close() }
-        let stalled = try (0..<4).map { _ in try RawClient(port: port) }
+        let stalled = try (0..<4).map { _ in try RawPeer(port: port) }
         for c in stalled { c.write([0xFF]) }
         // A fifth stalled connection takes the place of the oldest...
-        let fifth = try RawClient(port: port)
+        let fifth = try RawPeer(port: port)
         fifth.write([0xFF])
         #expect(stalled[0].closedByPeer())
         // ...and a real client still gets through while the cap is full of stalled ones.
