@@ -27,13 +27,13 @@ public final class EventLoop: @unchecked Sendable {
         var sleeping = false
         var closed = false
     }
-    private let queue = Mutex(TaskQueue())
+    private let queue = Locked(TaskQueue())
 
     private struct Lifecycle {
         var thread: pthread_t?
         var joined = false
     }
-    private let lifecycle = Mutex(Lifecycle())
+    private let lifecycle = Locked(Lifecycle())
     /// pthread_self() of the loop thread, stored by the thread itself before anything runs on it.
     private let loopThread = Atomic<UInt>(0)
 
@@ -353,5 +353,5 @@ public final class EventLoop: @unchecked Sendable {
 
 /// Carries a submitted task's result back to the waiting thread.
 private final class Outcome<T: Sendable>: Sendable {
-    let value = Mutex<Result<T, any Error>?>(nil)
+    let value = Locked<Result<T, any Error>?>(nil)
 }
