@@ -75,7 +75,7 @@ public final class EventLoop: @unchecked Sendable {
         self.epollFD = epollFD
         self.wakeFD = wakeFD
         self.events = .allocate(capacity: Int(Self.maxEvents))
-        self.cachedNow = Self.monotonicNanoseconds()
+        self.cachedNow = monotonicNow()
 
         // The thread owns a reference until run() returns; deinit closes the fds if this throws.
         let context = Unmanaged.passRetained(self).toOpaque()
@@ -163,7 +163,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Re-reads the clock into `now`, for handlers that ran long. Loop thread only.
     public func refreshNow() {
-        cachedNow = Self.monotonicNanoseconds()
+        cachedNow = monotonicNow()
     }
 
     /// Starts watching `fd`; keeps a strong reference to `handler` until `unregister`.
@@ -342,12 +342,6 @@ public final class EventLoop: @unchecked Sendable {
     private func closeDescriptors() {
         Glibc.close(wakeFD)
         Glibc.close(epollFD)
-    }
-
-    static func monotonicNanoseconds() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 }
 
