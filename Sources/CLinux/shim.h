@@ -12,3 +12,12 @@
 static inline int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
     return (int)syscall(SYS_accept4, fd, addr, len, flags);
 }
+
+// A spin-wait hint for the short lock spins of the event loop and sockets.
+static inline void clinux_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}

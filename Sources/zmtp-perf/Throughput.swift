@@ -32,15 +32,17 @@ struct Throughput: ParsableCommand {
         let (size, count, timeout) = (self.size, self.count, peer.timeout)
         if role == "send" {
             try peer.attach(socket)
-            let payload = [UInt8](repeating: 0x6D, count: size)
-            for _ in 0..<count { try socket.send([payload], timeout: timeout) }
+            // One reused Message, as libzmq's perf tools reuse one zmq_msg_t.
+            let message = Message([[UInt8](repeating: 0x6D, count: size)])
+            for _ in 0..<count { try socket.send(message, timeout: timeout) }
         } else if handler {
             try Self.receiveWithHandler(socket, size: size, count: count, timeout: timeout) { try peer.attach(socket) }
         } else {
             try peer.attach(socket)
-            try Self.receiveOne(socket, size: size, timeout: timeout)
+            var message = Message()
+            try Self.receiveOne(socket, into: &message, size: size, timeout: timeout)
             let start = monotonicNanos()
-            for _ in 1..<count { try Self.receiveOne(socket, size: size, timeout: timeout) }
+            for _ in 1..<count { try Self.receiveOne(socket, into: &message, size: size, timeout: timeout) }
             let seconds = Double(max(1, monotonicNanos() - start)) / 1e9
             let rate = Double(count - 1) / seconds
             print("msgs/s=\(Int(rate)) MB/s=\(String(format1: rate * Double(size) / 1e6)) count=\(count) size=\(size)")
@@ -68,8 +70,8 @@ struct Throughput: ParsableCommand {
         print("msgs/s=\(Int(rate)) MB/s=\(String(format1: rate * Double(size) / 1e6)) count=\(count) size=\(size)")
     }
 
-    private static func receiveOne(_ socket: ZMTPSocket, size: Int, timeout: Duration) throws {
-        let message = try socket.receive(timeout: timeout)
+    private static func receiveOne(_ socket: ZMTPSocket, into message: inout Message, size: Int, timeout: Duration) throws {
+        try socket.receive(into: &message, timeout: timeout)
         guard message.count == 2, message[1].count == size else {
             throw ValidationError("expected [routing id, \(size) bytes], got \(message.count) frames")
         }

@@ -15,11 +15,11 @@ import Testing
             let context = HandshakeContext(localMetadata: type.metadata(identity: []), validatePeer: type.peerValidator())
             connection = Connection(mechanism: NullMechanism(context: context), options: options, now: now)
             connection.onReady = { [unowned self] in self.ready = $0 }
-            connection.onMessage = { [unowned self] in self.messages.append($0) }
         }
 
         func feed(_ bytes: [UInt8], now: UInt64 = 0) {
             do { try bytes.withUnsafeBytes { try connection.receive($0, now: now) } } catch { self.error = error }
+            while let message = connection.received.popMessage() { messages.append(message) }
         }
 
         func tick(_ now: UInt64) {

@@ -52,6 +52,27 @@ import TestSupport
         #expect(throws: SocketError.self) { try mandatory.send([Array("only-id".utf8)]) }
     }
 
+    /// The allocation-free path: one reused Message each way, ROUTER routing ids included,
+    /// interleaved with the array API on the same sockets.
+    @Test func reusedMessagesBothWays() throws {
+        var options = SocketOptions()
+        options.identity = Array("beta".utf8)
+        let (router, dealer) = try Self.pair(dealerOptions: options)
+        defer { dealer.close(); router.close() }
+        var received = Message()
+        let large = [UInt8](repeating: 3, count: 100 << 10)
+        for (i, frames) in [[[1, 2]], [[], [3], []], [large, [4]], [[5]]].enumerated() {
+            if i % 2 == 0 { try dealer.send(Message(frames), timeout: .seconds(5)) } else { try dealer.send(frames, timeout: .seconds(5)) }
+            try router.receive(into: &received, timeout: .seconds(5))
+            #expect(received.frames == [Array("beta".utf8)] + frames)
+            try router.send(received, timeout: .seconds(5))  // routing id first: back to the dealer
+            #expect(try dealer.receive(timeout: .seconds(5)) == frames)
+        }
+        #expect(throws: SocketError.self) { try router.send(Message([Array("beta".utf8)])) }
+        #expect(throws: SocketError.self) { try dealer.send(Message()) }
+        #expect(throws: SocketError.timedOut) { try dealer.receive(into: &received, timeout: .milliseconds(20)) }
+    }
+
     @Test func dealerBlocksAtHighWaterMarkWithoutPeers() throws {
         var options = SocketOptions()
         options.sendHighWaterMark = 3

@@ -27,12 +27,6 @@ public final class EngineProbe {
             require(type.accepts(metadata.socketType ?? ""), "handshake accepted peer type \(metadata.socketType ?? "(none)") for \(type)")
             self.readyCount += 1
         }
-        connection.onMessage = { [unowned self] frames in
-            require(self.readyCount == 1, "message delivered before the handshake completed")
-            let size = frames.reduce(0) { $0 + $1.count }
-            if let max = options.maxMessageSize { require(size <= max, "message of \(size) bytes delivered, limit \(max)") }
-            self.messages.append(frames)
-        }
     }
 
     /// Feeds one chunk; the time moves on a little each time.
@@ -47,6 +41,12 @@ public final class EngineProbe {
             } catch {
                 return error
             }
+        }
+        while let frames = connection.received.popMessage() {
+            require(readyCount == 1, "message delivered before the handshake completed")
+            let size = frames.reduce(0) { $0 + $1.count }
+            if let max = connection.options.maxMessageSize { require(size <= max, "message of \(size) bytes delivered, limit \(max)") }
+            messages.append(frames)
         }
         // Array growth may double what it holds: the pending partial frame plus this chunk.
         let bound = 2 * (frameLimit + chunk.count) + 4096

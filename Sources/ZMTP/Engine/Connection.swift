@@ -13,12 +13,9 @@ public final class Connection {
 
     /// Called once when the handshake completes, with the peer's metadata.
     public var onReady: (Metadata) -> Void = { _ in }
-    /// Called with each complete multipart message.
-    public var onMessage: ([[UInt8]]) -> Void = { _ in }
-
-    /// Prepended to every received message (a ROUTER's routing-id frame), so the socket need
-    /// not build a second array per message.
-    public var messagePrefix: [UInt8]?
+    /// Messages received, in order; the shell takes them after each read. The last frames may
+    /// belong to a message still arriving (not yet counted).
+    @exclusivity(unchecked) public var received = FramedMessages()
 
     // Hot state is only touched by the owning loop thread; skip dynamic exclusivity checks.
     @exclusivity(unchecked) private var output: [UInt8] = []
@@ -26,8 +23,9 @@ public final class Connection {
     @exclusivity(unchecked) private var pending: [UInt8] = []
     private var greetingBytes: [UInt8] = []
     private var handshakeBytes = 0
-    @exclusivity(unchecked) private var message: [[UInt8]] = []
-    @exclusivity(unchecked) private var messageBytes = 0
+    /// Payload bytes and frames so far of the message arriving (for the limits).
+    private var messageBytes = 0
+    private var messageFrames = 0
     /// NULL carries frames as they are: skip the mechanism on the hot path.
     private let passthrough: Bool
     /// Size of the frame waiting for more bytes, so the buffer grows once, not by doubling.
@@ -146,7 +144,7 @@ public final class Connection {
                 handshakeBytes += total
                 try handshakeFrame(WireFrame(flags: header.flags, body: copyBytes(rest, from: header.headerSize, to: total)), now: now)
             } else if passthrough {
-                try trafficFrame(WireFrame(flags: header.flags, body: copyBytes(rest, from: header.headerSize, to: total)), now: now)
+                try trafficFrame(flags: header.flags, body: UnsafeRawBufferPointer(rebasing: rest[header.headerSize..<total]), now: now)
             } else {
                 // The mechanism reads the frame where it lies and makes the one copy it needs.
                 let body = UnsafeRawBufferPointer(rebasing: rest[header.headerSize..<total])
@@ -252,36 +250,44 @@ public final class Connection {
         }
     }
 
-    /// One logical frame after the handshake (already decoded by the mechanism).
+    /// One logical frame after the handshake, read where it lies in the input (NULL).
+    private func trafficFrame(flags: UInt8, body: UnsafeRawBufferPointer, now: UInt64) throws {
+        if flags & WireFrame.command != 0 { return try trafficCommand(Command.decode(body), now: now) }
+        let more = flags & WireFrame.more != 0
+        try admitDataFrame(size: body.count, more: more)
+        received.appendFrame(body, more: more)
+    }
+
+    /// One logical frame after the handshake, already decoded by the mechanism or assembled.
     private func trafficFrame(_ frame: WireFrame, now: UInt64) throws {
+        if frame.isCommand { return try trafficCommand(Command.decode(frame.body), now: now) }
+        try admitDataFrame(size: frame.body.count, more: frame.hasMore)
+        received.appendFrame(frame.body, more: frame.hasMore)
+    }
+
+    /// Counts a data frame against the message limits before it is queued.
+    @inline(__always)
+    private func admitDataFrame(size: Int, more: Bool) throws {
         // libzmq: any frame from the peer cancels both heartbeat timers.
         pingTimeoutDeadline = nil
         peerTTLDeadline = nil
-        if frame.isCommand { return try trafficCommand(Command.decode(frame.body), now: now) }
-        messageBytes += frame.body.count
+        messageBytes += size
+        messageFrames += 1
         if let max = options.maxMessageSize, messageBytes > max {
             throw ZMTPError.frameTooLarge(size: UInt64(messageBytes), limit: max)
         }
-        if message.isEmpty && !frame.hasMore {
-            // The common single-frame message: build it in one allocation.
-            messageBytes = 0
-            onMessage(messagePrefix.map { [$0, frame.body] } ?? [frame.body])
-            return
-        }
-        if message.isEmpty, let messagePrefix { message.append(messagePrefix) }
-        if let max = options.maxFramesPerMessage, message.count >= max {
+        if let max = options.maxFramesPerMessage, messageFrames > max {
             throw ZMTPError.tooManyFrames(limit: max)
         }
-        message.append(frame.body)
-        if !frame.hasMore {
-            let complete = message
-            message = []
+        if !more {
             messageBytes = 0
-            onMessage(complete)
+            messageFrames = 0
         }
     }
 
     private func trafficCommand(_ command: Command, now: UInt64) throws {
+        pingTimeoutDeadline = nil
+        peerTTLDeadline = nil
         switch command.name {
         case "PING":
             guard command.data.count >= 2 else { throw ZMTPError.malformedCommand("PING shorter than its 2-byte TTL") }
@@ -308,14 +314,20 @@ public final class Connection {
     /// Encodes one multipart message for the peer. Only valid once the handshake is complete:
     /// libzmq treats a message that arrives before its own READY as a protocol error (P1).
     public func send(_ frames: [[UInt8]]) throws {
+        var messages = FramedMessages()
+        messages.append(frames)
+        try send(&messages)
+    }
+
+    /// Encodes every whole message of `messages` for the peer and empties it. NULL moves the
+    /// queued bytes as they are (by a swap when no output is pending).
+    public func send(_ messages: inout FramedMessages) throws {
         precondition(state == .traffic, "send before the handshake completed")
-        let last = frames.count - 1
-        for i in frames.indices {
-            if passthrough {
-                WireFrame.append(flags: i < last ? WireFrame.more : 0, body: frames[i], into: &output)
-            } else {
-                try frames[i].withUnsafeBytes { try mechanism.encodeFrame($0, more: i < last, command: false, into: &output) }
-            }
+        if passthrough && messages.isPlainWhole {
+            return messages.moveBytes(to: &output)
+        }
+        try messages.drainFrames { body, more in
+            try mechanism.encodeFrame(body, more: more, command: false, into: &output)
         }
     }
 

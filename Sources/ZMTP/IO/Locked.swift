@@ -20,7 +20,7 @@ final class Locked<State>: @unchecked Sendable {
 
     @inline(__always)
     func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
-        pthread_mutex_lock(mutex)
+        lockSpinning(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&state)
     }

@@ -24,7 +24,7 @@ final class ConditionLock: @unchecked Sendable {
 
     @inline(__always)
     func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(mutex)
+        lockSpinning(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }

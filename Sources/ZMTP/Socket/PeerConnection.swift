@@ -12,8 +12,8 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     /// reference anywhere to a hot object moves all its reference counting to a slow path.
     private(set) var dialer: Dialer?
     private var interest: IOInterest = [.readable, .writable]
-    /// Messages decoded from one read, handed to the socket in one batch (one lock, one wake-up).
-    @exclusivity(unchecked) private var received = RingBuffer<[[UInt8]]>()
+    /// The pipe's queued messages while this connection encodes them (outside the lock).
+    @exclusivity(unchecked) private var sending = FramedMessages()
     private var timer: TimerHandle?
     private var timerDeadline: UInt64 = .max
     private(set) var isClosed = false
@@ -34,7 +34,6 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
                             options: socket.options.connection, now: socket.loop.now)
         // Strong captures (unowned costs an atomic slow path per message); teardown breaks the cycle.
         engine.onReady = { metadata in self.handshakeComplete(metadata) }
-        engine.onMessage = { message in self.received.append(message) }
         try socket.loop.register(fd: fd, interest: interest, handler: self)
         socket.connections[ObjectIdentifier(self)] = self
         rearmTimer()
@@ -90,9 +89,10 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         return result
     }
 
+    /// Hands the messages of one read to the socket in one batch (one lock, one wake-up).
     private func deliverReceived() {
-        guard !received.isEmpty else { return }
-        socket.deliver(&received, from: pipe)
+        guard !engine.received.isEmpty else { return }
+        socket.deliver(&engine.received, from: pipe)
     }
 
     private func afterInput() {
@@ -107,51 +107,54 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         setInterest(interest.union(.readable))
     }
 
-    /// Moves queued messages into the engine and writes what the kernel takes. While the pipe
-    /// still holds messages, `flushScheduled` stays set and this connection keeps flushing on
-    /// its own (on writable events, or a task when only the batch budget stopped it), so senders
-    /// do not queue a flush task per message.
+    /// Moves the pipe's queued messages into the engine and writes what the kernel takes, for as
+    /// long as senders keep queueing and the kernel keeps taking. `flushScheduled` stays set
+    /// until a look under the lock finds the queue empty, so senders queue no flush task while
+    /// this runs; when the kernel is full, the next writable event brings it back.
     func flush() {
-        guard !isClosed else { return }
-        var senders: [CheckedContinuation<Void, Never>] = []
-        var drained = true
-        if engine.state == .traffic {
-            // Encoding under the lock is a memcpy per frame (a box for CURVE), cheaper than
-            // collecting messages first; small rounds keep the lock free for senders.
-            drained = false
-            while !drained && engine.outputCount < PeerConnection.outputBatch {
-                let failure: Error? = socket.lock.withLock {
-                    var moved = 0
-                    defer {
-                        if moved > 0 { senders += socket.spaceFreedLocked(in: pipe) }
-                        drained = pipe.outbound.isEmpty
-                        if drained { pipe.flushScheduled = false }
-                    }
-                    while moved < 64, let message = pipe.popOutbound() {
-                        moved += 1
-                        do { try engine.send(message) } catch { return error }
-                    }
-                    return nil
-                }
-                if let failure { return fail(reason: "\(failure)", error: failure as? ZMTPError) }
+        var again = false
+        repeat {
+            guard !isClosed else { return }
+            again = true
+            if engine.state == .traffic && engine.outputCount < PeerConnection.outputBatch {
+                guard let took = takeQueued() else { return }
+                again = took
             }
+            do {
+                while engine.hasOutput {
+                    var wrote = 0
+                    try engine.drainOutput { bytes in
+                        wrote = try TCP.write(fd, bytes)
+                        return wrote
+                    }
+                    if wrote == 0 { break }
+                }
+            } catch {
+                return fail(reason: "\(error)", error: nil)
+            }
+        } while again && !engine.hasOutput && engine.state == .traffic
+        setInterest(engine.hasOutput ? interest.union(.writable) : interest.subtracting(.writable))
+    }
+
+    /// Takes the whole queue by a swap and encodes it outside the lock. Returns whether there
+    /// was anything (an empty queue clears `flushScheduled`), nil if the connection failed.
+    private func takeQueued() -> Bool? {
+        let (took, senders): (Bool, [CheckedContinuation<Void, Never>]) = socket.lock.withLock {
+            guard !pipe.outbound.isEmpty else {
+                pipe.flushScheduled = false
+                return (false, [])
+            }
+            swap(&sending, &pipe.outbound)
+            return (true, socket.spaceFreedLocked(in: pipe))
         }
         for s in senders { s.resume() }
         do {
-            while engine.hasOutput {
-                var wrote = 0
-                try engine.drainOutput { bytes in
-                    wrote = try TCP.write(fd, bytes)
-                    return wrote
-                }
-                if wrote == 0 { break }
-            }
+            try engine.send(&sending)
+            return took
         } catch {
-            return fail(reason: "\(error)", error: nil)
+            fail(reason: "\(error)", error: error as? ZMTPError)
+            return nil
         }
-        // The batch budget stopped us, not the kernel: come back after other work.
-        if !drained && !engine.hasOutput { socket.scheduleFlush(self) }
-        setInterest(engine.hasOutput ? interest.union(.writable) : interest.subtracting(.writable))
     }
 
     private func handshakeComplete(_ metadata: Metadata) {
@@ -223,7 +226,6 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         socket.handshaking[ObjectIdentifier(self)] = nil
         engine.close()
         engine.onReady = { _ in }
-        engine.onMessage = { _ in }
         try? engine.drainOutput { try TCP.write(fd, $0) }
         isClosed = true
         if let timer { socket.loop.cancel(timer) }

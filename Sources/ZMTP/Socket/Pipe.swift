@@ -4,10 +4,10 @@
 final class Pipe {
     /// The peer's routing id (ROUTER), set when its handshake completes.
     @exclusivity(unchecked) var routingID: [UInt8] = []
-    @exclusivity(unchecked) var outbound = RingBuffer<[[UInt8]]>()
-    /// Payload bytes in `outbound` (for SocketOptions.sendHighWaterBytes).
-    @exclusivity(unchecked) var outboundBytes = 0
-    @exclusivity(unchecked) var inbound = RingBuffer<[[UInt8]]>()
+    /// Messages for the peer, framed by the senders; the loop thread takes them all at once.
+    @exclusivity(unchecked) var outbound = FramedMessages()
+    /// Messages from the peer, moved in by the loop thread after each read.
+    @exclusivity(unchecked) var inbound = FramedMessages()
     /// The live connection to the peer, if any (a dialer's pipe outlives its connections).
     @exclusivity(unchecked) var connection: PeerConnection?
     /// Handshake complete: messages may be written.
@@ -24,31 +24,15 @@ final class Pipe {
 
     init(persistent: Bool) { self.persistent = persistent }
 
-    func pushOutbound(_ message: [[UInt8]]) {
-        outbound.append(message)
-        for frame in message { outboundBytes += frame.count }
-    }
-
-    func popOutbound() -> [[UInt8]]? {
-        guard let message = outbound.popFirst() else { return nil }
-        for frame in message { outboundBytes -= frame.count }
-        return message
-    }
-
-    func clearOutbound() {
-        outbound.removeAll()
-        outboundBytes = 0
-    }
-
     /// Below both high-water marks: may take one more message.
     @inline(__always)
     func hasRoom(_ limits: SendLimits) -> Bool {
-        outbound.count < limits.messages && outboundBytes < limits.bytes
+        outbound.count < limits.messages && outbound.payloadBytes < limits.bytes
     }
 
     /// Down to half of both marks (libzmq's low-water mark): time to wake blocked senders.
     func isBelowLowWater(_ limits: SendLimits) -> Bool {
-        outbound.count <= limits.messages / 2 && outboundBytes <= limits.bytes / 2
+        outbound.count <= limits.messages / 2 && outbound.payloadBytes <= limits.bytes / 2
     }
 }
 

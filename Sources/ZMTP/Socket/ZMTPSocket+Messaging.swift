@@ -5,6 +5,16 @@ extension ZMTPSocket {
     /// A ROUTER never blocks: a message to an unknown or full peer is dropped, or throws with
     /// `routerMandatory`.
     public func send(_ message: [[UInt8]], timeout: Duration? = nil) throws {
+        try sendMessage(message, timeout: timeout)
+    }
+
+    /// Sends `message` as `send(_: [[UInt8]], timeout:)` does, copying its bytes: the caller
+    /// may reuse it at once.
+    public func send(_ message: Message, timeout: Duration? = nil) throws {
+        try sendMessage(message, timeout: timeout)
+    }
+
+    private func sendMessage<M: OutgoingMessage>(_ message: M, timeout: Duration?) throws {
         let flush: PeerConnection? = try lock.withLock {
             var deadline: UInt64?  // read the clock only once a wait is needed
             while true {
@@ -32,7 +42,7 @@ extension ZMTPSocket {
         guard type == .router else { throw SocketError.invalidMessage("send(to:) is for ROUTER sockets") }
         let flush: PeerConnection? = try lock.withLock {
             if isClosed { throw SocketError.closed }
-            guard case .queued(let flush) = try routeTo(routingID, message) else { return nil }
+            guard case .queued(let flush) = try routeTo(routingID, message, from: 0) else { return nil }
             return flush
         }
         if let flush { scheduleFlush(flush) }
@@ -40,11 +50,22 @@ extension ZMTPSocket {
 
     /// Receives the next message, fair-queued across peers. ROUTER prepends the routing id.
     public func receive(timeout: Duration? = nil) throws -> [[UInt8]] {
-        let (message, resume): ([[UInt8]], PeerConnection?) = try lock.withLock {
-            if let taken = dequeue() { return taken }
+        try receiveMessage(timeout: timeout) { queue, prefix in queue.popMessage(prefix: prefix) }
+    }
+
+    /// Receives the next message into `message`, replacing what it held, as
+    /// `receive(timeout:)` does; allocates nothing once `message` has grown to fit.
+    public func receive(into message: inout Message, timeout: Duration? = nil) throws {
+        message.removeAll()
+        try receiveMessage(timeout: timeout) { queue, prefix in queue.popMessage(into: &message, prefix: prefix) ? () : nil }
+    }
+
+    private func receiveMessage<T>(timeout: Duration?, _ take: (inout FramedMessages, [UInt8]?) -> T?) throws -> T {
+        let (message, resume): (T, PeerConnection?) = try lock.withLock {
+            if let taken = dequeue(take) { return taken }
             let deadline = timeout.map { monotonicNow() &+ $0.nanoseconds }
             while true {
-                if let taken = dequeue() { return taken }
+                if let taken = dequeue(take) { return taken }
                 if isClosed { throw SocketError.closed }
                 if timeout == .zero { throw SocketError.wouldBlock }
                 if let deadline, monotonicNow() >= deadline { throw SocketError.timedOut }
@@ -64,7 +85,7 @@ extension ZMTPSocket {
             } catch SocketError.wouldBlock {
                 await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                     let now: Bool = lock.withLock {
-                        if isClosed || hasRoomLocked(for: message) { return true }
+                        if isClosed || hasRoomLocked() { return true }
                         asyncSenders.append(c)
                         return false
                     }
@@ -76,7 +97,7 @@ extension ZMTPSocket {
 
     public func receive() async throws -> [[UInt8]] {
         let (message, resume): ([[UInt8]]?, PeerConnection?) = try lock.withLock {
-            if let taken = dequeue() { return (taken.0, taken.1) }
+            if let taken = dequeue(Self.popArrays) { return (taken.0, taken.1) }
             if isClosed { throw SocketError.closed }
             return (nil, nil)
         }
@@ -84,7 +105,7 @@ extension ZMTPSocket {
         if let message { return message }
         return try await withCheckedThrowingContinuation { c in
             let ready: Result<[[UInt8]], Error>? = lock.withLock {
-                if let taken = dequeue() {
+                if let taken = dequeue(Self.popArrays) {
                     if let r = taken.1 { loop.execute { r.resumeReading() } }
                     return .success(taken.0)
                 }
@@ -108,21 +129,21 @@ extension ZMTPSocket {
     }
 
     /// Chooses the pipe for an outgoing message and queues it.
-    func route(_ message: [[UInt8]]) throws -> RouteOutcome {
+    func route<M: OutgoingMessage>(_ message: M) throws -> RouteOutcome {
         switch type {
         case .router:
-            guard message.count >= 2 else {
+            guard message.frameCount >= 2 else {
                 throw SocketError.invalidMessage("a ROUTER message needs a routing-id frame and at least one more frame")
             }
-            return try routeTo(message[0], Array(message.dropFirst()))
+            return try routeTo(message.routingID, message, from: 1)
         default:
-            guard !message.isEmpty else { throw SocketError.invalidMessage("a message needs at least one frame") }
+            guard message.frameCount > 0 else { throw SocketError.invalidMessage("a message needs at least one frame") }
             guard !pipes.isEmpty else { return .blocked }
             for step in 0..<pipes.count {
                 let pipe = pipes[(nextPipe + step) % pipes.count]
                 if (pipe.isReady || pipe.persistent) && pipe.hasRoom(sendLimits) {
                     nextPipe = (nextPipe + step + 1) % pipes.count
-                    return .queued(flush: enqueue(message, on: pipe))
+                    return .queued(flush: enqueue(message, from: 0, on: pipe))
                 }
             }
             return .blocked
@@ -130,8 +151,8 @@ extension ZMTPSocket {
     }
 
     /// ROUTER routing (lock held): queue for the peer, or drop / throw as libzmq does.
-    func routeTo(_ id: [UInt8], _ message: [[UInt8]]) throws -> RouteOutcome {
-        guard !message.isEmpty else { throw SocketError.invalidMessage("a message needs at least one frame") }
+    func routeTo<M: OutgoingMessage>(_ id: [UInt8], _ message: M, from first: Int) throws -> RouteOutcome {
+        guard message.frameCount > first else { throw SocketError.invalidMessage("a message needs at least one frame") }
         guard let pipe = routes[id], pipe.isReady else {
             if options.routerMandatory { throw SocketError.hostUnreachable(routingID: id) }
             return .dropped
@@ -140,25 +161,36 @@ extension ZMTPSocket {
             if options.routerMandatory { throw SocketError.wouldBlock }
             return .dropped
         }
-        return .queued(flush: enqueue(message, on: pipe))
+        return .queued(flush: enqueue(message, from: first, on: pipe))
     }
 
-    func hasRoomLocked(for message: [[UInt8]]) -> Bool {
+    func hasRoomLocked() -> Bool {
         if type == .router { return true }
         return pipes.contains { ($0.isReady || $0.persistent) && $0.hasRoom(sendLimits) }
     }
 
-    func enqueue(_ message: [[UInt8]], on pipe: Pipe) -> PeerConnection? {
-        pipe.pushOutbound(message)
+    func enqueue<M: OutgoingMessage>(_ message: M, from first: Int, on pipe: Pipe) -> PeerConnection? {
+        message.append(to: &pipe.outbound, from: first)
         guard pipe.isReady, !pipe.flushScheduled, let connection = pipe.connection else { return nil }
         pipe.flushScheduled = true
         return connection
     }
 
-    /// Takes the next message round-robin across pipes; also says which connection may read again.
-    func dequeue() -> ([[UInt8]], PeerConnection?)? {
-        guard let pipe = readable.popFirst(), let message = pipe.inbound.popFirst() else { return nil }
-        if pipe.inbound.isEmpty { pipe.inReadableQueue = false } else { readable.append(pipe) }
+    static func popArrays(_ queue: inout FramedMessages, prefix: [UInt8]?) -> [[UInt8]]? {
+        queue.popMessage(prefix: prefix)
+    }
+
+    /// Takes the next message round-robin across pipes with `take` (given the pipe's queue and
+    /// the ROUTER routing id to put in front); also says which connection may read again.
+    func dequeue<T>(_ take: (inout FramedMessages, [UInt8]?) -> T?) -> (T, PeerConnection?)? {
+        guard let pipe = readable.first,
+              let message = take(&pipe.inbound, type == .router ? pipe.routingID : nil) else { return nil }
+        if pipe.inbound.isEmpty {
+            _ = readable.popFirst()
+            pipe.inReadableQueue = false
+        } else if readable.count > 1 {
+            readable.append(readable.popFirst()!)  // the next message comes from the next pipe
+        }
         var resume: PeerConnection?
         // Hysteresis, as libzmq's low-water mark: resume reading at half the high-water mark,
         // not at the first free slot, so reader and loop do not ping-pong per message.
@@ -176,24 +208,21 @@ extension ZMTPSocket {
     // MARK: Loop side
 
     /// Messages decoded from one read of `pipe`'s connection (loop thread), taken out of
-    /// `messages`. ROUTER messages already carry the routing id in front unless a handler is
-    /// installed. When the pipe's queue is empty (a consumer keeping up) the whole batch moves
-    /// in by swapping buffers.
-    func deliver(_ messages: inout RingBuffer<[[UInt8]]>, from pipe: Pipe) {
+    /// `messages`. A handler gets them here; otherwise they move to the pipe's queue, by a swap
+    /// of buffers when the application has read everything before (a consumer keeping up).
+    /// ROUTER puts the routing id in front as each message is taken.
+    func deliver(_ messages: inout FramedMessages, from pipe: Pipe) {
         if let handler {
-            while let message = messages.popFirst() { handler(pipe.routingID, message) }
+            while let message = messages.popMessage() { handler(pipe.routingID, message) }
             return
         }
         var handed: [(CheckedContinuation<[[UInt8]], Error>, [[UInt8]])] = []
         lock.withLock {
-            while !asyncReceivers.isEmpty, let message = messages.popFirst() {
+            let prefix = type == .router ? pipe.routingID : nil
+            while !asyncReceivers.isEmpty, let message = messages.popMessage(prefix: prefix) {
                 handed.append((asyncReceivers.popFirst()!, message))
             }
-            if pipe.inbound.isEmpty {
-                swap(&pipe.inbound, &messages)
-            } else {
-                while let message = messages.popFirst() { pipe.inbound.append(message) }
-            }
+            messages.moveWhole(to: &pipe.inbound)
             if !pipe.inbound.isEmpty && !pipe.inReadableQueue {
                 pipe.inReadableQueue = true
                 readable.append(pipe)

@@ -41,7 +41,6 @@ extension ZMTPSocket {
             connection.fail(reason: "routing id already held by a live connection (handover off)", error: nil)
         case .attached(let flush, let displaced):
             displaced?.close(reason: "identity handed over to a new connection")
-            if type == .router && handler == nil { connection.engine.messagePrefix = routingID }
             emit(.handshakeSucceeded(peer: connection.peerName, routingID: routingID))
             if flush { scheduleFlush(connection) }
         }
@@ -57,7 +56,7 @@ extension ZMTPSocket {
             pipe.flushScheduled = false
             if !pipe.persistent {
                 pipes.removeAll { $0 === pipe }
-                pipe.clearOutbound()
+                pipe.outbound.removeAll()
             }
             var lost: [UInt8]?
             if type == .router, routes[pipe.routingID] === pipe {
