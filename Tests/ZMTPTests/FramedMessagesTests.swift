@@ -53,6 +53,25 @@ import Testing
         #expect(Self.drain(&target) == [[[2]], [Self.large], [[3]]])
     }
 
+    @Test func aLimitedMoveTakesWholeMessagesThatFitAndAtLeastOne() {
+        var source = FramedMessages()
+        for i in 0..<10 { source.append([[UInt8](repeating: UInt8(i), count: 100), [UInt8(i)]] as [[UInt8]]) }
+        source.append([Self.large] as [[UInt8]])
+        var target = FramedMessages()
+        source.moveWhole(to: &target, limit: 250)  // a message is 105 bytes of wire form
+        #expect(target.count == 2 && source.count == 9)
+        #expect(target.payloadBytes == 202 && source.payloadBytes == 8 * 101 + Self.large.count)
+        source.moveWhole(to: &target, limit: 1)
+        #expect(target.count == 3)
+        source.moveWhole(to: &target, limit: 10_000)  // the held frame counts at its size
+        #expect(target.count == 10 && source.count == 1)
+        source.moveWhole(to: &target, limit: 1)
+        #expect(source.isEmpty && source.bytes.isEmpty)
+        let drained = Self.drain(&target)
+        #expect(drained.count == 11 && drained.last == [Self.large])
+        #expect(drained.dropLast() == (0..<10).map { [[UInt8](repeating: UInt8($0), count: 100), [UInt8($0)]] })
+    }
+
     @Test func plainBytesAreTheNullWireForm() throws {
         var queue = FramedMessages()
         queue.append([[1, 2], [UInt8](repeating: 5, count: 300)] as [[UInt8]])

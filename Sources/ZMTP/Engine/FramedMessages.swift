@@ -2,7 +2,8 @@
 /// buffer: the queue between a socket's threads in both directions. Queuing a small frame is a
 /// copy of its bytes, with no allocation per message, and a whole queue changes hands by a swap;
 /// NULL writes the bytes to the wire as they are. A frame of `heldSize` bytes or more is held by
-/// reference instead, so a large body is never copied here.
+/// reference instead (its header is in the buffer, its body in `held`), so a large body is
+/// never copied here.
 ///
 /// Frames after the last whole message belong to a message still arriving: they are neither
 /// counted nor popped nor moved until its last frame is appended.
@@ -32,6 +33,9 @@ public struct FramedMessages {
 
     public var isEmpty: Bool { count == 0 }
 
+    /// Nothing held and nothing partial: `bytes` is exactly the whole messages in wire form.
+    var isPlainWhole: Bool { held.isEmpty && start == 0 && end == bytes.count }
+
     // MARK: Appending
 
     /// Appends one frame; `more` false completes the message.
@@ -44,8 +48,8 @@ public struct FramedMessages {
     /// Appends one frame already in an array: a large one is held, not copied.
     mutating func appendFrame(_ body: [UInt8], more: Bool) {
         guard body.count >= Self.heldSize else { return body.withUnsafeBytes { appendFrame($0, more: more) } }
-        bytes.append(Self.heldFlag | (more ? WireFrame.more : 0))
-        bytes.append(0)
+        bytes.append(Self.heldFlag | WireFrame.long | (more ? WireFrame.more : 0))
+        bytes.appendBE(UInt64(body.count))
         held.append(body)
         frameAppended(body.count, more: more)
     }
@@ -88,8 +92,7 @@ public struct FramedMessages {
             }
             message.append(first.body)
         }
-        count -= 1
-        if start == end { resetConsumed() }
+        messageTaken()
         return message
     }
 
@@ -102,19 +105,15 @@ public struct FramedMessages {
             let (flags, headerSize, size) = header(at: start)
             more = flags & WireFrame.more != 0
             if flags & Self.heldFlag != 0 {
-                let body = held.popFirst()!
-                heldWhole -= 1
-                payloadBytes -= body.count
-                message.append(body)
+                message.append(takeHeld())
                 start += headerSize
             } else {
                 bytes.withUnsafeBytes { message.append(UnsafeRawBufferPointer(rebasing: $0[(start + headerSize)..<(start + headerSize + size)])) }
-                payloadBytes -= size
                 start += headerSize + size
             }
+            payloadBytes -= size
         }
-        count -= 1
-        if start == end { resetConsumed() }
+        messageTaken()
         return true
     }
 
@@ -123,14 +122,24 @@ public struct FramedMessages {
         let (flags, headerSize, size) = header(at: start)
         let body: [UInt8]
         if flags & Self.heldFlag != 0 {
-            body = held.popFirst()!
-            heldWhole -= 1
+            body = takeHeld()
+            start += headerSize
         } else {
             body = bytes.withUnsafeBytes { copyBytes($0, from: start + headerSize, to: start + headerSize + size) }
+            start += headerSize + size
         }
-        start += headerSize + (flags & Self.heldFlag != 0 ? 0 : size)
-        payloadBytes -= body.count
+        payloadBytes -= size
         return (body, flags & WireFrame.more != 0)
+    }
+
+    private mutating func takeHeld() -> [UInt8] {
+        heldWhole -= 1
+        return held.popFirst()!
+    }
+
+    private mutating func messageTaken() {
+        count -= 1
+        if start == end { compact() }
     }
 
     /// Calls `body` with every frame of the whole messages (in order), then empties the queue of
@@ -142,8 +151,7 @@ public struct FramedMessages {
             let (flags, headerSize, size) = header(at: offset)
             let more = flags & WireFrame.more != 0
             if flags & Self.heldFlag != 0 {
-                try held.popFirst()!.withUnsafeBytes { try body($0, more) }
-                heldWhole -= 1
+                try takeHeld().withUnsafeBytes { try body($0, more) }
                 offset += headerSize
             } else {
                 try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[(offset + headerSize)..<(offset + headerSize + size)]), more) }
@@ -152,45 +160,72 @@ public struct FramedMessages {
         }
     }
 
-    /// Moves the whole messages to the end of `target` (which has no message arriving); by a
-    /// swap when `target` has nothing unread and nothing is held, so the common hand-over
-    /// copies no bytes.
-    mutating func moveWhole(to target: inout FramedMessages) {
+    /// Moves whole messages to the end of `target` (which has no message arriving): all of
+    /// them, or as many as fit in `limit` bytes of wire form (at least one). Moving them all
+    /// into an empty `target` is a swap, so the common hand-over copies no bytes.
+    mutating func moveWhole(to target: inout FramedMessages, limit: Int = .max) {
         guard count > 0 else { return }
-        if target.start == target.bytes.count, target.held.isEmpty, start == 0, end == bytes.count, heldWhole == 0 {
+        let fitsWhole = heldWhole == 0 && end - start <= limit
+        if fitsWhole, target.start == target.bytes.count, target.held.isEmpty, start == 0, end == bytes.count {
             swap(&bytes, &target.bytes)
             target.start = 0
             target.end = target.bytes.count
+            target.count += count
+            target.payloadBytes += payloadBytes
             bytes.removeAll(keepingCapacity: bytes.capacity <= 1 << 20)
-        } else {
-            target.bytes.append(contentsOf: bytes[start..<end])
-            target.end = target.bytes.count
-            for _ in 0..<heldWhole { target.held.append(held.popFirst()!) }
-            target.heldWhole = target.held.count
-            removeFront(upTo: end)
+            count = 0
+            payloadBytes = 0
+            start = 0
+            end = 0
+            return
         }
-        target.count += count
-        target.payloadBytes += payloadBytes
-        count = 0
-        payloadBytes = 0
-        heldWhole = 0
-        start = 0
-        end = 0
+        let cut = fitsWhole ? (offset: end, messages: count, payload: payloadBytes, held: heldWhole) : prefix(fitting: limit)
+        target.bytes.append(contentsOf: bytes[start..<cut.offset])
+        target.end = target.bytes.count
+        for _ in 0..<cut.held { target.held.append(takeHeld()) }
+        target.heldWhole = target.held.count
+        target.count += cut.messages
+        target.payloadBytes += cut.payload
+        count -= cut.messages
+        payloadBytes -= cut.payload
+        start = cut.offset
+        if start == end {
+            compact()
+        } else if start >= bytes.count / 2 {
+            compact()
+        }
+    }
+
+    /// The longest run of whole messages from `start` within `limit` bytes of wire form (held
+    /// bodies count at their size), at least one message.
+    private func prefix(fitting limit: Int) -> (offset: Int, messages: Int, payload: Int, held: Int) {
+        var cut = (offset: start, messages: 0, payload: 0, held: 0)
+        var offset = start, wire = 0, payload = 0, heldFrames = 0
+        while offset < end {
+            let (flags, headerSize, size) = header(at: offset)
+            let isHeld = flags & Self.heldFlag != 0
+            offset += headerSize + (isHeld ? 0 : size)
+            wire += headerSize + size
+            payload += size
+            if isHeld { heldFrames += 1 }
+            guard flags & WireFrame.more == 0 else { continue }
+            if cut.messages > 0 && wire > limit { break }
+            cut = (offset, cut.messages + 1, payload, heldFrames)
+            if wire >= limit { break }
+        }
+        return cut
     }
 
     /// Moves the bytes of the whole messages to the end of `output` as they are: the wire form
-    /// for NULL. Only valid when nothing is held (`hasHeldFrames` false).
+    /// for NULL. Only valid when `isPlainWhole`.
     mutating func moveBytes(to output: inout [UInt8]) {
-        precondition(heldWhole == 0 && start == 0 && end == bytes.count)
+        precondition(isPlainWhole, "moveBytes needs a queue of whole messages with nothing held")
         if output.isEmpty { swap(&output, &bytes) } else { output.append(contentsOf: bytes) }
         bytes.removeAll(keepingCapacity: bytes.capacity <= 1 << 20)
         count = 0
         payloadBytes = 0
         end = 0
     }
-
-    /// Nothing held and nothing partial: `bytes` is exactly the whole messages.
-    var isPlainWhole: Bool { held.isEmpty && start == 0 && end == bytes.count }
 
     /// Drops everything, the message still arriving included.
     mutating func removeAll() {
@@ -199,8 +234,8 @@ public struct FramedMessages {
 
     // MARK: Internals
 
-    /// (flags, header size, body size in the buffer) of the frame at `offset`; written by
-    /// `appendFrame`, so it is well formed.
+    /// (flags, header size, body size) of the frame at `offset`; written by `appendFrame`, so
+    /// it is well formed. A held frame's size is its body's, which is not in the buffer.
     @inline(__always)
     private func header(at offset: Int) -> (UInt8, Int, Int) {
         bytes.withUnsafeBytes { raw in
@@ -213,27 +248,22 @@ public struct FramedMessages {
     }
 
     private mutating func dropWhole() {
-        removeFront(upTo: end)
+        while heldWhole > 0 { _ = takeHeld() }  // left by a `drainFrames` body that threw
+        start = end
         count = 0
         payloadBytes = 0
         heldWhole = 0
-        start = 0
-        end = 0
+        compact()
     }
 
-    /// Removes bytes before `offset`, keeping the message still arriving.
-    private mutating func removeFront(upTo offset: Int) {
-        if offset == bytes.count {
+    /// Removes the bytes before `start` (all that was read), keeping the message still arriving.
+    private mutating func compact() {
+        if start == bytes.count {
             bytes.removeAll(keepingCapacity: bytes.capacity <= 1 << 20)
-        } else {
-            bytes.removeFirst(offset)
+        } else if start > 0 {
+            bytes.removeFirst(start)
         }
-    }
-
-    /// Everything whole was read: forget it, moving the message still arriving (if any) to the front.
-    private mutating func resetConsumed() {
-        removeFront(upTo: start)
+        end -= start
         start = 0
-        end = 0
     }
 }

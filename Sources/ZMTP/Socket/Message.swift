@@ -1,15 +1,23 @@
-/// A multipart message in one reusable buffer: the frame bodies lie back to back.
+/// A multipart message in one reusable buffer: small frame bodies lie back to back in it, large
+/// ones (32 KiB and up) are kept as the arrays they arrived in, so they are never copied.
 /// `send(_: Message)` and `receive(into:)` are the allocation-free path for high message rates:
 /// receiving into the same `Message` again allocates nothing once its buffers have grown to
 /// fit, as a reused `zmq_msg_t` does. `[[UInt8]]` remains the convenient form.
 public struct Message: Equatable, Sendable {
-    /// Frame bodies back to back in the first `usedBytes` bytes. Emptying the message only
+    /// Where a frame's body is: `storage[start..<end]`, or `held[end]` when `start` is -1.
+    private struct Span {
+        var start: Int
+        var end: Int
+    }
+
+    /// Small bodies back to back in the first `usedBytes` bytes. Emptying the message only
     /// resets the counts (Array's own removeAll costs more than a small message's copy).
     private var storage: [UInt8] = []
     private var usedBytes = 0
-    /// End offset of each frame in the first `usedFrames` entries.
-    private var ends: [Int] = []
+    /// One span per frame in the first `usedFrames` entries.
+    private var spans: [Span] = []
     private var usedFrames = 0
+    private var held: [[UInt8]] = []
 
     public init() {}
 
@@ -21,17 +29,25 @@ public struct Message: Equatable, Sendable {
     public var count: Int { usedFrames }
     public var isEmpty: Bool { usedFrames == 0 }
 
-    /// The body of frame `index` (a view of the buffer: no copy).
+    /// The body of frame `index` (a view: no copy).
     public subscript(index: Int) -> ArraySlice<UInt8> {
         precondition(index >= 0 && index < usedFrames, "frame index \(index) out of range 0..<\(usedFrames)")
-        return storage[(index == 0 ? 0 : ends[index - 1])..<ends[index]]
+        let span = spans[index]
+        return span.start < 0 ? held[span.end][...] : storage[span.start..<span.end]
     }
 
-    /// The frames as separate arrays (copies).
-    public var frames: [[UInt8]] { (0..<count).map { Array(self[$0]) } }
+    /// The frames as separate arrays (copies, except for large frames).
+    public var frames: [[UInt8]] {
+        (0..<usedFrames).map { spans[$0].start < 0 ? held[spans[$0].end] : Array(self[$0]) }
+    }
 
     public mutating func append(_ frame: [UInt8]) {
-        frame.withUnsafeBytes { append($0) }
+        if frame.count >= FramedMessages.heldSize {
+            held.append(frame)
+            addSpan(Span(start: -1, end: held.count - 1))
+        } else {
+            frame.withUnsafeBytes { append($0) }
+        }
     }
 
     public mutating func append(_ frame: UnsafeRawBufferPointer) {
@@ -40,34 +56,43 @@ public struct Message: Equatable, Sendable {
         if !frame.isEmpty {
             storage.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[usedBytes..<needed]).copyMemory(from: frame) }
         }
+        addSpan(Span(start: usedBytes, end: needed))
         usedBytes = needed
-        if usedFrames == ends.count {
-            ends.append(needed)
-        } else {
-            ends[usedFrames] = needed
-        }
-        usedFrames += 1
     }
 
     /// Empties the message, keeping its buffers for the next one.
     public mutating func removeAll() {
         usedBytes = 0
         usedFrames = 0
+        if !held.isEmpty { held.removeAll() }
     }
 
     public static func == (a: Message, b: Message) -> Bool {
-        a.usedFrames == b.usedFrames && a.ends[0..<a.usedFrames] == b.ends[0..<b.usedFrames]
-            && a.storage[0..<a.usedBytes] == b.storage[0..<b.usedBytes]
+        a.usedFrames == b.usedFrames && (0..<a.usedFrames).allSatisfy { a[$0] == b[$0] }
     }
 
-    /// Calls `body` with each frame from `first` on, where it lies.
-    func forEachFrame(from first: Int, _ body: (UnsafeRawBufferPointer, _ last: Bool) -> Void) {
+    /// Queues the frames from `first` on as one whole message (large ones by reference).
+    func append(to queue: inout FramedMessages, from first: Int) {
         storage.withUnsafeBytes { raw in
             for index in first..<usedFrames {
-                let start = index == 0 ? 0 : ends[index - 1]
-                body(UnsafeRawBufferPointer(rebasing: raw[start..<ends[index]]), index == usedFrames - 1)
+                let span = spans[index]
+                let more = index < usedFrames - 1
+                if span.start < 0 {
+                    queue.appendFrame(held[span.end], more: more)
+                } else {
+                    queue.appendFrame(UnsafeRawBufferPointer(rebasing: raw[span.start..<span.end]), more: more)
+                }
             }
         }
+    }
+
+    private mutating func addSpan(_ span: Span) {
+        if usedFrames == spans.count {
+            spans.append(span)
+        } else {
+            spans[usedFrames] = span
+        }
+        usedFrames += 1
     }
 
     private mutating func grow(to needed: Int) {

@@ -20,8 +20,4 @@ extension Array: OutgoingMessage where Element == [UInt8] {
 extension Message: OutgoingMessage {
     var frameCount: Int { count }
     var routingID: [UInt8] { Array(self[0]) }
-
-    func append(to queue: inout FramedMessages, from first: Int) {
-        forEachFrame(from: first) { body, last in queue.appendFrame(body, more: !last) }
-    }
 }

@@ -136,15 +136,17 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         setInterest(engine.hasOutput ? interest.union(.writable) : interest.subtracting(.writable))
     }
 
-    /// Takes the whole queue by a swap and encodes it outside the lock. Returns whether there
-    /// was anything (an empty queue clears `flushScheduled`), nil if the connection failed.
+    /// Takes queued messages, up to a batch of output (the whole queue by a swap when it fits),
+    /// and encodes them outside the lock. Returns whether there were any (an empty queue clears
+    /// `flushScheduled`), nil if the connection failed.
     private func takeQueued() -> Bool? {
+        let budget = PeerConnection.outputBatch - engine.outputCount
         let (took, senders): (Bool, [CheckedContinuation<Void, Never>]) = socket.lock.withLock {
             guard !pipe.outbound.isEmpty else {
                 pipe.flushScheduled = false
                 return (false, [])
             }
-            swap(&sending, &pipe.outbound)
+            pipe.outbound.moveWhole(to: &sending, limit: budget)
             return (true, socket.spaceFreedLocked(in: pipe))
         }
         for s in senders { s.resume() }
