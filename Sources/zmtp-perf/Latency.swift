@@ -20,14 +20,15 @@ struct Latency: ParsableCommand {
         let socket = try ZMTPSocket(type: .dealer, options: try peer.socketOptions())
         try peer.attach(socket)
         let (size, count, warmup, timeout) = (self.size, self.count, self.warmup, peer.timeout)
-        let payload = [UInt8](repeating: 0x6C, count: size)
+        let request = Message([[UInt8](repeating: 0x6C, count: size)])
+        var reply = Message()
         var samples: [UInt64] = []
         samples.reserveCapacity(count)
         for i in 0..<(warmup + count) {
             let start = monotonicNanos()
-            try socket.send([payload], timeout: timeout)
-            let reply = try socket.receive(timeout: timeout)
-            guard reply.count == 1, reply[0].count == size else { throw ValidationError("bad echo") }
+            try socket.send(request, timeout: timeout)
+            try socket.receive(into: &reply, timeout: timeout)
+            guard reply == request else { throw ValidationError("bad echo") }
             if i >= warmup { samples.append(monotonicNanos() - start) }
         }
         samples.sort()

@@ -70,6 +70,11 @@ import Testing
         let drained = Self.drain(&target)
         #expect(drained.count == 11 && drained.last == [Self.large])
         #expect(drained.dropLast() == (0..<10).map { [[UInt8](repeating: UInt8($0), count: 100), [UInt8($0)]] })
+
+        // Nothing held: the whole queue moves, whatever the limit.
+        for i in 0..<10 { source.append([[UInt8(i)]] as [[UInt8]]) }
+        source.moveWhole(to: &target, limit: 1)
+        #expect(source.isEmpty && target.count == 10)
     }
 
     @Test func plainBytesAreTheNullWireForm() throws {

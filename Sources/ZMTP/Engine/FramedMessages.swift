@@ -160,12 +160,13 @@ public struct FramedMessages {
         }
     }
 
-    /// Moves whole messages to the end of `target` (which has no message arriving): all of
-    /// them, or as many as fit in `limit` bytes of wire form (at least one). Moving them all
-    /// into an empty `target` is a swap, so the common hand-over copies no bytes.
+    /// Moves whole messages to the end of `target` (which has no message arriving). With
+    /// nothing held, all of them, by a swap of buffers when `target` is empty, so the common
+    /// hand-over copies no bytes. With held frames (large messages), as many as fit in `limit`
+    /// bytes of wire form (at least one), so large bodies move a batch at a time.
     mutating func moveWhole(to target: inout FramedMessages, limit: Int = .max) {
         guard count > 0 else { return }
-        let fitsWhole = heldWhole == 0 && end - start <= limit
+        let fitsWhole = heldWhole == 0
         if fitsWhole, target.start == target.bytes.count, target.held.isEmpty, start == 0, end == bytes.count {
             swap(&bytes, &target.bytes)
             target.start = 0

@@ -128,6 +128,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
                         return wrote
                     }
                     if wrote == 0 { break }
+                    socket.loop.expectActivity()  // a request or reply went out: an answer may follow
                 }
             } catch {
                 return fail(reason: "\(error)", error: nil)
@@ -136,8 +137,8 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         setInterest(engine.hasOutput ? interest.union(.writable) : interest.subtracting(.writable))
     }
 
-    /// Takes queued messages, up to a batch of output (the whole queue by a swap when it fits),
-    /// and encodes them outside the lock. Returns whether there were any (an empty queue clears
+    /// Takes the queued messages (by a swap of buffers; large ones a batch of output at a
+    /// time) and encodes them outside the lock. Returns whether there were any (an empty queue clears
     /// `flushScheduled`), nil if the connection failed.
     private func takeQueued() -> Bool? {
         let budget = PeerConnection.outputBatch - engine.outputCount

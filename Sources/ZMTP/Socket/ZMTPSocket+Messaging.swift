@@ -1,3 +1,5 @@
+import Glibc
+
 /// The application face: thread-safe send and receive, blocking with timeouts or async.
 extension ZMTPSocket {
     /// Sends one multipart message. ROUTER: the first frame is the peer's routing id.
@@ -60,22 +62,42 @@ extension ZMTPSocket {
         try receiveMessage(timeout: timeout) { queue, prefix in queue.popMessage(into: &message, prefix: prefix) ? () : nil }
     }
 
+    /// A blocking receive polls for up to the loop's busy-poll time before it sleeps: a reply
+    /// that comes within it is taken without a sleep and a wake-up (see EventLoop.init).
     private func receiveMessage<T>(timeout: Duration?, _ take: (inout FramedMessages, [UInt8]?) -> T?) throws -> T {
+        let start = monotonicNow()
+        let deadline = timeout.map { start &+ $0.nanoseconds }
+        var seen: Int?
         let (message, resume): (T, PeerConnection?) = try lock.withLock {
             if let taken = dequeue(take) { return taken }
-            let deadline = timeout.map { monotonicNow() &+ $0.nanoseconds }
-            while true {
-                if let taken = dequeue(take) { return taken }
-                if isClosed { throw SocketError.closed }
-                if timeout == .zero { throw SocketError.wouldBlock }
-                if let deadline, monotonicNow() >= deadline { throw SocketError.timedOut }
-                waiters += 1
-                _ = lock.wait(until: deadline)
-                waiters -= 1
+            if isClosed { throw SocketError.closed }
+            if timeout == .zero { throw SocketError.wouldBlock }
+            seen = arrivals.load(ordering: .relaxed)
+            return nil
+        } ?? {
+            pollArrivals(after: seen!, until: min(deadline ?? .max, start &+ loop.busyPoll))
+            return try lock.withLock {
+                while true {
+                    if let taken = dequeue(take) { return taken }
+                    if isClosed { throw SocketError.closed }
+                    if let deadline, monotonicNow() >= deadline { throw SocketError.timedOut }
+                    waiters += 1
+                    _ = lock.wait(until: deadline)
+                    waiters -= 1
+                }
             }
-        }
+        }()
         if let resume { loop.execute { resume.resumeReading() } }
         return message
+    }
+
+    /// Spins (yielding the CPU to anything runnable) until a delivery after `seen` or `end`.
+    private func pollArrivals(after seen: Int, until end: UInt64) {
+        pollingReceivers.add(1, ordering: .relaxed)
+        defer { pollingReceivers.subtract(1, ordering: .relaxed) }
+        while arrivals.load(ordering: .acquiring) == seen && monotonicNow() < end {
+            sched_yield()
+        }
     }
 
     public func send(_ message: [[UInt8]]) async throws {
@@ -217,12 +239,16 @@ extension ZMTPSocket {
             return
         }
         var handed: [(CheckedContinuation<[[UInt8]], Error>, [[UInt8]])] = []
+        if pollingReceivers.load(ordering: .relaxed) > 0 { loop.expectActivity() }
         lock.withLock {
+            // An application thread waiting for this message is likely to answer it soon.
+            if waiters > 0 || !asyncReceivers.isEmpty { loop.expectActivity() }
             let prefix = type == .router ? pipe.routingID : nil
             while !asyncReceivers.isEmpty, let message = messages.popMessage(prefix: prefix) {
                 handed.append((asyncReceivers.popFirst()!, message))
             }
             messages.moveWhole(to: &pipe.inbound)
+            arrivals.add(1, ordering: .releasing)
             if !pipe.inbound.isEmpty && !pipe.inReadableQueue {
                 pipe.inReadableQueue = true
                 readable.append(pipe)

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 /// A ZMTP socket (DEALER or ROUTER) with two faces over the same machinery:
 /// - applications call the thread-safe `send`/`receive` (blocking with timeouts, or async);
@@ -23,6 +24,11 @@ public final class ZMTPSocket: @unchecked Sendable {
     @exclusivity(unchecked) var waiters = 0
     @exclusivity(unchecked) var asyncReceivers = RingBuffer<CheckedContinuation<[[UInt8]], Error>>()
     @exclusivity(unchecked) var asyncSenders = RingBuffer<CheckedContinuation<Void, Never>>()
+    /// Counts deliveries into the inbound queues, so a blocking receive can poll for the next
+    /// one without the lock.
+    let arrivals = Atomic<Int>(0)
+    /// Receivers polling `arrivals`: a delivery to them asks the loop to poll for their answer.
+    let pollingReceivers = Atomic<Int>(0)
 
     // Loop-confined:
     var listeners: [Listener] = []
