@@ -142,3 +142,24 @@ import Testing
         #expect(Array(message[0]) == [9, 9, 9])
     }
 }
+
+@Suite struct InboundQueueTests {
+    @Test func batchesJoinWithoutCopiesAndLeaveTheArrivingMessage() {
+        var queue = InboundQueue()
+        var received = FramedMessages()
+        received.append([[1]] as [[UInt8]])
+        received.append([[2], [3]] as [[UInt8]])
+        [UInt8]([4]).withUnsafeBytes { received.appendFrame($0, more: true) }
+        queue.add(&received)
+        #expect(queue.count == 2)
+        [UInt8]([5]).withUnsafeBytes { received.appendFrame($0, more: false) }
+        queue.add(&received)
+        received.append([[6]] as [[UInt8]])
+        queue.add(&received)
+        #expect(queue.count == 4 && received.isEmpty)
+        var out: [[[UInt8]]] = []
+        while let m = queue.pop({ $0.popMessage(prefix: [0]) }) { out.append(m) }
+        #expect(out == [[[0], [1]], [[0], [2], [3]], [[0], [4], [5]], [[0], [6]]])
+        #expect(queue.isEmpty)
+    }
+}

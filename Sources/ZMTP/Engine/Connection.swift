@@ -64,7 +64,7 @@ public final class Connection {
         let n = try output.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[outputStart...])) }
         outputStart += n
         if outputStart == output.count {
-            output.removeAll(keepingCapacity: output.capacity <= 1 << 20)
+            output.empty(afterHolding: output.count)
             outputStart = 0
         } else if outputStart >= 1 << 16, outputStart * 2 >= output.count {
             output.removeFirst(outputStart)

@@ -173,7 +173,7 @@ public struct FramedMessages {
             target.end = target.bytes.count
             target.count += count
             target.payloadBytes += payloadBytes
-            bytes.removeAll(keepingCapacity: bytes.capacity <= 1 << 20)
+            if !bytes.isEmpty { bytes.empty(afterHolding: bytes.count) }
             count = 0
             payloadBytes = 0
             start = 0
@@ -221,8 +221,12 @@ public struct FramedMessages {
     /// for NULL. Only valid when `isPlainWhole`.
     mutating func moveBytes(to output: inout [UInt8]) {
         precondition(isPlainWhole, "moveBytes needs a queue of whole messages with nothing held")
-        if output.isEmpty { swap(&output, &bytes) } else { output.append(contentsOf: bytes) }
-        bytes.removeAll(keepingCapacity: bytes.capacity <= 1 << 20)
+        if output.isEmpty {
+            swap(&output, &bytes)  // `bytes` is now the output's emptied buffer
+        } else {
+            output.append(contentsOf: bytes)
+            bytes.empty(afterHolding: bytes.count)
+        }
         count = 0
         payloadBytes = 0
         end = 0
@@ -260,7 +264,7 @@ public struct FramedMessages {
     /// Removes the bytes before `start` (all that was read), keeping the message still arriving.
     private mutating func compact() {
         if start == bytes.count {
-            bytes.removeAll(keepingCapacity: bytes.capacity <= 1 << 20)
+            bytes.empty(afterHolding: bytes.count)
         } else if start > 0 {
             bytes.removeFirst(start)
         }

@@ -6,8 +6,8 @@ final class Pipe {
     @exclusivity(unchecked) var routingID: [UInt8] = []
     /// Messages for the peer, framed by the senders; the loop thread takes them all at once.
     @exclusivity(unchecked) var outbound = FramedMessages()
-    /// Messages from the peer, moved in by the loop thread after each read.
-    @exclusivity(unchecked) var inbound = FramedMessages()
+    /// Messages from the peer, handed over by the loop thread after each read.
+    @exclusivity(unchecked) var inbound = InboundQueue()
     /// The live connection to the peer, if any (a dialer's pipe outlives its connections).
     @exclusivity(unchecked) var connection: PeerConnection?
     /// Handshake complete: messages may be written.

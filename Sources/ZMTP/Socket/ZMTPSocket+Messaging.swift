@@ -206,7 +206,7 @@ extension ZMTPSocket {
     /// the ROUTER routing id to put in front); also says which connection may read again.
     func dequeue<T>(_ take: (inout FramedMessages, [UInt8]?) -> T?) -> (T, PeerConnection?)? {
         guard let pipe = readable.first,
-              let message = take(&pipe.inbound, type == .router ? pipe.routingID : nil) else { return nil }
+              let message = pipe.inbound.pop({ take(&$0, type == .router ? pipe.routingID : nil) }) else { return nil }
         if pipe.inbound.isEmpty {
             _ = readable.popFirst()
             pipe.inReadableQueue = false
@@ -247,7 +247,7 @@ extension ZMTPSocket {
             while !asyncReceivers.isEmpty, let message = messages.popMessage(prefix: prefix) {
                 handed.append((asyncReceivers.popFirst()!, message))
             }
-            messages.moveWhole(to: &pipe.inbound)
+            pipe.inbound.add(&messages)
             arrivals.add(1, ordering: .releasing)
             if !pipe.inbound.isEmpty && !pipe.inReadableQueue {
                 pipe.inReadableQueue = true

@@ -19,3 +19,13 @@ extension Collection where Element == UInt8, Index == Int {
         return v
     }
 }
+
+extension Array where Element == UInt8 {
+    /// Empties a buffer that just held `used` bytes. Its memory is kept while it is in use, so a
+    /// steady stream reuses it (releasing and regrowing a multi-megabyte buffer each round costs
+    /// page faults); a buffer over 1 MiB that held less than a quarter of its capacity is
+    /// released (a burst is over).
+    mutating func empty(afterHolding used: Int) {
+        removeAll(keepingCapacity: capacity <= 1 << 20 || used >= capacity / 4)
+    }
+}
