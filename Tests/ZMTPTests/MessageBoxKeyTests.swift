@@ -5,35 +5,40 @@ import Testing
 @Suite struct MessageBoxKeyTests {
     static let prefix: StaticString = "CurveZMQMESSAGEC"
 
-    @Test(arguments: [0, 1, 31, 32, 33, 63, 64, 65, 100, 1000, 65_537])
+    /// Payload sizes around the edges of Salsa20 block 0 (the flags byte + 31 payload bytes).
+    @Test(arguments: [0, 1, 30, 31, 32, 33, 63, 64, 65, 100, 1000, 65_537])
     func sealsAsCryptoBoxAndOpens(size: Int) throws {
         let shared = SecretBytes.random(count: 32)
         let key = MessageBoxKey(sharedKey: shared, prefix: Self.prefix)
-        let plain = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ 3) }
+        let flags: UInt8 = 0x03
+        let payload = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ 3) }
         let counter: [UInt8] = [0, 0, 0, 0, 0, 0, 1, 7]
         let nonce = Array("CurveZMQMESSAGEC".utf8) + counter
 
-        var box = [UInt8](repeating: 0, count: 16) + plain
+        var box = [UInt8](repeating: 0, count: 16 + 1 + size)
         box.withUnsafeMutableBufferPointer { b in
-            counter.withUnsafeBufferPointer { key.seal(b.baseAddress!, plainCount: size, counter: $0.baseAddress!) }
-        }
-        #expect(box == Sodium.seal(plain, nonce: nonce, sharedKey: shared))
-
-        var opened = [UInt8](repeating: 0, count: size)
-        let ok = box.withUnsafeBufferPointer { b in
-            opened.withUnsafeMutableBufferPointer { o in
-                counter.withUnsafeBufferPointer { key.open(b.baseAddress!, plainCount: size, counter: $0.baseAddress!, into: o.baseAddress!) }
+            payload.withUnsafeBytes { p in
+                counter.withUnsafeBufferPointer { key.seal(flags: flags, payload: p, counter: $0.baseAddress!, into: b.baseAddress!) }
             }
         }
-        #expect(ok && opened == plain)
+        #expect(box == Sodium.seal([flags] + payload, nonce: nonce, sharedKey: shared))
 
+        let opened = try #require(open(box, key: key, counter: counter))
+        #expect(opened.flags == flags && opened.payload == payload)
         var tampered = box
         tampered[tampered.count - 1] ^= 1
-        let refused = tampered.withUnsafeBufferPointer { b in
-            opened.withUnsafeMutableBufferPointer { o in
-                counter.withUnsafeBufferPointer { key.open(b.baseAddress!, plainCount: size, counter: $0.baseAddress!, into: o.baseAddress!) }
+        #expect(open(tampered, key: key, counter: counter) == nil)
+    }
+
+    private func open(_ box: [UInt8], key: MessageBoxKey, counter: [UInt8]) -> (flags: UInt8, payload: [UInt8])? {
+        var payload = [UInt8](repeating: 0, count: box.count - 17)
+        let flags = box.withUnsafeBufferPointer { b in
+            payload.withUnsafeMutableBufferPointer { p in
+                counter.withUnsafeBufferPointer {
+                    key.open(b.baseAddress!, payloadCount: p.count, counter: $0.baseAddress!, into: p.baseAddress)
+                }
             }
         }
-        #expect(!refused)
+        return flags.map { ($0, payload) }
     }
 }

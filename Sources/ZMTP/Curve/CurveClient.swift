@@ -9,8 +9,9 @@ public final class CurveClient: SecurityMechanism {
     private let keyPair: CurveKeyPair
     private var state = State.idle
 
-    /// Our transient pair (C', c'); c' is dropped, and wiped, once the shared key exists.
-    private let transientPublic: [UInt8]
+    /// Our transient pair (C', c'), made in start(); c' is dropped, and wiped, once the shared
+    /// key exists.
+    private var transientPublic: [UInt8] = []
     private var transientSecret: SecretBytes?
     /// Precomputed key of (S, c'): HELLO's signature box and WELCOME both use this pair, so one
     /// X25519 operation serves both (libzmq computes it twice).
@@ -25,15 +26,19 @@ public final class CurveClient: SecurityMechanism {
         self.context = context
         self.serverKey = serverKey
         self.keyPair = keyPair
-        let transient = Sodium.keyPair()
-        transientPublic = transient.publicKey
-        transientSecret = transient.secretKey
     }
 
     public var isComplete: Bool { state == .complete }
 
+    /// Makes (C', c') here rather than at init, which runs before our greeting is sent: the
+    /// greeting then leaves at once, and the server makes its transient pair (in its start())
+    /// while we make ours, instead of after.
     public func start() throws -> [Command] {
-        guard state == .idle, let cs = transientSecret else { throw ZMTPError.unexpectedCommand("CURVE client started twice") }
+        guard state == .idle else { throw ZMTPError.unexpectedCommand("CURVE client started twice") }
+        let transient = Sodium.keyPair()
+        transientPublic = transient.publicKey
+        transientSecret = transient.secretKey
+        let cs = transient.secretKey
         var data: [UInt8] = [1, 0]
         data.append(contentsOf: repeatElement(0, count: CurveWire.helloPaddingSize))
         data.append(contentsOf: transientPublic)

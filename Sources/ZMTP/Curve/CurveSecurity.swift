@@ -10,8 +10,9 @@ extension Security {
     /// during the handshake (libzmq without a ZAP handler accepts every key).
     public static func curveServer(secretKey: CurveSecretKey, authorizer: CurveAuthorizer? = nil,
                                    logger: Logger = Logger(label: "zmtp.curve")) -> Security {
-        Security(mechanismName: "CURVE") {
-            CurveServer(context: $0, secretKey: secretKey, authorizer: authorizer, logger: logger)
+        let publicKey = secretKey.publicKey  // once here, not once per connection
+        return Security(mechanismName: "CURVE") {
+            CurveServer(context: $0, secretKey: secretKey, publicKey: publicKey, authorizer: authorizer, logger: logger)
         }
     }
 }

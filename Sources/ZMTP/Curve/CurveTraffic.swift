@@ -1,14 +1,12 @@
-import CSodium
-
 /// MESSAGE boxes after a CURVE handshake (RFC 26): `07 "MESSAGE" | nonce(8) | box(flags + body)`,
 /// sealed with the precomputed transient shared key. One per connection, both directions.
-/// The hot path allocates only the decoded payload: nonces live in fixed buffers and boxes are
-/// opened into a reusable scratch buffer.
+/// The hot path allocates only the decoded payload: frames are sealed straight into the output
+/// buffer and boxes are opened in the payload array.
 final class CurveTraffic {
-    static let messageName: [UInt8] = [7] + Array("MESSAGE".utf8)
+    /// `07 "MESSAGE"` read as one little-endian word, so checking the name is one comparison.
+    static let messageNameWord: UInt64 = 0x4547_4153_5345_4D07
     /// name(8) + short nonce(8) + MAC(16) + inner flags(1)
     static let minimumSize = 33
-    static let mac = [UInt8](repeating: 0, count: Sodium.macBytes)
 
     // Inner flag bits. COMMAND is libzmq's (spec 26 lists it as reserved): PING/PONG/SUBSCRIBE.
     static let innerMore: UInt8 = 0x01
@@ -20,9 +18,6 @@ final class CurveTraffic {
     private(set) var sendNonce: UInt64
     /// Highest nonce accepted from the peer (its last handshake nonce at first).
     private(set) var lastReceivedNonce: UInt64
-    /// The 8-byte counter part of the nonce being sent (the 16-byte prefix lives in the keys).
-    private let sendCounter = UnsafeMutablePointer<UInt8>.allocate(capacity: 8)
-    @exclusivity(unchecked) private var scratch: [UInt8] = []
 
     init(sharedKey: SecretBytes, sendPrefix: StaticString, receivePrefix: StaticString, sendNonce: UInt64, lastReceivedNonce: UInt64) {
         sendKey = MessageBoxKey(sharedKey: sharedKey, prefix: sendPrefix)
@@ -31,36 +26,14 @@ final class CurveTraffic {
         self.lastReceivedNonce = lastReceivedNonce
     }
 
-    deinit {
-        sendCounter.deallocate()
-        Sodium.wipe(&scratch)
-    }
-
     /// Appends the wire frame (outer flags 0x00, or 0x02 when long: never COMMAND or MORE, as
-    /// libzmq does, digest P14) sealing `body` in place in `out`: one copy of the payload.
+    /// libzmq does, digest P14), sealing `body` from where it lies into `out`'s spare capacity.
     func encode(_ body: UnsafeRawBufferPointer, more: Bool, command: Bool, into out: inout [UInt8]) {
-        let plainCount = 1 + body.count
-        let size = Self.minimumSize + body.count
-        // No reserveCapacity here: it grows to exactly the size asked, so calling it per
-        // message copied the whole pending output each time (quadratic); append doubles.
-        if size <= 255 {
-            out.append(0)
-            out.append(UInt8(size))
-        } else {
-            out.append(WireFrame.long)
-            out.appendBE(UInt64(size))
-        }
-        out.append(contentsOf: Self.messageName)
-        writeBE(sendNonce, to: sendCounter)
-        out.append(contentsOf: UnsafeBufferPointer(start: sendCounter, count: 8))
+        let flags = (more ? Self.innerMore : 0) | (command ? Self.innerCommand : 0)
+        // append(contentsOf:) grows `out` geometrically (reserveCapacity per message would
+        // grow it to the exact size each time: a quadratic copy).
+        out.append(contentsOf: SealedFrame(key: sendKey, nonce: sendNonce, flags: flags, body: body))
         sendNonce += 1
-        let boxStart = out.count
-        out.append(contentsOf: Self.mac)
-        out.append((more ? Self.innerMore : 0) | (command ? Self.innerCommand : 0))
-        out.append(contentsOf: body)
-        out.withUnsafeMutableBytes { buf in
-            sendKey.seal((buf.baseAddress! + boxStart).assumingMemoryBound(to: UInt8.self), plainCount: plainCount, counter: sendCounter)
-        }
     }
 
     /// Opens one MESSAGE: size first, then name, nonce order, then the box. The outer flags are
@@ -69,31 +42,79 @@ final class CurveTraffic {
         guard body.count >= Self.minimumSize else {
             throw ZMTPError.badMessage("CURVE MESSAGE must be at least \(Self.minimumSize) bytes, got \(body.count)")
         }
-        guard body[0..<8].elementsEqual(Self.messageName) else {
+        guard UInt64(littleEndian: body.loadUnaligned(as: UInt64.self)) == Self.messageNameWord else {
             throw ZMTPError.badMessage("expected a CURVE MESSAGE after the handshake, got another frame")
         }
-        var n: UInt64 = 0
-        for i in 8..<16 { n = (n << 8) | UInt64(body[i]) }
+        let n = UInt64(bigEndian: body.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
         guard n > lastReceivedNonce else {
             throw ZMTPError.badMessage("MESSAGE nonce \(n) is not above the last accepted \(lastReceivedNonce): replayed or reordered")
         }
         let bytes = body.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        let plainCount = body.count - 16 - Sodium.macBytes
-        if scratch.count < plainCount { scratch = [UInt8](repeating: 0, count: Swift.max(plainCount, 2 * scratch.count)) }
-        let opened = scratch.withUnsafeMutableBytes { dst in
-            receiveKey.open(bytes + 16, plainCount: plainCount, counter: bytes + 8,
-                            into: dst.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        let payloadCount = body.count - Self.minimumSize
+        var inner: UInt8?
+        let payload = Self.makePayload(count: payloadCount, overwriting: bytes + Self.minimumSize) { plain in
+            inner = receiveKey.open(bytes + 16, payloadCount: payloadCount, counter: bytes + 8, into: plain)
+            return inner != nil
         }
-        guard opened else { throw ZMTPError.badMessage("MESSAGE box does not open: corrupted or forged") }
+        guard let inner else { throw ZMTPError.badMessage("MESSAGE box does not open: corrupted or forged") }
         lastReceivedNonce = n
-        return scratch.withUnsafeBytes { plain in
-            let inner = plain[0]
-            let flags = (inner & Self.innerMore != 0 ? WireFrame.more : 0) | (inner & Self.innerCommand != 0 ? WireFrame.command : 0)
-            return WireFrame(flags: flags, body: copyBytes(plain, from: 1, to: plainCount))
-        }
+        let flags = (inner & Self.innerMore != 0 ? WireFrame.more : 0) | (inner & Self.innerCommand != 0 ? WireFrame.command : 0)
+        return WireFrame(flags: flags, body: payload)
     }
 
-    private func writeBE(_ value: UInt64, to p: UnsafeMutablePointer<UInt8>) {
-        for i in 0..<8 { p[i] = UInt8(truncatingIfNeeded: value >> (56 - 8 * UInt64(i))) }
+    /// Payloads from this size up are decrypted straight into uninitialized memory, one pass
+    /// over it; smaller ones into a copy of their ciphertext (`template`) that `fill` overwrites:
+    /// an array made from a buffer is specialized code, while an uninitialized one costs a
+    /// generic runtime call, about 370 instructions more per message.
+    static let uninitializedPayloadSize = 4096
+
+    /// An array of `count` bytes written by `fill`, which returns false when it wrote nothing
+    /// (the array is then thrown away).
+    private static func makePayload(count: Int, overwriting template: UnsafePointer<UInt8>,
+                                    _ fill: (UnsafeMutablePointer<UInt8>?) -> Bool) -> [UInt8] {
+        if count >= uninitializedPayloadSize {
+            return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                initialized = fill(buffer.baseAddress) ? count : 0
+            }
+        }
+        var payload = Array(UnsafeBufferPointer(start: template, count: count))
+        _ = payload.withUnsafeMutableBufferPointer { fill($0.baseAddress) }
+        return payload
+    }
+}
+
+/// One MESSAGE wire frame, for `Array.append(contentsOf:)` only: the array reserves
+/// `underestimatedCount` bytes and calls `_copyContents`, which writes the frame header, name and
+/// nonce and seals the payload into that spare capacity, so `out` grows without a staging copy.
+/// Never iterated element by element (its iterator is empty).
+private struct SealedFrame: Sequence {
+    let key: MessageBoxKey
+    let nonce: UInt64
+    let flags: UInt8
+    let body: UnsafeRawBufferPointer
+
+    private var size: Int { CurveTraffic.minimumSize + body.count }
+    private var headerSize: Int { size <= 255 ? 2 : 9 }
+    var underestimatedCount: Int { headerSize + size }
+
+    func makeIterator() -> EmptyCollection<UInt8>.Iterator { EmptyCollection.Iterator() }
+
+    func _copyContents(initializing buffer: UnsafeMutableBufferPointer<UInt8>) -> (EmptyCollection<UInt8>.Iterator, Int) {
+        let total = underestimatedCount
+        precondition(buffer.count >= total, "SealedFrame is written whole by Array.append(contentsOf:)")
+        let frame = UnsafeMutableRawPointer(buffer.baseAddress!)
+        if size <= 255 {
+            frame.storeBytes(of: 0, as: UInt8.self)
+            frame.storeBytes(of: UInt8(size), toByteOffset: 1, as: UInt8.self)
+        } else {
+            frame.storeBytes(of: WireFrame.long, as: UInt8.self)
+            frame.storeBytes(of: UInt64(size).bigEndian, toByteOffset: 1, as: UInt64.self)
+        }
+        let message = frame + headerSize
+        message.storeBytes(of: CurveTraffic.messageNameWord.littleEndian, as: UInt64.self)
+        message.storeBytes(of: nonce.bigEndian, toByteOffset: 8, as: UInt64.self)
+        let bytes = message.assumingMemoryBound(to: UInt8.self)
+        key.seal(flags: flags, payload: body, counter: bytes + 8, into: bytes + 16)
+        return (makeIterator(), total)
     }
 }

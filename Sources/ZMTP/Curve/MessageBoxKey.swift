@@ -6,6 +6,9 @@ import CSodium
 /// ("CurveZMQMESSAGEC" or "...S"), so that subkey never changes, and a box costs only Salsa20
 /// and Poly1305 (libzmq repeats HSalsa20 per message: about a fifth of a broker's CPU in fan-out).
 /// The boxes are byte for byte those of crypto_box_easy_afternm with the full 24-byte nonce.
+///
+/// A MESSAGE box holds the inner flags byte followed by the payload. Both calls read the payload
+/// (plain or sealed) where it lies and write the result straight to its destination.
 final class MessageBoxKey {
     private let subkey: SecretBytes
 
@@ -16,30 +19,34 @@ final class MessageBoxKey {
         }
     }
 
-    /// Seals in place: `box` holds 16 bytes for the MAC, then `plainCount` bytes of plaintext
-    /// that become ciphertext. `counter` is the 8-byte nonce suffix.
-    func seal(_ box: UnsafeMutablePointer<UInt8>, plainCount: Int, counter: UnsafePointer<UInt8>) {
+    /// Writes the box of `flags` + `payload` to `box`: the 16-byte MAC, then 1 + payload.count
+    /// bytes of ciphertext. `counter` is the 8-byte nonce suffix.
+    func seal(flags: UInt8, payload: UnsafeRawBufferPointer, counter: UnsafePointer<UInt8>, into box: UnsafeMutablePointer<UInt8>) {
         withFirstBlock(counter) { block in
             let text = box + Sodium.macBytes
-            xor(text, text, count: plainCount, counter: counter, block: block)
-            crypto_onetimeauth_poly1305(box, text, UInt64(plainCount), block)
+            text[0] = flags ^ block[32]
+            if let plain = payload.baseAddress?.assumingMemoryBound(to: UInt8.self) {
+                xor(text + 1, plain, count: payload.count, counter: counter, block: block)
+            }
+            crypto_onetimeauth_poly1305(box, text, UInt64(1 + payload.count), block)
         }
     }
 
-    /// Opens `box` (MAC then `plainCount` bytes of ciphertext) into `plain`; false when the MAC
-    /// does not match, in which case nothing was decrypted.
-    func open(_ box: UnsafePointer<UInt8>, plainCount: Int, counter: UnsafePointer<UInt8>,
-              into plain: UnsafeMutablePointer<UInt8>) -> Bool {
+    /// Opens `box` (MAC, then 1 + `payloadCount` bytes of ciphertext): writes the payload to
+    /// `payload` and returns the flags byte; nil when the MAC does not match, in which case
+    /// nothing was written.
+    func open(_ box: UnsafePointer<UInt8>, payloadCount: Int, counter: UnsafePointer<UInt8>,
+              into payload: UnsafeMutablePointer<UInt8>?) -> UInt8? {
         withFirstBlock(counter) { block in
             let text = box + Sodium.macBytes
-            guard crypto_onetimeauth_poly1305_verify(box, text, UInt64(plainCount), block) == 0 else { return false }
-            xor(plain, text, count: plainCount, counter: counter, block: block)
-            return true
+            guard crypto_onetimeauth_poly1305_verify(box, text, UInt64(1 + payloadCount), block) == 0 else { return nil }
+            if let payload { xor(payload, text + 1, count: payloadCount, counter: counter, block: block) }
+            return text[0] ^ block[32]
         }
     }
 
     /// Runs `body` with Salsa20 keystream block 0: its first 32 bytes are the Poly1305 key,
-    /// the other 32 encrypt the first 32 bytes of text. Wiped afterwards.
+    /// the other 32 encrypt the flags byte and the first 31 payload bytes. Wiped afterwards.
     private func withFirstBlock<R>(_ counter: UnsafePointer<UInt8>, _ body: (UnsafeMutablePointer<UInt8>) -> R) -> R {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
             let block = buffer.baseAddress!
@@ -49,13 +56,13 @@ final class MessageBoxKey {
         }
     }
 
-    /// out = text XOR keystream from byte 32 on (the rest of block 0, then blocks 1...).
-    private func xor(_ out: UnsafeMutablePointer<UInt8>, _ text: UnsafePointer<UInt8>, count: Int,
+    /// out = payload XOR keystream from byte 33 on (the rest of block 0, then blocks 1...).
+    /// Payload byte 31 is text byte 32, the start of block 1, so the stream call needs no offset.
+    private func xor(_ out: UnsafeMutablePointer<UInt8>, _ payload: UnsafePointer<UInt8>, count: Int,
                      counter: UnsafePointer<UInt8>, block: UnsafeMutablePointer<UInt8>) {
-        let head = min(32, count)
-        for i in 0..<head { out[i] = text[i] ^ block[32 + i] }
-        if count > 32 {
-            subkey.withBytes { k in _ = crypto_stream_salsa20_xor_ic(out + 32, text + 32, UInt64(count - 32), counter, 1, k) }
+        for i in 0..<min(31, count) { out[i] = payload[i] ^ block[33 + i] }
+        if count > 31 {
+            subkey.withBytes { k in _ = crypto_stream_salsa20_xor_ic(out + 31, payload + 31, UInt64(count - 31), counter, 1, k) }
         }
     }
 }
