@@ -28,6 +28,28 @@ import Testing
         var tampered = box
         tampered[tampered.count - 1] ^= 1
         #expect(open(tampered, key: key, counter: counter) == nil)
+
+        // The same box read in two parts (MAC and flags apart, the payload opened in place).
+        #expect(openInPlace(box, key: key, counter: counter)?.payload == payload)
+        #expect(openInPlace(box, key: key, counter: counter)?.flags == flags)
+        var badFlags = box
+        badFlags[16] ^= 1
+        #expect(openInPlace(badFlags, key: key, counter: counter) == nil)
+        #expect(openInPlace(tampered, key: key, counter: counter) == nil)
+    }
+
+    private func openInPlace(_ box: [UInt8], key: MessageBoxKey, counter: [UInt8]) -> (flags: UInt8, payload: [UInt8])? {
+        var payload = Array(box[17...])
+        let sealed = payload
+        let flags = box.withUnsafeBufferPointer { b in
+            payload.withUnsafeMutableBufferPointer { p in
+                counter.withUnsafeBufferPointer {
+                    key.open(mac: b.baseAddress!, sealedFlags: b[16], payloadInPlace: p.baseAddress, count: p.count, counter: $0.baseAddress!)
+                }
+            }
+        }
+        if flags == nil && payload != sealed { return (0xFF, []) }  // refused boxes must be left as they were
+        return flags.map { ($0, payload) }
     }
 
     private func open(_ box: [UInt8], key: MessageBoxKey, counter: [UInt8]) -> (flags: UInt8, payload: [UInt8])? {

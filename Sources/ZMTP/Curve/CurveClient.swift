@@ -147,4 +147,13 @@ public final class CurveClient: SecurityMechanism {
         }
         return try traffic.decode(body)
     }
+
+    public var framePayloadOffset: Int { CurveTraffic.minimumSize }
+
+    public func decodeFrame(flags: UInt8, envelope: UnsafeRawBufferPointer, payload: inout [UInt8]) throws -> UInt8 {
+        guard let traffic else {
+            throw ZMTPError.badMessage("MESSAGE received before the CURVE handshake completed")
+        }
+        return try traffic.decode(envelope: envelope, payload: &payload)
+    }
 }

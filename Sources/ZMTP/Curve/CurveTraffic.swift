@@ -39,16 +39,7 @@ final class CurveTraffic {
     /// Opens one MESSAGE: size first, then name, nonce order, then the box. The outer flags are
     /// ignored (libzmq sends 0; some peers set COMMAND); MORE and COMMAND come from the inner byte.
     func decode(_ body: UnsafeRawBufferPointer) throws -> WireFrame {
-        guard body.count >= Self.minimumSize else {
-            throw ZMTPError.badMessage("CURVE MESSAGE must be at least \(Self.minimumSize) bytes, got \(body.count)")
-        }
-        guard UInt64(littleEndian: body.loadUnaligned(as: UInt64.self)) == Self.messageNameWord else {
-            throw ZMTPError.badMessage("expected a CURVE MESSAGE after the handshake, got another frame")
-        }
-        let n = UInt64(bigEndian: body.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-        guard n > lastReceivedNonce else {
-            throw ZMTPError.badMessage("MESSAGE nonce \(n) is not above the last accepted \(lastReceivedNonce): replayed or reordered")
-        }
+        let n = try checkEnvelope(body)
         let bytes = body.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let payloadCount = body.count - Self.minimumSize
         var inner: UInt8?
@@ -80,6 +71,35 @@ final class CurveTraffic {
         var payload = Array(UnsafeBufferPointer(start: template, count: count))
         _ = payload.withUnsafeMutableBufferPointer { fill($0.baseAddress) }
         return payload
+    }
+
+    /// Opens a large MESSAGE read in two parts: `envelope` (name, nonce, MAC, sealed flags byte:
+    /// `minimumSize` bytes) and `payload`, decrypted in place, so the array the engine read it
+    /// into is the one delivered. Returns the frame's flags (MORE, COMMAND).
+    func decode(envelope: UnsafeRawBufferPointer, payload: inout [UInt8]) throws -> UInt8 {
+        let n = try checkEnvelope(envelope)
+        let base = envelope.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let inner = payload.withUnsafeMutableBufferPointer { bytes in
+            receiveKey.open(mac: base + 16, sealedFlags: base[32], payloadInPlace: bytes.baseAddress, count: bytes.count, counter: base + 8)
+        }
+        guard let inner else { throw ZMTPError.badMessage("MESSAGE box does not open: corrupted or forged") }
+        lastReceivedNonce = n
+        return (inner & Self.innerMore != 0 ? WireFrame.more : 0) | (inner & Self.innerCommand != 0 ? WireFrame.command : 0)
+    }
+
+    /// Checks size, name and nonce order (in that order); returns the nonce.
+    private func checkEnvelope(_ body: UnsafeRawBufferPointer) throws -> UInt64 {
+        guard body.count >= Self.minimumSize else {
+            throw ZMTPError.badMessage("CURVE MESSAGE must be at least \(Self.minimumSize) bytes, got \(body.count)")
+        }
+        guard UInt64(littleEndian: body.loadUnaligned(as: UInt64.self)) == Self.messageNameWord else {
+            throw ZMTPError.badMessage("expected a CURVE MESSAGE after the handshake, got another frame")
+        }
+        let n = UInt64(bigEndian: body.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        guard n > lastReceivedNonce else {
+            throw ZMTPError.badMessage("MESSAGE nonce \(n) is not above the last accepted \(lastReceivedNonce): replayed or reordered")
+        }
+        return n
     }
 }
 

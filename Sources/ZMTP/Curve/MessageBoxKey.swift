@@ -45,6 +45,27 @@ final class MessageBoxKey {
         }
     }
 
+    /// `open` for a box whose MAC and sealed flags byte lie apart from its payload (a large
+    /// frame the engine read straight into the payload's array): authenticates flags byte and
+    /// payload together, then decrypts the payload in place. Nil, with nothing changed, when the
+    /// MAC does not match.
+    func open(mac: UnsafePointer<UInt8>, sealedFlags: UInt8, payloadInPlace payload: UnsafeMutablePointer<UInt8>?,
+              count: Int, counter: UnsafePointer<UInt8>) -> UInt8? {
+        withFirstBlock(counter) { block in
+            var state = crypto_onetimeauth_poly1305_state()
+            var computed = [UInt8](repeating: 0, count: Sodium.macBytes)
+            var flags = sealedFlags
+            crypto_onetimeauth_poly1305_init(&state, block)
+            crypto_onetimeauth_poly1305_update(&state, &flags, 1)
+            if let payload { crypto_onetimeauth_poly1305_update(&state, payload, UInt64(count)) }
+            crypto_onetimeauth_poly1305_final(&state, &computed)
+            sodium_memzero(&state, MemoryLayout<crypto_onetimeauth_poly1305_state>.size)
+            guard crypto_verify_16(computed, mac) == 0 else { return nil }
+            if let payload { xor(payload, payload, count: count, counter: counter, block: block) }
+            return sealedFlags ^ block[32]
+        }
+    }
+
     /// Runs `body` with Salsa20 keystream block 0: its first 32 bytes are the Poly1305 key,
     /// the other 32 encrypt the flags byte and the first 31 payload bytes. Wiped afterwards.
     private func withFirstBlock<R>(_ counter: UnsafePointer<UInt8>, _ body: (UnsafeMutablePointer<UInt8>) -> R) -> R {

@@ -32,10 +32,15 @@ public final class Connection {
     private var partialFrameSize = 0
     /// A large frame arriving over several reads is assembled in its own array, which the shell
     /// can read into directly (`receiveDirect`), so its bytes are not staged in `pending` first.
+    /// Only its payload goes there: the bytes the mechanism puts before it (CURVE's MESSAGE
+    /// envelope) are kept apart in `largeEnvelope`, so the payload is opened where it lies and
+    /// delivered in that same array.
     @exclusivity(unchecked) private var largeBody: [UInt8] = []
     private var largeFilled = 0
-    /// The large frame's declared size; `largeBody` may be shorter and grow as bytes arrive.
+    /// The large frame's payload size; `largeBody` may be shorter and grow as bytes arrive.
     private var largeSize = 0
+    private var largeEnvelope: [UInt8] = []
+    private var envelopeSize = 0
     private var largeFlags: UInt8 = 0
     private var largeActive = false
     static let largeFrameThreshold = 32 << 10
@@ -81,13 +86,7 @@ public final class Connection {
         do {
             var bytes = input
             while largeActive {
-                growLargeBody()
-                let n = min(largeBody.count - largeFilled, bytes.count)
-                largeBody.withUnsafeMutableBytes { dst in
-                    UnsafeMutableRawBufferPointer(rebasing: dst[largeFilled..<(largeFilled + n)]).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<n]))
-                }
-                largeFilled += n
-                bytes = UnsafeRawBufferPointer(rebasing: bytes[n...])
+                fillLargeFrame(&bytes)
                 if largeFilled == largeSize { try completeLargeFrame(now: now) } else if bytes.isEmpty { return }
             }
             partialFrameSize = 0
@@ -155,14 +154,32 @@ public final class Connection {
     }
 
     private func startLargeFrame(_ header: FrameHeader, available: UnsafeRawBufferPointer) {
-        largeSize = Int(header.bodySize)
+        envelopeSize = passthrough ? 0 : mechanism.framePayloadOffset
+        largeEnvelope = []
+        largeSize = Int(header.bodySize) - envelopeSize  // a large frame is far longer than any envelope
         largeBody = []
         largeFilled = 0
         largeFlags = header.flags
         largeActive = true
+        var bytes = available
+        fillLargeFrame(&bytes)  // never the whole frame: it did not fit in the input
+    }
+
+    /// Moves bytes of the large frame out of `bytes`: the envelope first, then the payload.
+    private func fillLargeFrame(_ bytes: inout UnsafeRawBufferPointer) {
+        let toEnvelope = min(envelopeSize - largeEnvelope.count, bytes.count)
+        if toEnvelope > 0 {
+            largeEnvelope.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<toEnvelope]))
+            bytes = UnsafeRawBufferPointer(rebasing: bytes[toEnvelope...])
+        }
+        guard !bytes.isEmpty else { return }
         growLargeBody()
-        largeBody.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[0..<available.count]).copyMemory(from: available) }
-        largeFilled = available.count
+        let n = min(largeBody.count - largeFilled, bytes.count)
+        largeBody.withUnsafeMutableBytes { dst in
+            UnsafeMutableRawBufferPointer(rebasing: dst[largeFilled..<(largeFilled + n)]).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<n]))
+        }
+        largeFilled += n
+        bytes = UnsafeRawBufferPointer(rebasing: bytes[n...])
     }
 
     /// Makes room for more of the large frame. Memory follows the bytes that actually arrived
@@ -182,19 +199,21 @@ public final class Connection {
 
     private func completeLargeFrame(now: UInt64) throws {
         largeActive = false
-        let body = largeBody
+        var body = largeBody
         largeBody = []
         if passthrough {
             try trafficFrame(WireFrame(flags: largeFlags, body: body), now: now)
         } else {
-            try body.withUnsafeBytes { try trafficFrame(try mechanism.decodeFrame(flags: largeFlags, body: $0), now: now) }
+            let flags = try largeEnvelope.withUnsafeBytes { try mechanism.decodeFrame(flags: largeFlags, envelope: $0, payload: &body) }
+            largeEnvelope = []
+            try trafficFrame(WireFrame(flags: flags, body: body), now: now)
         }
     }
 
     /// While a large frame is being assembled, lets the shell read straight into its body.
     /// Returns nil when no large frame is in progress, else what `read` returned (bytes read).
     public func receiveDirect(now: UInt64, _ read: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Int? {
-        guard largeActive, state != .closed else { return nil }
+        guard largeActive, largeEnvelope.count == envelopeSize, state != .closed else { return nil }
         do {
             growLargeBody()
             let n = try largeBody.withUnsafeMutableBytes { try read(UnsafeMutableRawBufferPointer(rebasing: $0[largeFilled...])) }

@@ -30,6 +30,15 @@ public protocol SecurityMechanism: AnyObject {
     /// buffer) into the logical frame it carries. NULL passes it through; CURVE opens a MESSAGE
     /// box and checks its nonce. (The engine skips this call for NULL.)
     func decodeFrame(flags: UInt8, body: UnsafeRawBufferPointer) throws -> WireFrame
+
+    /// Bytes at the start of a traffic frame's wire body that come before its payload (CURVE:
+    /// the MESSAGE name, nonce, MAC and sealed flags byte; NULL: none). The engine reads a large
+    /// frame's payload into the array it will deliver and keeps these bytes apart.
+    var framePayloadOffset: Int { get }
+
+    /// `decodeFrame` for a large frame read in those two parts: opens `payload` in place and
+    /// returns the logical frame's flags (MORE, COMMAND).
+    func decodeFrame(flags: UInt8, envelope: UnsafeRawBufferPointer, payload: inout [UInt8]) throws -> UInt8
 }
 
 /// What a mechanism needs from its connection: the metadata we announce and the check that the

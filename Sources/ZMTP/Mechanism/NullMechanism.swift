@@ -38,4 +38,10 @@ public final class NullMechanism: SecurityMechanism {
     public func decodeFrame(flags: UInt8, body: UnsafeRawBufferPointer) throws -> WireFrame {
         WireFrame(flags: flags, body: Array(body))
     }
+
+    public var framePayloadOffset: Int { 0 }
+
+    public func decodeFrame(flags: UInt8, envelope: UnsafeRawBufferPointer, payload: inout [UInt8]) throws -> UInt8 {
+        flags & (WireFrame.more | WireFrame.command)
+    }
 }
