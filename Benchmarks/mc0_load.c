@@ -10,6 +10,7 @@
 
 #include "bench_common.c"
 
+#include <sys/epoll.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -18,14 +19,14 @@ static const char usage[] =
     "                       [--size BYTES (100)] [--window W (500)]\n"
     "       mc0_load idle   --connect EP [--server-key Z85] [--clients C (1000)] [--ttl-ms T (30000)]\n"
     "       common: [--parallel P (200): CONNECTs in flight] [--timeout-ms MS (30000): longest wait\n"
-    "               without progress]\n";
+    "               without progress] [--broker-pid PID: also report the broker's CPU per operation]\n";
 
 enum mode { NOOP, FANOUT, IDLE };
 
 struct options {
     enum mode mode;
     const char *endpoint, *server_key;
-    long clients, count, subscribers, messages, size, window, ttl_ms, parallel, timeout_ms;
+    long clients, count, subscribers, messages, size, window, ttl_ms, parallel, timeout_ms, broker_pid;
 };
 
 static struct options parse(int argc, char **argv)
@@ -70,6 +71,8 @@ static struct options parse(int argc, char **argv)
             o.parallel = parse_long(flag, flag_value(argc, argv, &i), 1, 60000);
         else if (strcmp(flag, "--timeout-ms") == 0)
             o.timeout_ms = parse_long(flag, flag_value(argc, argv, &i), 1, 1L << 30);
+        else if (strcmp(flag, "--broker-pid") == 0)
+            o.broker_pid = parse_long(flag, flag_value(argc, argv, &i), 1, 1L << 30);
         else {
             fprintf(stderr, "mc0_load: unknown argument '%s'\n%s", flag, usage);
             exit(2);
@@ -231,6 +234,105 @@ static double connect_all(struct load *load, long count)
     return (double)(now_ns() - start) / 1e9;
 }
 
+/* ---- readiness of many sockets ---- */
+
+/* The timed phases wait on one epoll set of the sockets' ZMQ_FDs instead of zmq_poll, which
+ * asks every socket for its state and polls every descriptor on each call: with 100 or 1,000
+ * clients that cost the client more than the broker it measures. A ZMQ_FD is readable while
+ * the socket has unprocessed commands (a message arriving on an idle pipe is one); receiving
+ * until EAGAIN processes them and clears it, so after every wake each reported socket is
+ * drained until EAGAIN (level-triggered: a socket not drained is reported again). */
+struct ready_set {
+    int epoll;
+    struct epoll_event *events;
+    long capacity;
+};
+
+static struct ready_set ready_set_new(void **sockets, long count)
+{
+    struct ready_set set = {.epoll = epoll_create1(EPOLL_CLOEXEC), .capacity = count};
+    set.events = calloc((size_t)count, sizeof *set.events);
+    if (set.epoll == -1 || set.events == NULL)
+        die("epoll for %ld sockets: %s", count, strerror(errno));
+    for (long i = 0; i < count; i++) {
+        int fd;
+        size_t size = sizeof fd;
+        check(zmq_getsockopt(sockets[i], ZMQ_FD, &fd, &size), "ZMQ_FD");
+        struct epoll_event event = {.events = EPOLLIN, .data.u64 = (uint64_t)i};
+        if (epoll_ctl(set.epoll, EPOLL_CTL_ADD, fd, &event) == -1)
+            die("epoll_ctl: %s", strerror(errno));
+    }
+    return set;
+}
+
+/* Stops reporting a socket that is done (its commands would otherwise wake every wait). */
+static void ready_set_remove(struct ready_set *set, void *socket)
+{
+    int fd;
+    size_t size = sizeof fd;
+    check(zmq_getsockopt(socket, ZMQ_FD, &fd, &size), "ZMQ_FD");
+    epoll_ctl(set->epoll, EPOLL_CTL_DEL, fd, NULL);
+}
+
+/* Waits up to timeout_ms; returns how many sockets were reported, their indexes in
+ * set->events[i].data.u64. */
+static int ready_set_wait(struct ready_set *set, long timeout_ms)
+{
+    int ready = epoll_wait(set->epoll, set->events, (int)set->capacity, (int)timeout_ms);
+    if (ready == -1 && errno != EINTR)
+        die("epoll_wait: %s", strerror(errno));
+    return ready < 0 ? 0 : ready;
+}
+
+static void ready_set_free(struct ready_set *set)
+{
+    close(set->epoll);
+    free(set->events);
+}
+
+/* ---- CPU per operation ---- */
+
+/* CPU seconds used so far by this process (all threads) and by the broker (0 without
+ * --broker-pid), so that a row can say which side the work went to. */
+struct cpu_mark {
+    double self, broker;
+};
+
+static double broker_cpu(long pid)
+{
+    if (pid <= 0)
+        return 0;
+    char path[64], line[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *file = fopen(path, "r");
+    if (file == NULL || fgets(line, sizeof line, file) == NULL)
+        die("--broker-pid %ld: cannot read %s", pid, path);
+    fclose(file);
+    /* utime and stime are fields 14 and 15; the command name (field 2) may hold spaces. */
+    unsigned long utime, stime;
+    const char *rest = strrchr(line, ')');
+    if (rest == NULL || sscanf(rest + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+        die("--broker-pid %ld: cannot parse %s", pid, path);
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static struct cpu_mark cpu_mark(const struct options *o)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (struct cpu_mark){.self = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, .broker = broker_cpu(o->broker_pid)};
+}
+
+/* " broker_cpu_us=.. client_cpu_us=..": CPU microseconds per operation since `start`. */
+static void print_cpu(const struct options *o, struct cpu_mark start, long operations)
+{
+    struct cpu_mark end = cpu_mark(o);
+    double per = operations > 0 ? 1e6 / (double)operations : 0;
+    if (o->broker_pid > 0)
+        printf(" broker_cpu_us=%.3f", (end.broker - start.broker) * per);
+    printf(" client_cpu_us=%.3f\n", (end.self - start.self) * per);
+}
+
 /* ---- modes ---- */
 
 static double percentile_us(const uint64_t *sorted, long count, double p)
@@ -245,6 +347,25 @@ static void send_noop(void *socket)
     check(send_parts(socket, parts, 4, 1, 0), "send NOOP");
 }
 
+/* Takes client c's replies until none is ready, sending its next NOOP after each OK. */
+static void serve_noop(struct load *load, long c, uint64_t *sent_at, long *left, uint64_t *samples, long *taken,
+                       struct ready_set *set)
+{
+    struct reply reply;
+    while (left[c] > 0 && receive_reply(load->sockets[c], &reply)) {
+        if (!expect_ok(&reply, "NOOP"))
+            continue;
+        uint64_t now = now_ns();
+        samples[(*taken)++] = now - sent_at[c];
+        if (--left[c] > 0) {
+            sent_at[c] = now;
+            send_noop(load->sockets[c]);
+        } else {
+            ready_set_remove(set, load->sockets[c]);
+        }
+    }
+}
+
 static void run_noop(struct load *load)
 {
     const struct options *o = &load->o;
@@ -252,62 +373,51 @@ static void run_noop(struct load *load)
     uint64_t *samples = malloc(sizeof *samples * (size_t)total);
     uint64_t *sent_at = calloc((size_t)clients, sizeof *sent_at);
     long *left = calloc((size_t)clients, sizeof *left);
-    zmq_pollitem_t *items = calloc((size_t)clients, sizeof *items);
-    if (samples == NULL || sent_at == NULL || left == NULL || items == NULL)
+    if (samples == NULL || sent_at == NULL || left == NULL)
         die("cannot allocate %ld samples", total);
+    struct ready_set set = ready_set_new(load->sockets, clients);
     long taken = 0;
+    struct cpu_mark cpu = cpu_mark(o);
     uint64_t start = now_ns();
     for (long c = 0; c < clients; c++) {
-        items[c] = (zmq_pollitem_t){.socket = load->sockets[c], .events = ZMQ_POLLIN};
         left[c] = o->count;
         sent_at[c] = now_ns();
         send_noop(load->sockets[c]);
     }
-    struct reply reply;
+    /* Once around all clients first: a reply may have been taken in while sending. */
+    for (long c = 0; c < clients; c++)
+        serve_noop(load, c, sent_at, left, samples, &taken, &set);
     while (taken < total) {
-        wait_readable(items, clients, o, "NOOP");
-        for (long c = 0; c < clients; c++) {
-            if (!(items[c].revents & ZMQ_POLLIN))
-                continue;
-            while (left[c] > 0 && receive_reply(load->sockets[c], &reply)) {
-                if (!expect_ok(&reply, "NOOP"))
-                    continue;
-                uint64_t now = now_ns();
-                samples[taken++] = now - sent_at[c];
-                if (--left[c] > 0) {
-                    sent_at[c] = now;
-                    send_noop(load->sockets[c]);
-                } else {
-                    items[c].events = 0;
-                }
-            }
-        }
+        int ready = ready_set_wait(&set, o->timeout_ms);
+        if (ready == 0)
+            die("NOOP: nothing from the broker for %ld ms (%ld of %ld round trips done)", o->timeout_ms, taken, total);
+        for (int i = 0; i < ready; i++)
+            serve_noop(load, (long)set.events[i].data.u64, sent_at, left, samples, &taken, &set);
     }
     double seconds = (double)(now_ns() - start) / 1e9;
     qsort(samples, (size_t)total, sizeof *samples, compare_u64);
-    printf("rtt/s=%.0f p50_us=%.1f p99_us=%.1f clients=%ld count=%ld\n", (double)total / seconds,
+    printf("rtt/s=%.0f p50_us=%.1f p99_us=%.1f clients=%ld count=%ld", (double)total / seconds,
            percentile_us(samples, total, 0.50), percentile_us(samples, total, 0.99), clients, o->count);
-    free(items);
+    print_cpu(o, cpu, total);
+    ready_set_free(&set);
     free(left);
     free(sent_at);
     free(samples);
 }
 
-/* Takes every delivery that is ready on every subscriber; returns how many came. */
-static long drain(void **subscribers, long count, long *received, long size)
+/* Takes every delivery that is ready on subscriber s; returns how many came. */
+static long drain(void *subscriber, long s, long *received, long size)
 {
     struct reply reply;
     long got = 0;
-    for (long s = 0; s < count; s++) {
-        while (receive_reply(subscribers[s], &reply)) {
-            if (is_verb(&reply, "NOOP"))
-                continue;
-            if (!is_verb(&reply, "MESSAGE") || (long)reply.last_size != size)
-                die("subscriber %ld: expected a MESSAGE with a %ld-byte body, got %s (%d frames)", s, size,
-                    reply.frames > 1 ? reply.text[1] : "?", reply.frames);
-            received[s]++;
-            got++;
-        }
+    while (receive_reply(subscriber, &reply)) {
+        if (is_verb(&reply, "NOOP"))
+            continue;
+        if (!is_verb(&reply, "MESSAGE") || (long)reply.last_size != size)
+            die("subscriber %ld: expected a MESSAGE with a %ld-byte body, got %s (%d frames)", s, size,
+                reply.frames > 1 ? reply.text[1] : "?", reply.frames);
+        received[s]++;
+        got++;
     }
     return got;
 }
@@ -340,12 +450,17 @@ static void run_fanout(struct load *load)
             }
         }
     }
+    /* Each SUB reply was taken alone: drain every subscriber until EAGAIN once, so that the
+     * first delivery to each raises its ZMQ_FD (see ready_set). */
     for (long s = 0; s < subscribers; s++)
-        items[s].events = ZMQ_POLLIN;
+        drain(sockets[s], s, received, o->size);
 
     const char *put[] = {"", "PUT", "TOPIC", "bench", "", body};
+    struct ready_set set = ready_set_new(sockets, subscribers);
     long sent = 0, delivered = 0, slowest = 0;
+    struct cpu_mark cpu = cpu_mark(o);
     uint64_t start = now_ns(), last_progress = start, end = start;
+    int ready = 0;
     while (delivered < expected) {
         /* The publisher runs ahead of the slowest subscriber by at most the window. */
         while (sent < o->messages && sent - slowest < o->window) {
@@ -356,7 +471,11 @@ static void run_fanout(struct load *load)
             }
             sent++;
         }
-        long got = drain(sockets, subscribers, received, o->size);
+        long got = 0;
+        for (int i = 0; i < ready; i++) {
+            long s = (long)set.events[i].data.u64;
+            got += drain(sockets[s], s, received, o->size);
+        }
         uint64_t now = now_ns();
         if (got > 0) {
             delivered += got;
@@ -364,16 +483,18 @@ static void run_fanout(struct load *load)
             slowest = received[0];
             for (long s = 1; s < subscribers; s++)
                 slowest = received[s] < slowest ? received[s] : slowest;
-            continue;
-        }
-        if (now - last_progress > (uint64_t)o->timeout_ms * 1000000u)
+        } else if (now - last_progress > (uint64_t)o->timeout_ms * 1000000u) {
             break; /* lost: what never came is counted below */
-        zmq_poll(items, (int)subscribers, 10);
+        }
+        /* Without a wait when something came: the publisher may send more now. */
+        ready = ready_set_wait(&set, got > 0 ? 0 : 10);
     }
     double seconds = (double)(end - start) / 1e9;
-    printf("deliveries/s=%.0f lost=%ld delivered=%ld subscribers=%ld messages=%ld size=%ld\n",
+    printf("deliveries/s=%.0f lost=%ld delivered=%ld subscribers=%ld messages=%ld size=%ld",
            seconds > 0 ? (double)delivered / seconds : 0.0, expected - delivered, delivered, subscribers,
            o->messages, o->size);
+    print_cpu(o, cpu, delivered);
+    ready_set_free(&set);
     free(body);
     free(items);
     free(received);

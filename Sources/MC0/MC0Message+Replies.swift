@@ -5,6 +5,15 @@ extension MC0Message {
         MC0Message(verb: .ok, headers: [(key: MC0Header.id, value: id)])
     }
 
+    /// The frames of `ok(id:)`, built from shared constant frames: the broker answers every
+    /// acked request with one.
+    public static func okFrames(id: [UInt8]) -> [[UInt8]] {
+        [[], okVerbFrame, idKeyFrame, id]
+    }
+
+    private static let okVerbFrame = Array(Verb.ok.rawValue.utf8)
+    private static let idKeyFrame = Array(MC0Header.id.utf8)
+
     /// `["", "ERROR", "MESSAGE", text]`, plus `"ID", id` when the request carried one.
     public static func error(message: String, id: [UInt8]? = nil) -> MC0Message {
         var headers: [(key: String, value: [UInt8])] = [(key: MC0Header.message, value: Array(message.utf8))]

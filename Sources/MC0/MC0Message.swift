@@ -38,9 +38,7 @@ extension MC0Message {
         guard let first = frames.first else { throw .emptyMessage }
         guard first.isEmpty else { throw .missingDelimiter }
         guard frames.count > 1, !frames[1].isEmpty else { throw .missingVerb }
-        guard let text = String(validating: frames[1], as: UTF8.self), let verb = Verb(rawValue: text) else {
-            throw .unknownVerb(printableText(frames[1]))
-        }
+        guard let verb = Verb(bytes: frames[1]) else { throw .unknownVerb(printableText(frames[1])) }
         var headers: [(key: String, value: [UInt8])] = []
         var index = 2
         while index < frames.count {
@@ -48,7 +46,7 @@ extension MC0Message {
             if keyFrame.isEmpty {
                 return MC0Message(verb: verb, headers: headers, positional: Array(frames[(index + 1)...]))
             }
-            guard let key = String(validating: keyFrame, as: UTF8.self) else {
+            guard let key = MC0Header.known(keyFrame) ?? String(validating: keyFrame, as: UTF8.self) else {
                 throw .headerKeyNotText(frame: index)
             }
             guard index + 1 < frames.count else { throw .oddHeaderList(key: printableText(keyFrame)) }

@@ -42,7 +42,9 @@ extension BrokerCore {
         }
 
         if let ack = message.header(MC0Header.id) {
-            send(MC0Message.ok(id: ack).frames(), to: id, client: clients[id], now: now, into: &out)
+            // Only CONNECT and DISCONNECT change which client record the id has.
+            let acked = message.verb == .connect || message.verb == .disconnect ? clients[id] : client
+            send(MC0Message.okFrames(id: ack), to: id, client: acked, now: now, into: &out)
         }
     }
 

@@ -57,11 +57,18 @@ public final class BrokerCore {
     /// Handles one message from `client` (its routing id), frames as the ROUTER delivered
     /// them after the routing-id frame. Returns the replies and fan-out to send, in order.
     public func handle(client id: [UInt8], frames: [[UInt8]], now: UInt64) -> [Outgoing] {
+        var out: [Outgoing] = []
+        handle(client: id, frames: frames, now: now, into: &out)
+        return out
+    }
+
+    /// `handle`, appending to `out`: the driver reuses one buffer rather than allocate an
+    /// array per client message.
+    func handle(client id: [UInt8], frames: [[UInt8]], now: UInt64, into out: inout [Outgoing]) {
         counters.messagesIn += 1
         let client = clients[id]
         // Anything a client sends proves it is alive, even a malformed message.
         if let client { client.lastHeard = max(client.lastHeard, now) }
-        var out: [Outgoing] = []
         do {
             try process(id: id, client: client, frames: frames, now: now, into: &out)
         } catch {
@@ -70,7 +77,6 @@ public final class BrokerCore {
             let reply = MC0Message.error(message: error.text, id: MC0Message.bestEffortID(in: frames))
             send(reply.frames(), to: id, client: clients[id], now: now, into: &out)
         }
-        return out
     }
 
     /// Sends heartbeat NOOPs that are due and forgets clients silent for 1.05 TTL.

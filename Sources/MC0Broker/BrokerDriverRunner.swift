@@ -16,6 +16,8 @@ final class BrokerDriverRunner {
     /// When `tickTimer` fires; .max when none is armed.
     private var tickAt: UInt64 = .max
     private var statsTimer: TimerHandle?
+    /// Replies and fan-out of the message being handled; kept between messages for its capacity.
+    private var outgoing: [Outgoing] = []
 
     init(socket: ZMTPSocket, config: BrokerConfig, statsInterval: UInt64, logger: Logger) {
         self.socket = socket
@@ -30,7 +32,14 @@ final class BrokerDriverRunner {
     /// They hold the runner strongly until `ZMTPSocket.close()` drops them, as `stop()` does.
     func install() {
         socket.serve({ [self] peer, message in
-            deliver(core.handle(client: peer, frames: message, now: loop.now))
+            // The batch buffer is taken out while in use, so a handler re-entered from a send
+            // would get a fresh one instead of touching it.
+            var batch = outgoing
+            outgoing = []
+            core.handle(client: peer, frames: message, now: loop.now, into: &batch)
+            deliver(batch)
+            batch.removeAll(keepingCapacity: true)
+            outgoing = batch
             rearm()
         }, onDisconnect: { [self] peer in
             core.disconnected(client: peer)
