@@ -85,7 +85,10 @@ public struct FramedMessages {
             // The common single-frame message: one allocation of the exact size.
             message = prefix.map { [$0, first.body] } ?? [first.body]
         } else {
-            message = prefix.map { [$0] } ?? []
+            // Sized once: growing an array of arrays goes through a slow generic path.
+            message = []
+            message.reserveCapacity(framesLeft() + 1 + (prefix == nil ? 0 : 1))
+            if let prefix { message.append(prefix) }
             while first.more {
                 message.append(first.body)
                 first = takeFrame()
@@ -130,6 +133,17 @@ public struct FramedMessages {
         }
         payloadBytes -= size
         return (body, flags & WireFrame.more != 0)
+    }
+
+    /// Frames from `start` to the end of the message they belong to.
+    private func framesLeft() -> Int {
+        var offset = start, frames = 0
+        while true {
+            let (flags, headerSize, size) = header(at: offset)
+            frames += 1
+            if flags & WireFrame.more == 0 { return frames }
+            offset += headerSize + (flags & Self.heldFlag != 0 ? 0 : size)
+        }
     }
 
     private mutating func takeHeld() -> [UInt8] {
