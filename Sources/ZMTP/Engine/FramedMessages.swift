@@ -18,7 +18,10 @@ public struct FramedMessages {
     private var start = 0
     /// End of the last whole message.
     private var end = 0
-    private var held = RingBuffer<[UInt8]>()
+    /// Held bodies from `heldStart` on, in order. (A plain array read from a start index: a ring
+    /// of Optionals made a copy of itself on some mutations.)
+    private var held: [[UInt8]] = []
+    private var heldStart = 0
     /// Held bodies that belong to whole messages (the rest belong to the message arriving).
     private var heldWhole = 0
     /// Payload bytes of the message still arriving.
@@ -34,7 +37,7 @@ public struct FramedMessages {
     public var isEmpty: Bool { count == 0 }
 
     /// Nothing held and nothing partial: `bytes` is exactly the whole messages in wire form.
-    var isPlainWhole: Bool { held.isEmpty && start == 0 && end == bytes.count }
+    var isPlainWhole: Bool { heldStart == held.count && start == 0 && end == bytes.count }
 
     // MARK: Appending
 
@@ -71,7 +74,7 @@ public struct FramedMessages {
         payloadBytes += partialPayload
         partialPayload = 0
         end = bytes.count
-        heldWhole = held.count
+        heldWhole = held.count - heldStart
     }
 
     // MARK: Taking
@@ -148,7 +151,14 @@ public struct FramedMessages {
 
     private mutating func takeHeld() -> [UInt8] {
         heldWhole -= 1
-        return held.popFirst()!
+        var body: [UInt8] = []
+        swap(&body, &held[heldStart])
+        heldStart += 1
+        if heldStart == held.count {
+            held.removeAll(keepingCapacity: true)
+            heldStart = 0
+        }
+        return body
     }
 
     private mutating func messageTaken() {
@@ -181,7 +191,7 @@ public struct FramedMessages {
     mutating func moveWhole(to target: inout FramedMessages, limit: Int = .max) {
         guard count > 0 else { return }
         let fitsWhole = heldWhole == 0
-        if fitsWhole, target.start == target.bytes.count, target.held.isEmpty, start == 0, end == bytes.count {
+        if fitsWhole, target.start == target.bytes.count, target.heldStart == target.held.count, start == 0, end == bytes.count {
             swap(&bytes, &target.bytes)
             target.start = 0
             target.end = target.bytes.count
@@ -198,7 +208,7 @@ public struct FramedMessages {
         target.bytes.append(contentsOf: bytes[start..<cut.offset])
         target.end = target.bytes.count
         for _ in 0..<cut.held { target.held.append(takeHeld()) }
-        target.heldWhole = target.held.count
+        target.heldWhole = target.held.count - target.heldStart
         target.count += cut.messages
         target.payloadBytes += cut.payload
         count -= cut.messages

@@ -24,12 +24,6 @@ struct RingBuffer<Element> {
         return element
     }
 
-    /// Runs `body` on the first element where it lies (no copy of it).
-    mutating func modifyFirst<R>(_ body: (inout Element) -> R) -> R? {
-        guard count > 0 else { return nil }
-        return body(&storage[head]!)
-    }
-
     mutating func removeAll() {
         storage = []
         head = 0

@@ -16,25 +16,42 @@ extension ZMTPSocket {
         try sendMessage(message, timeout: timeout)
     }
 
+    /// A sender blocked at the high-water mark polls, as a blocking receive does, for up to the
+    /// loop's busy-poll time before it sleeps: the loop frees the whole queue at once, and a
+    /// sender that sees it at once refills it without a sleep and a wake-up.
     private func sendMessage<M: OutgoingMessage>(_ message: M, timeout: Duration?) throws {
-        let flush: PeerConnection? = try lock.withLock {
-            var deadline: UInt64?  // read the clock only once a wait is needed
-            while true {
-                if isClosed { throw SocketError.closed }
-                switch try route(message) {
-                case .queued(let flush): return flush
-                case .dropped: return nil
-                case .blocked: break
+        var deadline: UInt64?  // read the clock only once a wait is needed
+        var polled = false
+        while true {
+            var seen = 0
+            let outcome: PeerConnection?? = try lock.withLock {
+                while true {
+                    if isClosed { throw SocketError.closed }
+                    switch try route(message) {
+                    case .queued(let flush): return .some(flush)
+                    case .dropped: return .some(nil)
+                    case .blocked: break
+                    }
+                    if timeout == .zero { throw SocketError.wouldBlock }
+                    if let timeout, deadline == nil { deadline = monotonicNow() &+ timeout.nanoseconds }
+                    if let deadline, monotonicNow() >= deadline { throw SocketError.timedOut }
+                    if !polled {
+                        seen = spaceFreed.load(ordering: .relaxed)
+                        return nil
+                    }
+                    waiters += 1
+                    _ = lock.wait(until: deadline)
+                    waiters -= 1
                 }
-                if timeout == .zero { throw SocketError.wouldBlock }
-                if let timeout, deadline == nil { deadline = monotonicNow() &+ timeout.nanoseconds }
-                if let deadline, monotonicNow() >= deadline { throw SocketError.timedOut }
-                waiters += 1
-                _ = lock.wait(until: deadline)
-                waiters -= 1
             }
+            if let flush = outcome {
+                if let flush { scheduleFlush(flush) }
+                return
+            }
+            polled = true
+            let end = min(deadline ?? .max, monotonicNow() &+ loop.busyPoll)
+            while spaceFreed.load(ordering: .acquiring) == seen && monotonicNow() < end { sched_yield() }
         }
-        if let flush { scheduleFlush(flush) }
     }
 
     /// ROUTER: sends `message` to the peer with `routingID` without building the combined
@@ -65,8 +82,6 @@ extension ZMTPSocket {
     /// A blocking receive polls for up to the loop's busy-poll time before it sleeps: a reply
     /// that comes within it is taken without a sleep and a wake-up (see EventLoop.init).
     private func receiveMessage<T>(timeout: Duration?, _ take: (inout FramedMessages, [UInt8]?) -> T?) throws -> T {
-        let start = monotonicNow()
-        let deadline = timeout.map { start &+ $0.nanoseconds }
         var seen: Int?
         let (message, resume): (T, PeerConnection?) = try lock.withLock {
             if let taken = dequeue(take) { return taken }
@@ -75,6 +90,10 @@ extension ZMTPSocket {
             seen = arrivals.load(ordering: .relaxed)
             return nil
         } ?? {
+            // The clock and the deadline only once a wait is needed (Duration arithmetic costs
+            // more than taking a message).
+            let start = monotonicNow()
+            let deadline = timeout.map { start &+ $0.nanoseconds }
             pollArrivals(after: seen!, until: min(deadline ?? .max, start &+ loop.busyPoll))
             return try lock.withLock {
                 while true {
@@ -264,6 +283,7 @@ extension ZMTPSocket {
     /// at the limit is woken once per half-queue rather than once per flush round.
     func spaceFreedLocked(in pipe: Pipe) -> [CheckedContinuation<Void, Never>] {
         guard pipe.isBelowLowWater(sendLimits) else { return [] }
+        spaceFreed.add(1, ordering: .releasing)
         if waiters > 0 { lock.broadcast() }
         var senders: [CheckedContinuation<Void, Never>] = []
         while let c = asyncSenders.popFirst() { senders.append(c) }

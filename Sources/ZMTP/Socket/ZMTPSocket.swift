@@ -27,6 +27,9 @@ public final class ZMTPSocket: @unchecked Sendable {
     /// Counts deliveries into the inbound queues, so a blocking receive can poll for the next
     /// one without the lock.
     let arrivals = Atomic<Int>(0)
+    /// Counts the times a pipe's outbound queue fell below its low-water mark, so a blocked
+    /// sender can poll for room without the lock.
+    let spaceFreed = Atomic<Int>(0)
     /// Receivers polling `arrivals`: a delivery to them asks the loop to poll for their answer.
     let pollingReceivers = Atomic<Int>(0)
 
