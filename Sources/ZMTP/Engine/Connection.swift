@@ -125,6 +125,7 @@ public final class Connection {
                 if greetingBytes.count == Greeting.size { try greetingComplete() }
                 continue
             }
+            if state == .traffic && passthrough { return try consumePlainTraffic(buf, from: offset, now: now) }
             let rest = UnsafeRawBufferPointer(rebasing: buf[offset...])
             guard let header = try FrameHeader.parse(rest) else { return offset }
             try checkSize(header)
@@ -142,12 +143,51 @@ public final class Connection {
             if state == .handshake {
                 handshakeBytes += total
                 try handshakeFrame(WireFrame(flags: header.flags, body: copyBytes(rest, from: header.headerSize, to: total)), now: now)
-            } else if passthrough {
-                try trafficFrame(flags: header.flags, body: UnsafeRawBufferPointer(rebasing: rest[header.headerSize..<total]), now: now)
             } else {
                 // The mechanism reads the frame where it lies and makes the one copy it needs.
                 let body = UnsafeRawBufferPointer(rebasing: rest[header.headerSize..<total])
                 try trafficFrame(try mechanism.decodeFrame(flags: header.flags, body: body), now: now)
+            }
+        }
+        return offset
+    }
+
+    /// NULL traffic: the input is already in the queue's plain frame form, so each frame is
+    /// checked and counted where it lies and runs of data frames are copied in one piece.
+    private func consumePlainTraffic(_ buf: UnsafeRawBufferPointer, from start: Int, now: UInt64) throws -> Int {
+        var offset = start
+        var runStart = start
+        defer {
+            // Frames counted so far are copied, also when a limit throws.
+            if offset > runStart { received.appendRun(UnsafeRawBufferPointer(rebasing: buf[runStart..<offset])) }
+        }
+        while state == .traffic {
+            let rest = UnsafeRawBufferPointer(rebasing: buf[offset...])
+            guard let header = try FrameHeader.parse(rest) else { return offset }
+            try checkSize(header)
+            guard header.bodySize <= UInt64(rest.count - header.headerSize) else {
+                if header.bodySize >= Connection.largeFrameThreshold {
+                    received.appendRun(UnsafeRawBufferPointer(rebasing: buf[runStart..<offset]))
+                    runStart = offset
+                    startLargeFrame(header, available: UnsafeRawBufferPointer(rebasing: rest[header.headerSize...]))
+                    offset = buf.count
+                    runStart = offset
+                    return offset
+                }
+                partialFrameSize = header.headerSize + Int(header.bodySize)
+                return offset
+            }
+            let total = header.headerSize + Int(header.bodySize)
+            if header.flags & WireFrame.command != 0 {
+                received.appendRun(UnsafeRawBufferPointer(rebasing: buf[runStart..<offset]))
+                offset += total
+                runStart = offset
+                try trafficCommand(Command.decode(UnsafeRawBufferPointer(rebasing: rest[header.headerSize..<total])), now: now)
+            } else {
+                let more = header.flags & WireFrame.more != 0
+                try admitDataFrame(size: Int(header.bodySize), more: more)
+                received.noteRunFrame(wireSize: total, payload: Int(header.bodySize), more: more)
+                offset += total
             }
         }
         return offset
@@ -267,14 +307,6 @@ public final class Connection {
             if options.heartbeatInterval > 0 { nextPing = now &+ options.heartbeatInterval }
             onReady(mechanism.peerMetadata)
         }
-    }
-
-    /// One logical frame after the handshake, read where it lies in the input (NULL).
-    private func trafficFrame(flags: UInt8, body: UnsafeRawBufferPointer, now: UInt64) throws {
-        if flags & WireFrame.command != 0 { return try trafficCommand(Command.decode(body), now: now) }
-        let more = flags & WireFrame.more != 0
-        try admitDataFrame(size: body.count, more: more)
-        received.appendFrame(body, more: more)
     }
 
     /// One logical frame after the handshake, already decoded by the mechanism or assembled.

@@ -26,6 +26,8 @@ public struct FramedMessages {
     private var heldWhole = 0
     /// Payload bytes of the message still arriving.
     private var partialPayload = 0
+    /// Bytes of frames noted by `noteRunFrame` and not yet copied.
+    private var pendingRun = 0
 
     /// Whole messages queued.
     public private(set) var count = 0
@@ -64,6 +66,28 @@ public struct FramedMessages {
             left -= 1
             appendFrame(frame, more: left > 0)
         }
+    }
+
+    /// Counts a frame that is already in plain wire form in the caller's input, to be copied
+    /// with the frames around it by `appendRun` (NULL's receive path). Nothing else may be
+    /// appended in between.
+    @inline(__always)
+    mutating func noteRunFrame(wireSize: Int, payload: Int, more: Bool) {
+        pendingRun += wireSize
+        partialPayload += payload
+        guard !more else { return }
+        count += 1
+        payloadBytes += partialPayload
+        partialPayload = 0
+        end = bytes.count + pendingRun
+        heldWhole = held.count - heldStart
+    }
+
+    /// Copies the frames counted by `noteRunFrame`: `wire` is exactly those bytes.
+    mutating func appendRun(_ wire: UnsafeRawBufferPointer) {
+        precondition(wire.count == pendingRun, "appendRun must copy exactly the frames noted")
+        bytes.append(contentsOf: wire)
+        pendingRun = 0
     }
 
     @inline(__always)

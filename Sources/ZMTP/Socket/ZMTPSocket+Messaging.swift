@@ -50,7 +50,7 @@ extension ZMTPSocket {
             }
             polled = true
             let end = min(deadline ?? .max, monotonicNow() &+ loop.busyPoll)
-            while spaceFreed.load(ordering: .acquiring) == seen && monotonicNow() < end { sched_yield() }
+            BusyPoll.wait(until: end) { spaceFreed.load(ordering: .acquiring) != seen }
         }
     }
 
@@ -114,9 +114,7 @@ extension ZMTPSocket {
     private func pollArrivals(after seen: Int, until end: UInt64) {
         pollingReceivers.add(1, ordering: .relaxed)
         defer { pollingReceivers.subtract(1, ordering: .relaxed) }
-        while arrivals.load(ordering: .acquiring) == seen && monotonicNow() < end {
-            sched_yield()
-        }
+        BusyPoll.wait(until: end) { arrivals.load(ordering: .acquiring) != seen }
     }
 
     public func send(_ message: [[UInt8]]) async throws {

@@ -30,7 +30,8 @@ public final class ZMTPSocket: @unchecked Sendable {
     /// Counts the times a pipe's outbound queue fell below its low-water mark, so a blocked
     /// sender can poll for room without the lock.
     let spaceFreed = Atomic<Int>(0)
-    /// Receivers polling `arrivals`: a delivery to them asks the loop to poll for their answer.
+    /// Receivers in their poll phase (polling `arrivals`, or about to wait when another thread
+    /// polls): a delivery to them asks the loop to poll for their answer.
     let pollingReceivers = Atomic<Int>(0)
 
     // Loop-confined:
