@@ -73,6 +73,24 @@ import TestSupport
         #expect(throws: SocketError.timedOut) { try dealer.receive(into: &received, timeout: .milliseconds(20)) }
     }
 
+    /// Large bodies received into a Message are reused for later large frames; a frame the
+    /// application kept is not changed by that.
+    @Test func largeBodiesAreReusedWithoutTouchingWhatWasKept() throws {
+        let (router, dealer) = try Self.pair()
+        defer { dealer.close(); router.close() }
+        let bodies = (0..<4).map { i in [UInt8](repeating: UInt8(i + 1), count: (64 << 10) - i) }
+        for body in bodies { try dealer.send([body], timeout: .seconds(5)) }
+        var message = Message()
+        try router.receive(into: &message, timeout: .seconds(5))
+        let kept = message[1]
+        #expect(Array(kept) == bodies[0])
+        for body in bodies.dropFirst() {
+            try router.receive(into: &message, timeout: .seconds(5))
+            #expect(Array(message[1]) == body)
+        }
+        #expect(Array(kept) == bodies[0])
+    }
+
     @Test func dealerBlocksAtHighWaterMarkWithoutPeers() throws {
         var options = SocketOptions()
         options.sendHighWaterMark = 3

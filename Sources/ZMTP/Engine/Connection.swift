@@ -13,6 +13,10 @@ public final class Connection {
 
     /// Called once when the handshake completes, with the peer's metadata.
     public var onReady: (Metadata) -> Void = { _ in }
+    /// Offers an array of at least the given size to hold a large frame instead of a new one
+    /// (the shell recycles the bodies an application has finished with: a fresh multi-page
+    /// buffer per message costs page faults each time the allocator returns memory).
+    public var reuseLargeBody: (Int) -> [UInt8]? = { _ in nil }
     /// Messages received, in order; the shell takes them after each read. The last frames may
     /// belong to a message still arriving (not yet counted).
     @exclusivity(unchecked) public var received = FramedMessages()
@@ -228,6 +232,11 @@ public final class Connection {
     private func growLargeBody() {
         guard largeFilled == largeBody.count, largeBody.count < largeSize else { return }
         let target = min(largeSize, max(1 << 20, 2 * largeBody.count))
+        if largeBody.isEmpty, target == largeSize, var reused = reuseLargeBody(target), reused.count >= target {
+            reused.removeLast(reused.count - target)  // keeps the memory
+            largeBody = reused
+            return
+        }
         let grown = [UInt8](unsafeUninitializedCapacity: target) { buffer, initialized in
             largeBody.withUnsafeBytes { old in
                 if !old.isEmpty { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: old) }

@@ -60,6 +60,12 @@ public struct Message: Equatable, Sendable {
         usedBytes = needed
     }
 
+    /// Takes the large frames' arrays out (the socket reuses them for the next large frames).
+    mutating func takeHeld() -> [[UInt8]] {
+        defer { held = [] }
+        return held
+    }
+
     /// Empties the message, keeping its buffers for the next one.
     public mutating func removeAll() {
         usedBytes = 0

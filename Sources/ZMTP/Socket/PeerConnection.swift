@@ -34,6 +34,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
                             options: socket.options.connection, now: socket.loop.now)
         // Strong captures (unowned costs an atomic slow path per message); teardown breaks the cycle.
         engine.onReady = { metadata in self.handshakeComplete(metadata) }
+        engine.reuseLargeBody = { [socket] size in socket.spareLargeBody(atLeast: size) }
         try socket.loop.register(fd: fd, interest: interest, handler: self)
         socket.connections[ObjectIdentifier(self)] = self
         rearmTimer()
@@ -229,6 +230,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         socket.handshaking[ObjectIdentifier(self)] = nil
         engine.close()
         engine.onReady = { _ in }
+        engine.reuseLargeBody = { _ in nil }
         try? engine.drainOutput { try TCP.write(fd, $0) }
         isClosed = true
         if let timer { socket.loop.cancel(timer) }

@@ -75,8 +75,28 @@ extension ZMTPSocket {
     /// Receives the next message into `message`, replacing what it held, as
     /// `receive(timeout:)` does; allocates nothing once `message` has grown to fit.
     public func receive(into message: inout Message, timeout: Duration? = nil) throws {
+        var finished = message.takeHeld()
         message.removeAll()
-        try receiveMessage(timeout: timeout) { queue, prefix in queue.popMessage(into: &message, prefix: prefix) ? () : nil }
+        try receiveMessage(timeout: timeout) { queue, prefix in
+            if !finished.isEmpty { keepLargeBodies(&finished) }
+            return queue.popMessage(into: &message, prefix: prefix) ? () : nil
+        }
+    }
+
+    /// Keeps large bodies the application has finished with (lock held), a few, for the
+    /// connections to read the next large frames into. One the application still shares is
+    /// copied on write when reused, so reusing it is always safe.
+    func keepLargeBodies(_ bodies: inout [[UInt8]]) {
+        while spareLargeBodies.count < 4, let body = bodies.popLast() { spareLargeBodies.append(body) }
+        bodies = []
+    }
+
+    /// A kept large body of at least `size` bytes, if any (loop thread).
+    func spareLargeBody(atLeast size: Int) -> [UInt8]? {
+        lock.withLock {
+            guard let index = spareLargeBodies.lastIndex(where: { $0.count >= size }) else { return nil }
+            return spareLargeBodies.remove(at: index)
+        }
     }
 
     /// A blocking receive polls for up to the loop's busy-poll time before it sleeps: a reply

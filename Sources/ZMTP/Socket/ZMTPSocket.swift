@@ -24,6 +24,8 @@ public final class ZMTPSocket: @unchecked Sendable {
     @exclusivity(unchecked) var waiters = 0
     @exclusivity(unchecked) var asyncReceivers = RingBuffer<CheckedContinuation<[[UInt8]], Error>>()
     @exclusivity(unchecked) var asyncSenders = RingBuffer<CheckedContinuation<Void, Never>>()
+    /// Large frame bodies received into a `Message` and finished with, for reuse.
+    @exclusivity(unchecked) var spareLargeBodies: [[UInt8]] = []
     /// Counts deliveries into the inbound queues, so a blocking receive can poll for the next
     /// one without the lock.
     let arrivals = Atomic<Int>(0)
