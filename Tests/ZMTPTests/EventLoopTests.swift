@@ -114,8 +114,9 @@ private func send(_ fd: Int32, _ text: String) throws {
         #expect(!removedFired, "a fired timer cannot be cancelled")
     }
 
-    @Test func tasksFromSeveralThreadsRunInOrderPerThread() throws {
-        let loop = try EventLoop()
+    @Test(arguments: [Duration.zero, .microseconds(50), .milliseconds(20)])
+    func tasksFromSeveralThreadsRunInOrderPerThread(busyPoll: Duration) throws {
+        let loop = try EventLoop(busyPoll: busyPoll)
         defer { loop.shutdown() }
         let seen = Log<(thread: Int, index: Int)>()
         let perThread = 2_000
@@ -141,8 +142,9 @@ private func send(_ fd: Int32, _ text: String) throws {
         #expect(throws: EndpointError.empty) { try loop.submit { try Endpoint.parse("") } }
     }
 
-    @Test func aReadableSocketRunsItsHandler() throws {
-        let loop = try EventLoop()
+    @Test(arguments: [Duration.zero, .microseconds(50), .milliseconds(20)])
+    func aReadableSocketRunsItsHandler(busyPoll: Duration) throws {
+        let loop = try EventLoop(busyPoll: busyPoll)
         defer { loop.shutdown() }
         let (a, b) = try makeSocketPair()
         defer { TCP.close(a); TCP.close(b) }
@@ -158,9 +160,13 @@ private func send(_ fd: Int32, _ text: String) throws {
                 }
             })
         }
+        // While the loop polls (asked to by a handler), bytes and tasks are still taken.
+        try loop.submit { loop.expectActivity() }
         try send(b, "ping")
         #expect(waitFor(done))
         #expect(received.values == ["ping"])
+        try loop.submit { loop.expectActivity() }
+        #expect(try loop.submit { 7 } == 7)
         try loop.submit { loop.unregister(fd: a) }
     }
 
