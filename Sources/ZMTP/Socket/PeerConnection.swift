@@ -111,12 +111,16 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     /// Moves the pipe's queued messages into the engine and writes what the kernel takes, for as
     /// long as senders keep queueing and the kernel keeps taking. `flushScheduled` stays set
     /// until a look under the lock finds the queue empty, so senders queue no flush task while
-    /// this runs; when the kernel is full, the next writable event brings it back.
+    /// this runs; when the kernel is full, the next writable event brings it back. A bounded
+    /// number of rounds per call keeps a sender that never pauses from starving the loop's other
+    /// connections: past it, a task comes back after them.
     func flush() {
         var again = false
+        var rounds = 0
         repeat {
             guard !isClosed else { return }
             again = true
+            rounds += 1
             if engine.state == .traffic && engine.outputCount < PeerConnection.outputBatch {
                 guard let took = takeQueued() else { return }
                 again = took
@@ -134,7 +138,8 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
             } catch {
                 return fail(reason: "\(error)", error: nil)
             }
-        } while again && !engine.hasOutput && engine.state == .traffic
+        } while again && rounds < 16 && !engine.hasOutput && engine.state == .traffic
+        if again && !engine.hasOutput && engine.state == .traffic { socket.scheduleFlush(self) }
         setInterest(engine.hasOutput ? interest.union(.writable) : interest.subtracting(.writable))
     }
 
