@@ -27,17 +27,19 @@ public final class BrokerDriver: @unchecked Sendable {
     /// - Parameters:
     ///   - statsInterval: period of the stats log line (nil or zero: none).
     ///   - handshakeTimeout: how long a connection may take to complete its handshake.
+    ///   - busyPoll: how long the driver's own loop keeps polling after traffic before it sleeps
+    ///     (`EventLoop(busyPoll:)`); not used when `loop` is given.
     ///   - loop: the event loop to run on; by default the driver makes (and owns) its own.
     public init(bind endpoint: String, security: BrokerSecurity, config: BrokerConfig = BrokerConfig(),
                 statsInterval: Duration? = nil, handshakeTimeout: Duration = .seconds(30),
-                logger: Logger = Logger(label: "mc0d"),
+                busyPoll: Duration = .microseconds(50), logger: Logger = Logger(label: "mc0d"),
                 loop: EventLoop? = nil) throws(BrokerDriverError) {
         let parsed: Endpoint
         do { parsed = try Endpoint.parse(endpoint) } catch {
             throw .badEndpoint(endpoint: endpoint, reason: error.description)
         }
         let theLoop: EventLoop
-        do { theLoop = try loop ?? EventLoop(name: "mc0d") } catch { throw .cannotStart(reason: "\(error)") }
+        do { theLoop = try loop ?? EventLoop(name: "mc0d", busyPoll: busyPoll) } catch { throw .cannotStart(reason: "\(error)") }
 
         var options = SocketOptions()
         options.security = security.socketSecurity

@@ -48,6 +48,9 @@ struct MC0D: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds a client may take to complete its ZMTP/CURVE handshake before it is dropped.", valueName: "seconds"))
     var handshakeTimeout: Double = 30
 
+    @Option(help: ArgumentHelp("Microseconds the event loop keeps polling after traffic before it sleeps (0: never): lower latency for at most that much CPU per burst.", valueName: "us"))
+    var busyPoll = 50
+
     /// Checks values and combinations. Called after parsing (not as `validate()`, which
     /// ArgumentParser runs before it reports an unknown option, hiding the real mistake).
     func check() throws(ValidationError) {
@@ -62,6 +65,9 @@ struct MC0D: ParsableCommand {
         }
         guard handshakeTimeout.isFinite, handshakeTimeout >= 0.1, handshakeTimeout <= 3600 else {
             throw ValidationError("--handshake-timeout \(handshakeTimeout) is out of range: use 0.1 to 3600 seconds")
+        }
+        guard (0...10_000).contains(busyPoll) else {
+            throw ValidationError("--busy-poll \(busyPoll) is out of range: use 0 (off) to 10000 microseconds")
         }
         if bind.isEmpty || bind.contains("://") || bind.contains("[") {
             throw ValidationError("--bind '\(bind)' is not an address: give a bare IP address or host name, e.g. --bind 127.0.0.1 or --bind ::1")
@@ -132,7 +138,8 @@ struct MC0D: ParsableCommand {
         do {
             driver = try BrokerDriver(bind: endpoint, security: security,
                                       statsInterval: .milliseconds(Int64(statsInterval * 1000)),
-                                      handshakeTimeout: .milliseconds(Int64(handshakeTimeout * 1000)), logger: logger)
+                                      handshakeTimeout: .milliseconds(Int64(handshakeTimeout * 1000)),
+                                      busyPoll: .microseconds(busyPoll), logger: logger)
         } catch {
             throw .broker(error)
         }

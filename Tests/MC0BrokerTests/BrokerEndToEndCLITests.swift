@@ -43,6 +43,8 @@ import ZMTP
             (["--no-curve", "--port", "70000"], "--port 70000 is not a TCP port"),
             (["--no-curve", "--port", "http"], "'http' is invalid for '--port"),
             (["--no-curve", "--log-level", "loud"], "--log-level 'loud' is not a level"),
+            (["--no-curve", "--busy-poll=-1"], "--busy-poll -1 is out of range"),
+            (["--no-curve", "--busy-poll", "20000"], "--busy-poll 20000 is out of range"),
             (["--port", "0"], "CURVE needs the broker's secret key"),
             (["--no-curve", "--curve-private-key", key + ".private"], "--no-curve cannot be combined with --curve-private-key"),
             (["--curve-private-key", scratch.path("missing.private")], "missing.private: does not exist"),
@@ -99,7 +101,7 @@ import ZMTP
     }
 
     @Test func noCurveServesNullClientsLogsStatsAndExitsCleanlyOnSigterm() throws {
-        let broker = try BrokerProcess(["--no-curve", "--stats-interval", "0.2"])
+        let broker = try BrokerProcess(["--no-curve", "--stats-interval", "0.2", "--busy-poll", "0"])
         defer { broker.stop() }
         #expect(broker.publicKey == nil)
         #expect(broker.child.allLines.contains { $0.contains("(NULL, no encryption") })
