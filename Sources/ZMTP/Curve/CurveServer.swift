@@ -201,18 +201,12 @@ public final class CurveServer: SecurityMechanism {
     }
 
     public func decodeFrame(flags: UInt8, body: UnsafeRawBufferPointer) throws -> WireFrame {
-        guard let traffic else {
-            throw ZMTPError.badMessage("MESSAGE received before the CURVE handshake completed")
-        }
-        return try traffic.decode(body)
+        try CurveTraffic.established(traffic).decode(body)
     }
 
     public var framePayloadOffset: Int { CurveTraffic.minimumSize }
 
     public func decodeFrame(flags: UInt8, envelope: UnsafeRawBufferPointer, payload: inout [UInt8]) throws -> UInt8 {
-        guard let traffic else {
-            throw ZMTPError.badMessage("MESSAGE received before the CURVE handshake completed")
-        }
-        return try traffic.decode(envelope: envelope, payload: &payload)
+        try CurveTraffic.established(traffic).decode(envelope: envelope, payload: &payload)
     }
 }

@@ -87,6 +87,13 @@ final class CurveTraffic {
         return (inner & Self.innerMore != 0 ? WireFrame.more : 0) | (inner & Self.innerCommand != 0 ? WireFrame.command : 0)
     }
 
+    /// The traffic state of a mechanism once its handshake completed; MESSAGE frames before
+    /// that are refused.
+    static func established(_ traffic: CurveTraffic?) throws -> CurveTraffic {
+        guard let traffic else { throw ZMTPError.badMessage("MESSAGE received before the CURVE handshake completed") }
+        return traffic
+    }
+
     /// Checks size, name and nonce order (in that order); returns the nonce.
     private func checkEnvelope(_ body: UnsafeRawBufferPointer) throws -> UInt64 {
         guard body.count >= Self.minimumSize else {

@@ -131,17 +131,7 @@ public final class Connection {
             }
             if state == .traffic && passthrough { return try consumePlainTraffic(buf, from: offset, now: now) }
             let rest = UnsafeRawBufferPointer(rebasing: buf[offset...])
-            guard let header = try FrameHeader.parse(rest) else { return offset }
-            try checkSize(header)
-            // Compared before adding: a declared size near 2^63 must not overflow.
-            guard header.bodySize <= UInt64(rest.count - header.headerSize) else {
-                if state == .traffic && header.bodySize >= Connection.largeFrameThreshold {
-                    startLargeFrame(header, available: UnsafeRawBufferPointer(rebasing: rest[header.headerSize...]))
-                    return buf.count
-                }
-                partialFrameSize = header.headerSize + Int(header.bodySize)
-                return offset
-            }
+            guard let header = try completeFrameHeader(rest) else { return largeActive ? buf.count : offset }
             let total = header.headerSize + Int(header.bodySize)
             offset += total
             if state == .handshake {
@@ -167,20 +157,8 @@ public final class Connection {
         }
         while state == .traffic {
             let rest = UnsafeRawBufferPointer(rebasing: buf[offset...])
-            guard let header = try FrameHeader.parse(rest) else { return offset }
-            try checkSize(header)
-            guard header.bodySize <= UInt64(rest.count - header.headerSize) else {
-                if header.bodySize >= Connection.largeFrameThreshold {
-                    received.appendRun(UnsafeRawBufferPointer(rebasing: buf[runStart..<offset]))
-                    runStart = offset
-                    startLargeFrame(header, available: UnsafeRawBufferPointer(rebasing: rest[header.headerSize...]))
-                    offset = buf.count
-                    runStart = offset
-                    return offset
-                }
-                partialFrameSize = header.headerSize + Int(header.bodySize)
-                return offset
-            }
+            // A large frame's bytes go to its own array; the run before it is copied on return.
+            guard let header = try completeFrameHeader(rest) else { return largeActive ? buf.count : offset }
             let total = header.headerSize + Int(header.bodySize)
             if header.flags & WireFrame.command != 0 {
                 received.appendRun(UnsafeRawBufferPointer(rebasing: buf[runStart..<offset]))
@@ -195,6 +173,24 @@ public final class Connection {
             }
         }
         return offset
+    }
+
+    /// The header of the frame at the start of `rest` once all of it has arrived. Otherwise
+    /// nil, after starting a large frame's own reading (`largeActive`: it takes all of `rest`)
+    /// or noting in `partialFrameSize` how much to wait for.
+    private func completeFrameHeader(_ rest: UnsafeRawBufferPointer) throws -> FrameHeader? {
+        guard let header = try FrameHeader.parse(rest) else { return nil }
+        try checkSize(header)
+        // Compared before adding: a declared size near 2^63 must not overflow.
+        guard header.bodySize <= UInt64(rest.count - header.headerSize) else {
+            if state == .traffic && header.bodySize >= Connection.largeFrameThreshold {
+                startLargeFrame(header, available: UnsafeRawBufferPointer(rebasing: rest[header.headerSize...]))
+            } else {
+                partialFrameSize = header.headerSize + Int(header.bodySize)
+            }
+            return nil
+        }
+        return header
     }
 
     private func startLargeFrame(_ header: FrameHeader, available: UnsafeRawBufferPointer) {

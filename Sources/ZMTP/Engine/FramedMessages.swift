@@ -75,12 +75,7 @@ public struct FramedMessages {
     mutating func noteRunFrame(wireSize: Int, payload: Int, more: Bool) {
         pendingRun += wireSize
         partialPayload += payload
-        guard !more else { return }
-        count += 1
-        payloadBytes += partialPayload
-        partialPayload = 0
-        end = bytes.count + pendingRun
-        heldWhole = held.count - heldStart
+        if !more { messageEnded(at: bytes.count + pendingRun) }
     }
 
     /// Copies the frames counted by `noteRunFrame`: `wire` is exactly those bytes.
@@ -93,11 +88,16 @@ public struct FramedMessages {
     @inline(__always)
     private mutating func frameAppended(_ size: Int, more: Bool) {
         partialPayload += size
-        guard !more else { return }
+        if !more { messageEnded(at: bytes.count) }
+    }
+
+    /// The message arriving is whole; its bytes end at `offset`.
+    @inline(__always)
+    private mutating func messageEnded(at offset: Int) {
         count += 1
         payloadBytes += partialPayload
         partialPayload = 0
-        end = bytes.count
+        end = offset
         heldWhole = held.count - heldStart
     }
 
@@ -132,34 +132,38 @@ public struct FramedMessages {
         if let prefix { message.append(prefix) }
         var more = true
         while more {
-            let (flags, headerSize, size) = header(at: start)
-            more = flags & WireFrame.more != 0
-            if flags & Self.heldFlag != 0 {
-                message.append(takeHeld())
-                start += headerSize
+            let frame = advance()
+            more = frame.more
+            if let held = frame.held {
+                message.append(held)
             } else {
-                bytes.withUnsafeBytes { message.append(UnsafeRawBufferPointer(rebasing: $0[(start + headerSize)..<(start + headerSize + size)])) }
-                start += headerSize + size
+                bytes.withUnsafeBytes { message.append(UnsafeRawBufferPointer(rebasing: $0[frame.body])) }
             }
-            payloadBytes -= size
         }
         messageTaken()
         return true
     }
 
-    /// Reads the frame at `start` (whole messages only) and moves past it.
+    /// Takes the frame at `start` (whole messages only) as an array.
     private mutating func takeFrame() -> (body: [UInt8], more: Bool) {
+        let frame = advance()
+        let body = frame.held ?? bytes.withUnsafeBytes { copyBytes($0, from: frame.body.lowerBound, to: frame.body.upperBound) }
+        return (body, frame.more)
+    }
+
+    /// Moves past the frame at `start` (whole messages only): its MORE flag, and its body,
+    /// held or where it lies in `bytes`.
+    @inline(__always)
+    private mutating func advance() -> (more: Bool, held: [UInt8]?, body: Range<Int>) {
         let (flags, headerSize, size) = header(at: start)
-        let body: [UInt8]
-        if flags & Self.heldFlag != 0 {
-            body = takeHeld()
-            start += headerSize
-        } else {
-            body = bytes.withUnsafeBytes { copyBytes($0, from: start + headerSize, to: start + headerSize + size) }
-            start += headerSize + size
-        }
         payloadBytes -= size
-        return (body, flags & WireFrame.more != 0)
+        let bodyStart = start + headerSize
+        if flags & Self.heldFlag != 0 {
+            start = bodyStart
+            return (flags & WireFrame.more != 0, takeHeld(), bodyStart..<bodyStart)
+        }
+        start = bodyStart + size
+        return (flags & WireFrame.more != 0, nil, bodyStart..<start)
     }
 
     /// Frames from `start` to the end of the message they belong to.
@@ -194,16 +198,12 @@ public struct FramedMessages {
     /// them. A held frame's body is read where it lies, like the others.
     mutating func drainFrames(_ body: (UnsafeRawBufferPointer, _ more: Bool) throws -> Void) rethrows {
         defer { dropWhole() }
-        var offset = start
-        while offset < end {
-            let (flags, headerSize, size) = header(at: offset)
-            let more = flags & WireFrame.more != 0
-            if flags & Self.heldFlag != 0 {
-                try takeHeld().withUnsafeBytes { try body($0, more) }
-                offset += headerSize
+        while start < end {
+            let frame = advance()
+            if let held = frame.held {
+                try held.withUnsafeBytes { try body($0, frame.more) }
             } else {
-                try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[(offset + headerSize)..<(offset + headerSize + size)]), more) }
-                offset += headerSize + size
+                try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[frame.body]), frame.more) }
             }
         }
     }
@@ -305,7 +305,6 @@ public struct FramedMessages {
         start = end
         count = 0
         payloadBytes = 0
-        heldWhole = 0
         compact()
     }
 

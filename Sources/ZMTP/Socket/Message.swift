@@ -62,6 +62,7 @@ public struct Message: Equatable, Sendable {
 
     /// Takes the large frames' arrays out (the socket reuses them for the next large frames).
     mutating func takeHeld() -> [[UInt8]] {
+        guard !held.isEmpty else { return [] }
         defer { held = [] }
         return held
     }

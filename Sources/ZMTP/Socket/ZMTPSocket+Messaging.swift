@@ -69,26 +69,25 @@ extension ZMTPSocket {
 
     /// Receives the next message, fair-queued across peers. ROUTER prepends the routing id.
     public func receive(timeout: Duration? = nil) throws -> [[UInt8]] {
-        try receiveMessage(timeout: timeout) { queue, prefix in queue.popMessage(prefix: prefix) }
+        try receiveMessage(timeout: timeout, Self.popArrays)
     }
 
     /// Receives the next message into `message`, replacing what it held, as
     /// `receive(timeout:)` does; allocates nothing once `message` has grown to fit.
     public func receive(into message: inout Message, timeout: Duration? = nil) throws {
-        var finished = message.takeHeld()
+        let finished = message.takeHeld()
+        if !finished.isEmpty { keepLargeBodies(finished) }
         message.removeAll()
-        try receiveMessage(timeout: timeout) { queue, prefix in
-            if !finished.isEmpty { keepLargeBodies(&finished) }
-            return queue.popMessage(into: &message, prefix: prefix) ? () : nil
-        }
+        try receiveMessage(timeout: timeout) { queue, prefix in queue.popMessage(into: &message, prefix: prefix) ? () : nil }
     }
 
-    /// Keeps large bodies the application has finished with (lock held), a few, for the
-    /// connections to read the next large frames into. One the application still shares is
-    /// copied on write when reused, so reusing it is always safe.
-    func keepLargeBodies(_ bodies: inout [[UInt8]]) {
-        while spareLargeBodies.count < 4, let body = bodies.popLast() { spareLargeBodies.append(body) }
-        bodies = []
+    /// Keeps large bodies the application has finished with, a few, for the connections to
+    /// read the next large frames into. One the application still shares is copied on write
+    /// when reused, so reusing it is always safe.
+    private func keepLargeBodies(_ bodies: [[UInt8]]) {
+        lock.withLock {
+            for body in bodies where spareLargeBodies.count < 4 { spareLargeBodies.append(body) }
+        }
     }
 
     /// A kept large body of at least `size` bytes, if any (loop thread).
@@ -235,6 +234,7 @@ extension ZMTPSocket {
         return connection
     }
 
+    /// Takes a message as arrays: what the blocking and the async `receive` return.
     static func popArrays(_ queue: inout FramedMessages, prefix: [UInt8]?) -> [[UInt8]]? {
         queue.popMessage(prefix: prefix)
     }
