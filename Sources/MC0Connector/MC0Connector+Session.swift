@@ -62,7 +62,7 @@ extension MC0Connector {
             return
         }
         let timeout = config.connectTimeout
-        timers.append(loop.schedule(after: timeout.connectorNanoseconds) { [weak self] in
+        arm(.connectTimeout, loop.schedule(after: timeout.connectorNanoseconds) { [weak self] in
             guard let self, self.generation == current, case .connecting = self.phase else { return }
             self.attemptFailed(MC0ConnectorError.connectTimedOut(endpoint: self.endpoint, timeout: timeout,
                                                                  lastProblem: self.lastProblem), retryAfter: 0)
@@ -119,7 +119,7 @@ extension MC0Connector {
             startAttempt(initial: false)
         } else {
             let current = generation
-            timers.append(loop.schedule(after: delay) { [weak self] in
+            arm(.retry, loop.schedule(after: delay) { [weak self] in
                 guard let self, self.generation == current, case .connecting = self.phase else { return }
                 self.startAttempt(initial: false)
             })
@@ -178,7 +178,7 @@ extension MC0Connector {
     /// NOOP when nothing was sent for 0.95 x heartbeat.
     func scheduleHeartbeat(generation current: Int) {
         let period = heartbeatNanoseconds * 95 / 100
-        timers.append(loop.schedule(at: lastSent &+ period) { [weak self] in
+        arm(.heartbeat, loop.schedule(at: lastSent &+ period) { [weak self] in
             guard let self, self.generation == current, self.phase == .connected else { return }
             if self.loop.now &- self.lastSent >= period, let problem = self.transmit(.noop) {
                 self.logger.warning("heartbeat: \(problem)")
@@ -190,7 +190,7 @@ extension MC0Connector {
     /// Reconnects when nothing was heard from the broker for 1.05 x heartbeat.
     func scheduleSilenceCheck(generation current: Int) {
         let limit = heartbeatNanoseconds * 105 / 100
-        timers.append(loop.schedule(at: lastHeard &+ limit) { [weak self] in
+        arm(.silenceCheck, loop.schedule(at: lastHeard &+ limit) { [weak self] in
             guard let self, self.generation == current, self.phase == .connected else { return }
             let silent = self.loop.now &- self.lastHeard
             if silent >= limit {
@@ -201,9 +201,16 @@ extension MC0Connector {
         })
     }
 
+    /// Keeps `timer` as the one for `purpose`, cancelling the one before (a no-op once it
+    /// fired), so the session holds one handle per purpose however long it runs.
+    func arm(_ purpose: SessionTimer, _ timer: TimerHandle) {
+        assert(loop.inLoop, "connector state is confined to its loop thread")
+        if let previous = timers.updateValue(timer, forKey: purpose) { loop.cancel(previous) }
+    }
+
     func cancelTimers() {
-        for timer in timers { loop.cancel(timer) }
-        timers = []
+        for timer in timers.values { loop.cancel(timer) }
+        timers = [:]
     }
 
     /// Closes the current socket at once (it is dead or replaced); its events and messages
@@ -236,4 +243,9 @@ extension MC0Connector {
         generation += 1
         return socket
     }
+}
+
+/// What a connector's session timer is for (see `MC0Connector.arm`).
+enum SessionTimer: Hashable {
+    case connectTimeout, retry, heartbeat, silenceCheck
 }

@@ -48,7 +48,8 @@ public final class MC0Connector: @unchecked Sendable {
     var subscriptions: [String] = []
     var lastSent: UInt64 = 0
     var lastHeard: UInt64 = 0
-    var timers: [TimerHandle] = []
+    /// The session's loop timers, one per purpose: arming one replaces the last.
+    var timers: [SessionTimer: TimerHandle] = [:]
 
     /// Validates `config` and reads its key files; does not connect yet. `loop` defaults to
     /// the process's shared ZMTP loop.

@@ -83,7 +83,13 @@ extension ZMTPSocket {
                 }
             }
         }
-        _ = try? onLoop { self.closeNow() }
+        do {
+            try onLoop { self.closeNow() }
+        } catch {
+            // The loop is shut down: its connections are gone with it; callers still waiting
+            // on the socket must not wait for ever.
+            markClosed()
+        }
     }
 
     private func isDrained() -> Bool {
@@ -101,11 +107,18 @@ extension ZMTPSocket {
         dialers = []
         handler = nil
         disconnectHandler = nil
+        markClosed()
+    }
+
+    /// Marks the socket closed and wakes every caller waiting on it (any thread).
+    private func markClosed() {
         let (receivers, senders) = lock.withLock {
             isClosed = true
             lock.broadcast()
             var r: [CheckedContinuation<[[UInt8]], Error>] = []
-            while let c = asyncReceivers.popFirst() { r.append(c) }
+            while let receiver = asyncReceivers.popFirst() {
+                if let c = receiver.take() { r.append(c) }
+            }
             var s: [CheckedContinuation<Void, Never>] = []
             while let c = asyncSenders.popFirst() { s.append(c) }
             return (r, s)

@@ -22,7 +22,7 @@ public final class ZMTPSocket: @unchecked Sendable {
     @exclusivity(unchecked) var nextPipe = 0
     @exclusivity(unchecked) var isClosed = false
     @exclusivity(unchecked) var waiters = 0
-    @exclusivity(unchecked) var asyncReceivers = RingBuffer<CheckedContinuation<[[UInt8]], Error>>()
+    @exclusivity(unchecked) var asyncReceivers = RingBuffer<AsyncReceiver>()
     @exclusivity(unchecked) var asyncSenders = RingBuffer<CheckedContinuation<Void, Never>>()
     /// Large frame bodies received into a `Message` and finished with, for reuse.
     @exclusivity(unchecked) var spareLargeBodies: [[UInt8]] = []
