@@ -15,10 +15,11 @@ extension MC0Connector {
 
     var heartbeatNanoseconds: UInt64 { UInt64(config.heartbeatMilliseconds) * 1_000_000 }
 
-    func startConnect(_ waiter: CheckedContinuation<Void, Error>) {
+    func startConnect(_ waiter: ConnectWaiter) {
+        if waiter.cancellation.isCancelled { return waiter.continuation.resume(throwing: CancellationError()) }
         switch phase {
-        case .closed: waiter.resume(throwing: MC0ConnectorError.closed)
-        case .connected: waiter.resume()
+        case .closed: waiter.continuation.resume(throwing: MC0ConnectorError.closed)
+        case .connected: waiter.continuation.resume()
         case .connecting:
             connectWaiters.append(waiter)
         case .idle:
@@ -89,7 +90,7 @@ extension MC0Connector {
         for request in waiting where !request.isDone { send(request) }
         let waiters = connectWaiters
         connectWaiters = []
-        for waiter in waiters { waiter.resume() }
+        for waiter in waiters { waiter.continuation.resume() }
         scheduleHeartbeat(generation: generation)
         scheduleSilenceCheck(generation: generation)
     }
@@ -106,7 +107,7 @@ extension MC0Connector {
             phase = .idle
             let waiters = connectWaiters
             connectWaiters = []
-            for waiter in waiters { waiter.resume(throwing: error) }
+            for waiter in waiters { waiter.continuation.resume(throwing: error) }
             let waiting = queued
             queued = []
             for request in waiting { complete(request, .failure(error)) }
@@ -192,6 +193,8 @@ extension MC0Connector {
         let limit = heartbeatNanoseconds * 105 / 100
         arm(.silenceCheck, loop.schedule(at: lastHeard &+ limit) { [weak self] in
             guard let self, self.generation == current, self.phase == .connected else { return }
+            // Not reading while the application catches up is no silence of the broker's.
+            if self.deliveries.isPaused { self.lastHeard = self.loop.now }
             let silent = self.loop.now &- self.lastHeard
             if silent >= limit {
                 self.sessionLost("nothing heard from the broker for \(silent / 1_000_000) ms (1.05 x heartbeat)")
@@ -222,9 +225,15 @@ extension MC0Connector {
         dropped?.close()
     }
 
-    /// close(): everything waiting fails, DISCONNECT is queued, the stream ends. Returns the
-    /// socket for the caller to close off the loop thread, so queued messages can drain.
-    func shutdown() -> ZMTPSocket? {
+    /// close() (`error` is `closed`) or the loop stopping (`loopStopped`): everything waiting
+    /// fails with `error`, DISCONNECT is queued, the stream ends. Returns the socket for the
+    /// caller to close off the loop thread, so queued messages can drain.
+    func shutdown(failing error: MC0ConnectorError) -> ZMTPSocket? {
+        assert(loop.inLoop, "connector state is confined to its loop thread")
+        if let shutdownHook {
+            loop.cancel(shutdownHook)
+            self.shutdownHook = nil
+        }
         guard phase != .closed else { return nil }
         let wasConnected = phase == .connected
         phase = .closed
@@ -233,10 +242,10 @@ extension MC0Connector {
         let waiting = Array(pending.values) + queued
         pending = [:]
         queued = []
-        for request in waiting { complete(request, .failure(MC0ConnectorError.closed)) }
+        for request in waiting { complete(request, .failure(error)) }
         let waiters = connectWaiters
         connectWaiters = []
-        for waiter in waiters { waiter.resume(throwing: MC0ConnectorError.closed) }
+        for waiter in waiters { waiter.continuation.resume(throwing: error) }
         deliveries.finish()
         let socket = self.socket
         self.socket = nil

@@ -29,6 +29,7 @@ extension ZMTPSocket {
             pipe.routingID = routingID
             pipe.connection = connection
             pipe.isReady = true
+            if readingPaused { pipe.readPaused = true }
             if !pipe.persistent { pipes.append(pipe) }
             if waiters > 0 { lock.broadcast() }  // a sender may be waiting for any peer at all
             while let c = asyncSenders.popFirst() { wokenSenders.append(c) }
