@@ -87,6 +87,9 @@ final class DeliveryBuffer: Sendable {
     /// Reading was paused for the consumers and has not resumed yet.
     var isPaused: Bool { state.withLock { $0.paused } }
 
+    /// Deliveries waiting for a consumer.
+    var count: Int { state.withLock { $0.count } }
+
     /// Ends the sequence once the queued deliveries are taken.
     func finish() {
         let waiting = state.withLock { state in
