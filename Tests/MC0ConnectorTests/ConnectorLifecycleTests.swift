@@ -27,7 +27,7 @@ import ZMTP
         let connecting = Task { try await connector.connect() }
         #expect(await waitUntil { (try? loop.submit { connector.connectWaiters.count }) == 1 })
         loop.shutdown()
-        let result = await outcome(of: connecting, within: .seconds(5))
+        let result = await outcome(of: connecting, within: .seconds(20))
         #expect(result.map { if case .failure(let e) = $0 { e as? MC0ConnectorError == .loopStopped } else { false } } == true,
                 "got \(String(describing: result))")
         await #expect(throws: MC0ConnectorError.loopStopped) { try await connector.ping() }
@@ -40,7 +40,7 @@ import ZMTP
         let connecting = Task { try await connector.connect() }
         #expect(await waitUntil { (try? connector.loop.submit { connector.connectWaiters.count }) == 1 })
         connecting.cancel()
-        let result = await outcome(of: connecting, within: .seconds(5))
+        let result = await outcome(of: connecting, within: .seconds(20))
         #expect(result.map { if case .failure(let e) = $0 { e is CancellationError } else { false } } == true,
                 "got \(String(describing: result))")
         await connector.close()
