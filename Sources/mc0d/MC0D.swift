@@ -48,6 +48,9 @@ struct MC0D: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds a client may take to complete its ZMTP/CURVE handshake before it is dropped.", valueName: "seconds"))
     var handshakeTimeout: Double = 30
 
+    @Option(help: ArgumentHelp("Listen backlog: connections the kernel holds while the broker is at its cap of handshakes in progress (net.core.somaxconn caps it).", valueName: "n"))
+    var backlog: Int = Int(BrokerDriver.defaultBacklog)
+
     @Option(help: ArgumentHelp("Microseconds the event loop keeps polling after traffic before it sleeps (0: never): lower latency for at most that much CPU per burst.", valueName: "us"))
     var busyPoll = 50
 
@@ -65,6 +68,9 @@ struct MC0D: ParsableCommand {
         }
         guard handshakeTimeout.isFinite, handshakeTimeout >= 0.1, handshakeTimeout <= 3600 else {
             throw ValidationError("--handshake-timeout \(handshakeTimeout) is out of range: use 0.1 to 3600 seconds")
+        }
+        guard (1...Int(Int32.max)).contains(backlog) else {
+            throw ValidationError("--backlog \(backlog) is out of range: use 1 or more (the kernel caps it at net.core.somaxconn)")
         }
         guard (0...10_000).contains(busyPoll) else {
             throw ValidationError("--busy-poll \(busyPoll) is out of range: use 0 (off) to 10000 microseconds")
@@ -139,6 +145,7 @@ struct MC0D: ParsableCommand {
             driver = try BrokerDriver(bind: endpoint, security: security,
                                       statsInterval: .milliseconds(Int64(statsInterval * 1000)),
                                       handshakeTimeout: .milliseconds(Int64(handshakeTimeout * 1000)),
+                                      backlog: Int32(backlog),
                                       busyPoll: .microseconds(busyPoll), logger: logger)
         } catch {
             throw .broker(error)

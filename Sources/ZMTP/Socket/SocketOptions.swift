@@ -21,10 +21,17 @@ public struct SocketOptions: Sendable {
     /// ZMQ_LINGER: how long close() waits for queued messages to be written. libzmq waits
     /// forever by default; a finite default keeps a dead peer from hanging shutdown.
     public var linger: Duration = .seconds(1)
-    /// Listen backlog; libzmq's 100 makes bursts of connects wait out TCP's SYN retransmit.
+    /// Listen backlog (the kernel clamps it to net.core.somaxconn): connections wait there while
+    /// the listener is at `maxHandshakingConnections`. libzmq's 100 makes bursts of connects wait
+    /// out TCP's SYN retransmit.
     public var backlog: Int32 = 1024
-    /// Connections accepted but not yet through their handshake, per listener; more are refused.
+    /// Accepted connections in their handshake, per listener. At the cap the listener stops
+    /// accepting (newcomers wait in the backlog) until a handshake ends or a stalled one is
+    /// evicted.
     public var maxHandshakingConnections = 1024
+    /// At the cap, a connection that took no handshake step for this long is evicted to admit a
+    /// waiting one; one that keeps stepping never is (the handshake timeout still bounds it).
+    public var handshakeStallLimit: Duration = .seconds(1)
     /// Security mechanism for every connection of this socket.
     public var security: Security = .null
     /// Limits and heartbeats of each connection (ZMQ_MAXMSGSIZE, HANDSHAKE_IVL, HEARTBEAT_*).
