@@ -31,7 +31,7 @@ public struct SocketOptions: Sendable {
     public var maxHandshakingConnections = 1024
     /// At the cap, a connection that took no handshake step for this long is evicted to admit a
     /// waiting one; one that keeps stepping never is (the handshake timeout still bounds it).
-    public var handshakeStallLimit: Duration = .seconds(1)
+    public var handshakeStallLimit: Duration = .seconds(2)
     /// Security mechanism for every connection of this socket.
     public var security: Security = .null
     /// Limits and heartbeats of each connection (ZMQ_MAXMSGSIZE, HANDSHAKE_IVL, HEARTBEAT_*).
