@@ -1,15 +1,19 @@
 /// A listening TCP socket: accepts peers and hands each to a new PeerConnection, at most
-/// `maxHandshakingConnections` of them in their handshake at once. At the cap it stops accepting
-/// (its readable interest comes off) and the newcomers wait in the kernel's backlog; it accepts
-/// again when a handshake ends, or evicts the stalest handshake to admit one once that one has
-/// taken no step for `handshakeStallLimit`. A progressing handshake is never evicted.
-/// Loop-confined.
+/// `maxHandshakingConnections` of them in their handshake at once. Past the cap, accepted
+/// connections wait, untouched and in order, for a slot (`maxWaitingConnections` of them; when
+/// that is full, the listener stops accepting and the kernel's backlog holds the rest). A slot
+/// frees when a handshake ends, or when the stalest handshake has taken no step for
+/// `handshakeStallLimit` while others wait: that one is evicted. A progressing handshake never
+/// is. Loop-confined.
 final class Listener: IOHandler {
     let socket: ZMTPSocket
     let fd: Int32
     /// The bound endpoint, with the real port when port 0 was asked.
     let endpoint: Endpoint
     let admission: HandshakeAdmission
+    /// Accepted connections waiting for a handshake slot, oldest first.
+    private var waiting = RingBuffer<(fd: Int32, peer: String)>()
+    private let maxWaiting: Int
     /// Whether the listening fd's readable interest is on.
     private var accepting = true
     private var closed = false
@@ -18,14 +22,15 @@ final class Listener: IOHandler {
     /// Wakes the listener when the stalest handshake becomes evictable.
     private var evictionTimer: TimerHandle?
     private var evictionAt: UInt64 = .max
-    /// Set inside `ioReady`, which decides about accepting once it is done.
-    private var inAcceptRound = false
+    /// Set while `admitWaiting` runs: an eviction inside it frees a slot, which calls back.
+    private var admitting = false
 
     init(socket: ZMTPSocket, endpoint: Endpoint) throws {
         self.socket = socket
         let options = socket.options
         admission = HandshakeAdmission(loop: socket.loop, cap: options.maxHandshakingConnections,
                                        stallLimit: options.handshakeStallLimit.nanoseconds)
+        maxWaiting = max(1, options.maxWaitingConnections)  // a waiting one is what lets a stalled one be evicted
         let (fd, port) = try TCP.listen(endpoint, backlog: options.backlog)
         self.fd = fd
         self.endpoint = Endpoint(host: endpoint.host, port: port)
@@ -35,20 +40,13 @@ final class Listener: IOHandler {
             TCP.close(fd)
             throw error
         }
-        admission.changed = { [weak self] in self?.updateAccepting() }
+        admission.changed = { [weak self] in self?.slotsChanged() }
     }
 
     func ioReady(readable: Bool, writable: Bool) {
         assert(socket.loop.inLoop)
-        inAcceptRound = true
-        defer {
-            inAcceptRound = false
-            updateAccepting()
-        }
-        for round in 0..<64 {
-            // At the cap, a stalled handshake makes room, but only on the first round: the
-            // event says a connection waits, a later round may find none.
-            if admission.isFull && (round > 0 || !admission.evictStalest()) { return }
+        for _ in 0..<64 {
+            guard waiting.count < maxWaiting || !admission.isFull else { break }
             let accepted: (fd: Int32, peer: String)?
             do {
                 accepted = try TCP.accept(fd)
@@ -56,29 +54,43 @@ final class Listener: IOHandler {
                 // Out of descriptors or similar: stop accepting for a moment instead of spinning.
                 socket.logger.error("accept on \(endpoint) failed: \(error); pausing accepts for 100 ms")
                 pauseAfterError()
-                return
+                break
             }
-            guard let (peerFD, peer) = accepted else { return }
+            guard let accepted else { break }
+            waiting.append(accepted)
+            admitWaiting()
+        }
+        slotsChanged()
+    }
+
+    /// Starts the handshakes of waiting connections while there are slots, evicting stalled
+    /// handshakes to make them.
+    private func admitWaiting() {
+        guard !admitting else { return }
+        admitting = true
+        defer { admitting = false }
+        while let next = waiting.first {
+            if admission.isFull && !admission.evictStalest() { return }
+            _ = waiting.popFirst()
             do {
-                let connection = try PeerConnection(socket: socket, fd: peerFD, pipe: Pipe(persistent: false), peerName: peer, dialer: nil)
+                let connection = try PeerConnection(socket: socket, fd: next.fd, pipe: Pipe(persistent: false), peerName: next.peer, dialer: nil)
                 admission.admit(connection)
-                socket.emit(.accepted(peer: peer))
+                socket.emit(.accepted(peer: next.peer))
             } catch {
-                socket.logger.error("could not serve \(peer): \(error)")
-                TCP.close(peerFD)
+                socket.logger.error("could not serve \(next.peer): \(error)")
+                TCP.close(next.fd)
             }
         }
     }
 
-    /// Accepts while below the cap or while the stalest handshake is evictable; otherwise waits
-    /// (with a timer for when the stalest one becomes evictable).
-    func updateAccepting() {
+    /// A slot freed or the stalest handshake changed: admits whom it can, then accepts while
+    /// there is room to wait, with a timer for when the stalest handshake becomes evictable.
+    func slotsChanged() {
         assert(socket.loop.inLoop)
-        guard !closed, !inAcceptRound, errorPause == nil else { return }
-        let due = admission.isFull ? admission.nextEviction : nil
-        let open = !admission.isFull || due.map { $0 <= socket.loop.now } == true
-        setAccepting(open)
-        armEvictionTimer(at: open ? nil : due)
+        guard !closed, !admitting else { return }
+        admitWaiting()
+        setAccepting(errorPause == nil && (waiting.count < maxWaiting || !admission.isFull))
+        armEvictionTimer(at: waiting.isEmpty ? nil : admission.nextEviction)
     }
 
     private func setAccepting(_ on: Bool) {
@@ -100,7 +112,7 @@ final class Listener: IOHandler {
         evictionTimer = socket.loop.schedule(at: deadline) { [self] in
             evictionTimer = nil
             evictionAt = .max
-            updateAccepting()
+            slotsChanged()
         }
     }
 
@@ -108,10 +120,9 @@ final class Listener: IOHandler {
     func pauseAfterError() {
         guard !closed, errorPause == nil else { return }
         setAccepting(false)
-        armEvictionTimer(at: nil)
         errorPause = socket.loop.schedule(after: 100_000_000) { [self] in
             errorPause = nil
-            updateAccepting()
+            slotsChanged()
         }
     }
 
@@ -125,5 +136,6 @@ final class Listener: IOHandler {
         evictionTimer = nil
         socket.loop.unregister(fd: fd)
         TCP.close(fd)
+        while let next = waiting.popFirst() { TCP.close(next.fd) }
     }
 }

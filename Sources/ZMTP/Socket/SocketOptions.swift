@@ -21,14 +21,19 @@ public struct SocketOptions: Sendable {
     /// ZMQ_LINGER: how long close() waits for queued messages to be written. libzmq waits
     /// forever by default; a finite default keeps a dead peer from hanging shutdown.
     public var linger: Duration = .seconds(1)
-    /// Listen backlog (the kernel clamps it to net.core.somaxconn): connections wait there while
-    /// the listener is at `maxHandshakingConnections`. libzmq's 100 makes bursts of connects wait
-    /// out TCP's SYN retransmit.
+    /// Listen backlog (the kernel clamps it to net.core.somaxconn): connections wait there once
+    /// the listener's own waiting room is full. libzmq's 100 makes bursts of connects wait out
+    /// TCP's SYN retransmit.
     public var backlog: Int32 = 1024
-    /// Accepted connections in their handshake, per listener. At the cap the listener stops
-    /// accepting (newcomers wait in the backlog) until a handshake ends or a stalled one is
-    /// evicted.
+    /// Accepted connections in their handshake, per listener. Past the cap, accepted connections
+    /// wait (`maxWaitingConnections`) until a handshake ends or a stalled one is evicted.
     public var maxHandshakingConnections = 1024
+    /// Accepted connections waiting for a handshake slot, per listener: an fd each and nothing
+    /// sent yet. When it is full the listener stops accepting and newcomers wait in the backlog.
+    /// Accepting them keeps the kernel's queue from overflowing: a connection whose ACK the
+    /// kernel dropped at a full queue is held up by TCP's retransmission backoff for seconds
+    /// once accepted. At least 1.
+    public var maxWaitingConnections = 8192
     /// At the cap, a connection that took no handshake step for this long is evicted to admit a
     /// waiting one; one that keeps stepping never is (the handshake timeout still bounds it).
     public var handshakeStallLimit: Duration = .seconds(2)
