@@ -13,9 +13,12 @@ final class HandshakeAdmission: @unchecked Sendable {
     let loop: EventLoop
     /// Connections in handshake at most; the listener stops accepting at this count.
     let cap: Int
-    /// Nanoseconds without a handshake step after which a connection may be evicted to admit a
-    /// waiting one.
-    let stallLimit: UInt64
+    /// The least time without a handshake step after which a connection may be evicted to
+    /// admit a waiting one, in nanoseconds.
+    let minimumStall: UInt64
+    /// How long a handshake step has taken lately (an exponential average over steps): when
+    /// clients are slow (a storm saturating their hosts), a silence that long is not a stall.
+    private(set) var typicalStep: UInt64 = 0
     /// Handshake inputs read per loop round.
     static let turnsPerRound = 16
 
@@ -32,8 +35,12 @@ final class HandshakeAdmission: @unchecked Sendable {
     init(loop: EventLoop, cap: Int, stallLimit: UInt64) {
         self.loop = loop
         self.cap = max(1, cap)
-        self.stallLimit = stallLimit
+        minimumStall = stallLimit
     }
+
+    /// Silence after which a connection counts as stalled: 4 typical steps, at least the
+    /// minimum and at most 8 times it (slow peers must not shelter stalled ones for long).
+    var stallLimit: UInt64 { min(8 * minimumStall, max(minimumStall, 4 * typicalStep)) }
 
     var isFull: Bool { count >= cap }
 
@@ -65,6 +72,8 @@ final class HandshakeAdmission: @unchecked Sendable {
     func stepped(_ ticket: AdmissionTicket) {
         assert(loop.inLoop)
         guard ticket.isAdmitted else { return }
+        let took = loop.now - ticket.lastStep
+        typicalStep = typicalStep - typicalStep / 16 + took / 16
         unlink(ticket)
         ticket.lastStep = loop.now
         append(ticket)
