@@ -172,7 +172,8 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
 
     private func handshakeComplete(_ metadata: Metadata) {
         handshakeDone = true
-        releaseAdmission()
+        admission?.release(completed: true)
+        admission = nil
         socket.attach(self, metadata: metadata)
         dialer?.handshakeSucceeded()
     }
@@ -184,7 +185,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     }
 
     private func releaseAdmission() {
-        admission?.release()
+        admission?.release(completed: false)
         admission = nil
     }
 
