@@ -46,6 +46,7 @@ import ZMTP
             (["--no-curve", "--busy-poll=-1"], "--busy-poll -1 is out of range"),
             (["--no-curve", "--busy-poll", "20000"], "--busy-poll 20000 is out of range"),
             (["--no-curve", "--backlog", "0"], "--backlog 0 is out of range"),
+            (["--no-curve", "--handshake-stall", "0"], "--handshake-stall 0.0 is out of range"),
             (["--port", "0"], "CURVE needs the broker's secret key"),
             (["--no-curve", "--curve-private-key", key + ".private"], "--no-curve cannot be combined with --curve-private-key"),
             (["--curve-private-key", scratch.path("missing.private")], "missing.private: does not exist"),
