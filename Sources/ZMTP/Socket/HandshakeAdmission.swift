@@ -11,7 +11,7 @@
 /// Loop-confined: every method runs on the loop thread (the task hop is why it is Sendable).
 final class HandshakeAdmission: @unchecked Sendable {
     let loop: EventLoop
-    /// Connections in handshake at most; the listener stops accepting at this count.
+    /// Connections in handshake at most; past it the listener keeps newcomers waiting.
     let cap: Int
     /// Silence after which a connection may be evicted to admit a waiting one.
     private(set) var stallLimit: StallLimit
@@ -22,10 +22,10 @@ final class HandshakeAdmission: @unchecked Sendable {
     private var head: AdmissionTicket?
     private var tail: AdmissionTicket?
     /// Connections whose input waits for its turn, oldest first.
-    private var waiting = RingBuffer<AdmissionTicket>()
+    private var inputQueue = RingBuffer<AdmissionTicket>()
     private var turnsScheduled = false
-    /// Called when a slot frees or the stalest connection changes (the listener re-decides
-    /// whether to accept).
+    /// Called when a slot frees or the stalest connection may have become evictable (the
+    /// listener admits waiting connections and re-arms its eviction timer).
     var changed: () -> Void = {}
 
     init(loop: EventLoop, cap: Int, stallLimit: UInt64) {
@@ -89,7 +89,7 @@ final class HandshakeAdmission: @unchecked Sendable {
         assert(loop.inLoop)
         guard ticket.isAdmitted, !ticket.inputQueued else { return }
         ticket.inputQueued = true
-        waiting.append(ticket)
+        inputQueue.append(ticket)
         guard !turnsScheduled else { return }
         turnsScheduled = true
         loop.execute { self.takeTurns() }
@@ -100,14 +100,14 @@ final class HandshakeAdmission: @unchecked Sendable {
         turnsScheduled = false
         var turns = 0
         var headServed = false
-        while turns < Self.turnsPerRound, let ticket = waiting.popFirst() {
+        while turns < Self.turnsPerRound, let ticket = inputQueue.popFirst() {
             ticket.inputQueued = false
             guard let connection = ticket.connection else { continue }  // closed while waiting
             headServed = headServed || ticket === head
             turns += 1
             connection.readAdmittedInput()
         }
-        if !waiting.isEmpty {
+        if !inputQueue.isEmpty {
             turnsScheduled = true
             loop.execute { self.takeTurns() }
         }
