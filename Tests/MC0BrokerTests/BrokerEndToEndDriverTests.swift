@@ -102,7 +102,7 @@ import ZMTP
         let stats = try #require(driver.stats())
         #expect(stats.drops > 0)
         #expect(stats.drops < UInt64(count))
-        print("slow subscriber: \(stats.drops) of \(count) messages of \(size) bytes dropped; \(BrokerDriver.statsLine(stats, sendFailures: driver.sendFailures))")
+        print("slow subscriber: \(stats.drops) of \(count) messages of \(size) bytes dropped; \(BrokerDriver.statsLine(stats, sendFailures: driver.sendFailures, handshakes: driver.handshakeStats))")
         // The broker is still responsive to everyone, the slow client included.
         try Self.request(publisher, Self.frames("", "NOOP", "ID", "alive"), ack: "alive")
     }
