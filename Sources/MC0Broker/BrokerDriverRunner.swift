@@ -24,7 +24,7 @@ final class BrokerDriverRunner {
         self.loop = socket.loop
         self.logger = logger
         self.statsInterval = statsInterval
-        core = BrokerCore(config: config, canSend: { socket.canSend(to: $0) },
+        core = BrokerCore(config: config, isFull: { socket.isAtHighWaterMark($0) },
                           log: { level, text in logger.log(level: level, "\(text)") })
     }
 
@@ -40,10 +40,18 @@ final class BrokerDriverRunner {
             deliver(batch)
             batch.removeAll(keepingCapacity: true)
             outgoing = batch
+            applyActions()
             rearm()
         }, onDisconnect: { [self] peer in
             core.disconnected(client: peer)
+            applyActions()
+            rearm()
         })
+        socket.onLowWater { [self] peer in
+            core.drained(client: peer, now: loop.now)
+            applyActions()
+            rearm()
+        }
     }
 
     func startStats() {
@@ -63,18 +71,33 @@ final class BrokerDriverRunner {
         tickAt = .max
     }
 
-    /// Queues each message without blocking; ROUTER_MANDATORY makes a send to a vanished or
-    /// full peer throw, so none is lost without being counted.
+    /// Queues each message, past the high-water mark if need be: the core has paused the
+    /// senders that filled the queue. Only a peer that vanished refuses it, and that is counted.
     private func deliver(_ batch: [Outgoing]) {
         for item in batch {
             do {
-                try socket.send(to: item.client, item.frames)
+                try socket.sendPastHighWaterMark(to: item.client, item.frames)
             } catch {
                 failedSends.add(1, ordering: .relaxed)
-                logger.debug("send to client \(hexID(item.client)) failed: \(error)")
+                logger.debug("send to client \(clientID(item.client)) failed: \(error)")
             }
         }
     }
+
+    /// Maps the core's flow-control decisions to the socket.
+    private func applyActions() {
+        for action in core.takeActions() {
+            switch action {
+            case .pauseReading(let client): socket.pauseReading(from: client)
+            case .resumeReading(let client): socket.resumeReading(from: client)
+            case .disconnect(let client, let finalMessage):
+                socket.disconnect(client, finalMessage: finalMessage, linger: Self.finalMessageLinger)
+            }
+        }
+    }
+
+    /// How long a disconnected slow consumer's connection stays open for its ERROR to be read.
+    static let finalMessageLinger: Duration = .seconds(2)
 
     /// Keeps one timer at the core's next deadline. A deadline that moved later needs nothing:
     /// the early tick finds nothing due and re-arms.
@@ -86,6 +109,7 @@ final class BrokerDriverRunner {
             tickTimer = nil
             tickAt = .max
             deliver(core.tick(now: loop.now))
+            applyActions()
             rearm()
         }
     }

@@ -19,6 +19,8 @@ enum BrokerRefusal: Error, Equatable {
     case emptyTopic(Verb)
     case topicTooLong(Verb, length: Int, limit: Int)
     case tooManyTopics(limit: Int)
+    /// Not a refusal of one command: the last message to a client disconnected as a slow consumer.
+    case slowConsumer(timeoutMilliseconds: UInt64)
 
     /// "CONNECT, DISCONNECT, SUB, UNSUB, PUT or NOOP"
     static let clientVerbs = Verb.fromClient.dropLast().map(\.rawValue).joined(separator: ", ")
@@ -58,6 +60,8 @@ enum BrokerRefusal: Error, Equatable {
             return "\(verb.rawValue): topic of \(length) bytes exceeds the limit of \(limit) bytes"
         case .tooManyTopics(let limit):
             return "SUB would exceed the limit of \(limit) topics per client: UNSUB some first"
+        case .slowConsumer(let timeout):
+            return "slow consumer: your queue stayed full for \(timeout) ms, so the broker disconnected you; read faster, then CONNECT again"
         }
     }
 }

@@ -48,6 +48,9 @@ struct MC0D: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds a client may take to complete its ZMTP/CURVE handshake before it is dropped.", valueName: "seconds"))
     var handshakeTimeout: Double = 30
 
+    @Option(help: ArgumentHelp("Seconds a client's queue may stay full (at 1000 messages) before the client is sent an ERROR and disconnected; meanwhile the publishers feeding it are paused.", valueName: "seconds"))
+    var slowConsumerTimeout: Double = 5
+
     @Option(help: ArgumentHelp("Microseconds the event loop keeps polling after traffic before it sleeps (0: never): lower latency for at most that much CPU per burst.", valueName: "us"))
     var busyPoll = 50
 
@@ -65,6 +68,9 @@ struct MC0D: ParsableCommand {
         }
         guard handshakeTimeout.isFinite, handshakeTimeout >= 0.1, handshakeTimeout <= 3600 else {
             throw ValidationError("--handshake-timeout \(handshakeTimeout) is out of range: use 0.1 to 3600 seconds")
+        }
+        guard slowConsumerTimeout.isFinite, slowConsumerTimeout >= 0.01, slowConsumerTimeout <= 3600 else {
+            throw ValidationError("--slow-consumer-timeout \(slowConsumerTimeout) is out of range: use 0.01 to 3600 seconds")
         }
         guard (0...10_000).contains(busyPoll) else {
             throw ValidationError("--busy-poll \(busyPoll) is out of range: use 0 (off) to 10000 microseconds")
@@ -136,7 +142,9 @@ struct MC0D: ParsableCommand {
         let endpoint = Endpoint(host: host, port: UInt16(port)).description
         let driver: BrokerDriver
         do {
-            driver = try BrokerDriver(bind: endpoint, security: security,
+            var config = BrokerConfig()
+            config.slowConsumerTimeout = UInt64(slowConsumerTimeout * 1_000_000_000)
+            driver = try BrokerDriver(bind: endpoint, security: security, config: config,
                                       statsInterval: .milliseconds(Int64(statsInterval * 1000)),
                                       handshakeTimeout: .milliseconds(Int64(handshakeTimeout * 1000)),
                                       busyPoll: .microseconds(busyPoll), logger: logger)

@@ -11,12 +11,19 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     /// Set for outgoing connections, so a lost connection is redialed. Strong, not weak: a weak
     /// reference anywhere to a hot object moves all its reference counting to a slow path.
     private(set) var dialer: Dialer?
-    private var interest: IOInterest = [.readable, .writable]
+    private(set) var interest: IOInterest = [.readable, .writable]
     /// The pipe's queued messages while this connection encodes them (outside the lock).
     @exclusivity(unchecked) private var sending = FramedMessages()
     private var timer: TimerHandle?
     private var timerDeadline: UInt64 = .max
     private(set) var isClosed = false
+    /// Flow control (PeerConnection+Flow.swift): the application paused reading from this
+    /// peer; reading is paused because `maxOwedBytes` are owed to it; the connection closes
+    /// once its final message is written (or at the timer).
+    var readHeld = false
+    var owedPaused = false
+    var closingTimer: TimerHandle?
+    let maxOwedBytes: Int
 
     /// Output above this stops pulling messages from the pipe until the kernel takes some.
     static let outputBatch = 256 << 10
@@ -27,6 +34,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         self.pipe = pipe
         self.peerName = peerName
         self.dialer = dialer
+        maxOwedBytes = socket.options.maxOwedBytes
         let type = socket.type
         let context = HandshakeContext(localMetadata: type.metadata(identity: socket.options.identity),
                                        validatePeer: type.peerValidator())
@@ -52,7 +60,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     private func readAvailable() {
         // A bounded number of reads per wake keeps one busy peer from starving the others.
         for _ in 0..<16 {
-            if isClosed || socket.lock.withLock({ pipe.readPaused }) { break }
+            if isClosed || readBlocked() { break }
             do {
                 defer { deliverReceived() }
                 switch try readOnce() {
@@ -98,14 +106,13 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
 
     private func afterInput() {
         guard !isClosed else { return }
-        if socket.lock.withLock({ pipe.readPaused }) { setInterest(interest.subtracting(.readable)) }
+        updateReadInterest()
         rearmTimer()
     }
 
     /// Reading was paused at the receive high-water mark and the application caught up.
     func resumeReading() {
-        guard !isClosed else { return }
-        setInterest(interest.union(.readable))
+        updateReadInterest()
     }
 
     /// Moves the pipe's queued messages into the engine and writes what the kernel takes, for as
@@ -141,6 +148,8 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         } while again && rounds < 16 && !engine.hasOutput && engine.state == .traffic
         if again && !engine.hasOutput && engine.state == .traffic { socket.scheduleFlush(self) }
         setInterest(engine.hasOutput ? interest.union(.writable) : interest.subtracting(.writable))
+        if owedPaused { updateReadInterest() }
+        if closingTimer != nil && !engine.hasOutput { close(reason: "closed by the application after its last message") }
     }
 
     /// Takes the queued messages (by a swap of buffers; large ones a batch of output at a
@@ -148,17 +157,19 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     /// `flushScheduled`), nil if the connection failed.
     private func takeQueued() -> Bool? {
         let budget = PeerConnection.outputBatch - engine.outputCount
-        let (took, senders): (Bool, [CheckedContinuation<Void, Never>]) = socket.lock.withLock {
+        let (took, senders, lowWater): (Bool, [CheckedContinuation<Void, Never>], Bool) = socket.lock.withLock {
             guard !pipe.outbound.isEmpty else {
                 pipe.flushScheduled = false
-                return (false, [])
+                return (false, [], false)
             }
             pipe.outbound.moveWhole(to: &sending, limit: budget)
-            return (true, socket.spaceFreedLocked(in: pipe))
+            return (true, socket.spaceFreedLocked(in: pipe), socket.reachedLowWaterLocked(pipe))
         }
         for s in senders { s.resume() }
         do {
             try engine.send(&sending)
+            // Last: the handler may send, resume or close other peers (or this one).
+            if lowWater { socket.lowWaterHandler?(pipe.routingID) }
             return took
         } catch {
             fail(reason: "\(error)", error: error as? ZMTPError)
@@ -173,7 +184,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         dialer?.handshakeSucceeded()
     }
 
-    private func setInterest(_ next: IOInterest) {
+    func setInterest(_ next: IOInterest) {
         guard next != interest, !isClosed else { return }
         interest = next
         do { try socket.loop.setInterest(fd: fd, next) } catch { fail(reason: "\(error)", error: nil) }
@@ -239,6 +250,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         try? engine.drainOutput { try TCP.write(fd, $0) }
         isClosed = true
         if let timer { socket.loop.cancel(timer) }
+        if let closingTimer { socket.loop.cancel(closingTimer) }
         socket.loop.unregister(fd: fd)
         TCP.close(fd)
         socket.connections[ObjectIdentifier(self)] = nil

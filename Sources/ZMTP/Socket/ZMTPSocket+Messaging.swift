@@ -272,7 +272,8 @@ extension ZMTPSocket {
     /// ROUTER puts the routing id in front as each message is taken.
     func deliver(_ messages: inout FramedMessages, from pipe: Pipe) {
         if let handler {
-            while let message = messages.popMessage() { handler(pipe.routingID, message) }
+            // A peer the handler disconnected gets no more of its batch handled.
+            while pipe.isReady, let message = messages.popMessage() { handler(pipe.routingID, message) }
             return
         }
         var handed: [(CheckedContinuation<[[UInt8]], Error>, [[UInt8]])] = []

@@ -101,6 +101,7 @@ extension ZMTPSocket {
         dialers = []
         handler = nil
         disconnectHandler = nil
+        lowWaterHandler = nil
         let (receivers, senders) = lock.withLock {
             isClosed = true
             lock.broadcast()

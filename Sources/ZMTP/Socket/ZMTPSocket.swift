@@ -46,6 +46,7 @@ public final class ZMTPSocket: @unchecked Sendable {
     var acceptOrder: UInt64 = 0
     var handler: ((_ peer: [UInt8], _ message: [[UInt8]]) -> Void)?
     var disconnectHandler: ((_ peer: [UInt8]) -> Void)?
+    var lowWaterHandler: ((_ peer: [UInt8]) -> Void)?
     var nextGeneratedID: UInt32 = UInt32.random(in: 0...UInt32.max)
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
 
