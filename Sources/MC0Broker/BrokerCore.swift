@@ -165,8 +165,8 @@ public final class BrokerCore {
     }
 
     /// Removes the client and its subscriptions; empty topics leave the table, and whoever
-    /// waited for the client is read again.
-    func forget(_ client: BrokerClient) {
+    /// waited for the client is read again (the client too, unless it is being closed).
+    func forget(_ client: BrokerClient, closing: Bool = false) {
         client.connected = false
         clients[client.id] = nil
         let key = ObjectIdentifier(client)
@@ -175,7 +175,7 @@ public final class BrokerCore {
             if topics[topic]?.isEmpty == true { topics[topic] = nil }
         }
         client.topics = []
-        releaseFlow(of: client.id)
+        releaseFlow(of: client.id, closing: closing)
         deadlines.dropStaleTop()
         // Churn (connect/disconnect loops) leaves stale entries: keep the heap bounded.
         if deadlines.count > 2 * clients.count + 64 { deadlines.compact() }
@@ -218,9 +218,9 @@ public final class BrokerCore {
 
     /// Drops `id` from the flow tables: those waiting only for it are read again, and so is
     /// `id` itself if it was paused (it may still hold the connection: after DISCONNECT).
-    private func releaseFlow(of id: [UInt8]) {
+    private func releaseFlow(of id: [UInt8], closing: Bool = false) {
         let (resumed, wasPaused) = flow.remove(id)
-        if wasPaused { actions.append(.resumeReading(client: id)) }
+        if wasPaused && !closing { actions.append(.resumeReading(client: id)) }
         for sender in resumed { resume(sender, now: latest) }
     }
 
@@ -228,7 +228,7 @@ public final class BrokerCore {
         counters.slowConsumers += 1
         let waited = (now &- (client.fullSince ?? now)) / 1_000_000
         log(.warning, "client \(clientID(client.id)): slow consumer, its queue stayed at the limit (\(config.maxQueuedPerClient) messages or \(config.maxQueuedBytesPerClient) bytes) for \(waited) ms: disconnected")
-        forget(client)
+        forget(client, closing: true)
         let text = BrokerRefusal.slowConsumer(timeoutMilliseconds: config.slowConsumerTimeout / 1_000_000).text
         actions.append(.disconnect(client: client.id, finalMessage: MC0Message.error(message: text, id: nil).frames()))
     }
