@@ -114,15 +114,6 @@ public final class ZMTPSocket: @unchecked Sendable {
         }
     }
 
-    /// Whether a ROUTER send to this peer would be queued now (it is connected and below its
-    /// high-water mark). The broker uses it to drop fan-out for slow subscribers.
-    public func canSend(to routingID: [UInt8]) -> Bool {
-        lock.withLock {
-            guard let pipe = routes[routingID] else { return false }
-            return pipe.hasRoom(sendLimits)
-        }
-    }
-
     func emit(_ event: SocketEvent) { options.onEvent?(event) }
 }
 
