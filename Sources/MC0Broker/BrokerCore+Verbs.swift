@@ -30,12 +30,20 @@ extension BrokerCore {
                 log(.info, "client \(clientID(id)): DISCONNECT")
                 forget(client)
             }
-        case .sub, .unsub, .put, .noop:
-            guard let client else { throw .notConnected(message.verb) }
+        case .put:
+            // Without a session too, as both originals: the message reaches its subscribers.
+            try publish(from: id, message, now: now, into: &out)
+        case .sub, .unsub, .noop:
+            guard let client else {
+                // A NOOP without ID goes unanswered: a client that watches for the broker's
+                // silence (MCollective's Ruby connector) then reconnects, where an ERROR would
+                // count as the broker's voice and keep it waiting without a session forever.
+                if message.verb == .noop && message.header(MC0Header.id) == nil { return }
+                throw .notConnected(message.verb)
+            }
             switch message.verb {
             case .sub: try subscribe(client, message.positional)
             case .unsub: try unsubscribe(client, message.positional)
-            case .put: try publish(from: client, message, now: now, into: &out)
             default: break // NOOP: hearing it was its whole effect.
             }
         }
@@ -98,7 +106,7 @@ extension BrokerCore {
     /// Sends one MESSAGE to each subscriber of the topic: the set holds each client once, so
     /// a client that subscribed twice still gets one copy. The frames are built once and
     /// shared by every recipient.
-    private func publish(from client: BrokerClient, _ message: MC0Message, now: UInt64,
+    private func publish(from sender: [UInt8], _ message: MC0Message, now: UInt64,
                          into out: inout [Outgoing]) throws(BrokerRefusal) {
         guard let topic = message.header(MC0Header.topic) else { throw .missingHeader(.put, MC0Header.topic) }
         try validateTopic(topic, verb: .put)
@@ -107,7 +115,7 @@ extension BrokerCore {
         let frames = MC0Message.message(topic: topic, headers: forwarded, body: message.positional).frames()
         out.reserveCapacity(out.count + subscribers.count + 1)
         for subscriber in subscribers.values {
-            send(frames, to: subscriber.id, client: subscriber, from: client.id, now: now, into: &out)
+            send(frames, to: subscriber.id, client: subscriber, from: sender, now: now, into: &out)
         }
     }
 
