@@ -3,8 +3,9 @@ import Synchronization
 import ZMTP
 
 /// The loop-confined half of `BrokerDriver`: the core, its tick timer and the stats timer.
-/// Every method runs on the socket's loop thread; only the counters are atomics.
-final class BrokerDriverRunner {
+/// Every method runs on the socket's loop thread; only the counters are atomics. Sendable only
+/// so the socket's handlers, which run on that thread, can hold it (they check it).
+final class BrokerDriverRunner: @unchecked Sendable {
     let socket: ZMTPSocket
     let core: BrokerCore
     private let loop: EventLoop
@@ -48,6 +49,7 @@ final class BrokerDriverRunner {
             rearm()
         })
         socket.onLowWater { [self] peer in
+            assert(loop.inLoop, "the broker runs on its socket's loop thread")
             core.drained(client: peer, now: loop.now)
             applyActions()
             rearm()
