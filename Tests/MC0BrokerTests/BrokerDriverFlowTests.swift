@@ -7,7 +7,7 @@ import ZMTP
 
 /// Flow control through the real driver and sockets (our DEALERs; the stock-libzmq versions of
 /// these are the issue-11 acceptance tests).
-@Suite(.serialized) struct BrokerEndToEndFlowTests {
+@Suite(.serialized) struct BrokerDriverFlowTests {
     typealias D = BrokerEndToEndDriverTests
 
     /// One publisher that never waits, ten subscribers reading as fast as they can: every
