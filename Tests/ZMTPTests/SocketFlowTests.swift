@@ -177,8 +177,13 @@ import TestSupport
 
         let new = try Self.dealer("d", to: endpoint)
         defer { new.close() }
-        try new.send([Self.id("after")], timeout: .seconds(5))
         #expect(recorder.wait { $0.drainedPeers == [Self.id("d")] })
+        // Sent once the handover is done, so it cannot share a read with the handshake.
+        try new.send([Self.id("after")], timeout: .seconds(5))
+        // A round trip through another peer gives it time to arrive: it must not be handled.
+        let other = try Self.dealer("e", to: endpoint)
+        defer { other.close() }
+        try Self.hello(other, "e", recorder)
         #expect(!recorder.received.contains([Self.id("d"), Self.id("after")]))
         #expect(try router.loop.submit { router.resumeReading(from: Self.id("d")) })
         #expect(recorder.wait { $0.received.contains([Self.id("d"), Self.id("after")]) })
