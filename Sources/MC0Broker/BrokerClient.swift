@@ -2,8 +2,10 @@
 /// it and fan-out can update its send time in place.
 final class BrokerClient {
     let id: [UInt8]
-    let ttlMilliseconds: UInt64
-    let ttl: UInt64
+    /// The CONNECT TTL; 0 when the client gave none: the broker then sends it no heartbeats
+    /// and never evicts it for silence, as the original brokers did.
+    var ttlMilliseconds: UInt64
+    var ttl: UInt64
     var topics: Set<[UInt8]> = []
     var lastHeard: UInt64
     var lastSent: UInt64
@@ -15,17 +17,32 @@ final class BrokerClient {
     var connected = true
     /// The ticket of this client's one live deadline-heap entry.
     var ticket: UInt64 = 0
-    var drops: UInt64 = 0
-    var dropsSinceLog: UInt64 = 0
-    var lastDropLog: UInt64?
+    /// Reading from the client is paused (flow control): it cannot be heard, so it is not
+    /// evicted for silence meanwhile.
+    var paused = false
+    /// When its queue was found at the high-water mark, until it drains to the low-water mark.
+    var fullSince: UInt64?
+    /// When it is disconnected as a slow consumer if it has not drained by then (set when it
+    /// first holds up another client).
+    var slowConsumerAt: UInt64 = .max
 
     init(id: [UInt8], ttlMilliseconds: UInt64, now: UInt64) {
         self.id = id
         self.ttlMilliseconds = ttlMilliseconds
-        let (ns, overflow) = ttlMilliseconds.multipliedReportingOverflow(by: 1_000_000)
-        self.ttl = overflow ? .max / 2 : ns
+        self.ttl = Self.nanoseconds(ttlMilliseconds)
         self.lastHeard = now
         self.lastSent = now
+    }
+
+    /// A CONNECT from a connected client (as the originals allow) changes its TTL.
+    func setTTL(milliseconds: UInt64) {
+        ttlMilliseconds = milliseconds
+        ttl = Self.nanoseconds(milliseconds)
+    }
+
+    private static func nanoseconds(_ milliseconds: UInt64) -> UInt64 {
+        let (ns, overflow) = milliseconds.multipliedReportingOverflow(by: 1_000_000)
+        return overflow ? .max / 2 : ns
     }
 
     /// `jitter` in 0..<1 (anything else is clamped) picks the heartbeat delay.
@@ -37,13 +54,13 @@ final class BrokerClient {
     static let heartbeatMin = 0.5
     static let heartbeatSpread = 0.25
 
-    var heartbeatDue: UInt64 { saturatingAdd(lastSent, heartbeatDelay) }
-    /// 1.05 TTL after the client was last heard from.
-    var evictAt: UInt64 { saturatingAdd(lastHeard, saturatingAdd(ttl, ttl / 20)) }
-    var deadline: UInt64 { min(heartbeatDue, evictAt) }
+    var heartbeatDue: UInt64 { ttl == 0 ? .max : saturatingAdd(lastSent, heartbeatDelay) }
+    /// 1.05 TTL after the client was last heard from; never while it is not read or has no TTL.
+    var evictAt: UInt64 { ttl == 0 || paused ? .max : saturatingAdd(lastHeard, saturatingAdd(ttl, ttl / 20)) }
+    var deadline: UInt64 { min(heartbeatDue, evictAt, slowConsumerAt) }
 
     var info: BrokerClientInfo {
-        BrokerClientInfo(ttlMilliseconds: ttlMilliseconds, topics: topics, drops: drops,
+        BrokerClientInfo(ttlMilliseconds: ttlMilliseconds, topics: topics, paused: paused, fullSince: fullSince,
                          lastHeard: lastHeard, lastSent: lastSent)
     }
 }
@@ -53,10 +70,14 @@ func saturatingAdd(_ a: UInt64, _ b: UInt64) -> UInt64 {
     return overflow ? .max : sum
 }
 
-/// A routing id as hex, for log lines (libzmq's generated ids are binary).
-func hexID(_ id: [UInt8]) -> String {
+/// A routing id for log lines: as text when it is printable ASCII (mc0 clients name
+/// themselves), else as hex (libzmq's generated ids are binary).
+func clientID(_ id: [UInt8]) -> String {
+    if !id.isEmpty, id.count <= 64, id.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+        return "'" + String(decoding: id, as: UTF8.self) + "'"
+    }
     let digits = Array("0123456789abcdef")
-    var out = ""
+    var out = "0x"
     for byte in id.prefix(32) {
         out.append(digits[Int(byte >> 4)])
         out.append(digits[Int(byte & 0x0F)])

@@ -23,20 +23,27 @@ extension BrokerCore {
         case .message, .error, .ok:
             throw .brokerOnlyVerb(message.verb)
         case .connect:
-            guard client == nil else { throw .alreadyConnected }
-            try connect(id: id, message: message, now: now)
+            try connect(id: id, client: client, message: message, now: now)
         case .disconnect:
             // Idempotent: a client that is already gone has what it asked for.
             if let client {
-                log(.info, "client \(hexID(id)): DISCONNECT")
+                log(.info, "client \(clientID(id)): DISCONNECT")
                 forget(client)
             }
-        case .sub, .unsub, .put, .noop:
-            guard let client else { throw .notConnected(message.verb) }
+        case .put:
+            // Without a session too, as both originals: the message reaches its subscribers.
+            try publish(from: id, message, now: now, into: &out)
+        case .sub, .unsub, .noop:
+            guard let client else {
+                // A NOOP without ID goes unanswered: a client that watches for the broker's
+                // silence (MCollective's Ruby connector) then reconnects, where an ERROR would
+                // count as the broker's voice and keep it waiting without a session forever.
+                if message.verb == .noop && message.header(MC0Header.id) == nil { return }
+                throw .notConnected(message.verb)
+            }
             switch message.verb {
             case .sub: try subscribe(client, message.positional)
             case .unsub: try unsubscribe(client, message.positional)
-            case .put: try publish(from: client, message, now: now, into: &out)
             default: break // NOOP: hearing it was its whole effect.
             }
         }
@@ -44,23 +51,33 @@ extension BrokerCore {
         if let ack = message.header(MC0Header.id) {
             // Only CONNECT and DISCONNECT change which client record the id has.
             let acked = message.verb == .connect || message.verb == .disconnect ? clients[id] : client
-            send(MC0Message.okFrames(id: ack), to: id, client: acked, now: now, into: &out)
+            send(MC0Message.okFrames(id: ack), to: id, client: acked, from: id, now: now, into: &out)
         }
     }
 
-    private func connect(id: [UInt8], message: MC0Message, now: UInt64) throws(BrokerRefusal) {
-        guard let versionBytes = message.header(MC0Header.version) else {
-            throw .missingHeader(.connect, MC0Header.version)
-        }
-        let version = printableText(versionBytes)
+    /// CONNECT as the original brokers took it: no VERSION means 0.3; no TTL (or 0) means
+    /// no heartbeats and no eviction for silence; a second CONNECT only changes the TTL.
+    private func connect(id: [UInt8], client: BrokerClient?, message: MC0Message, now: UInt64) throws(BrokerRefusal) {
+        let version = message.header(MC0Header.version).map { printableText($0) } ?? "0.3"
         guard config.acceptedVersions.contains(version) else {
             throw .unsupportedVersion(version, accepted: config.acceptedVersions.sorted())
         }
-        guard let ttlBytes = message.header(MC0Header.ttl) else { throw .missingHeader(.connect, MC0Header.ttl) }
-        guard let ttl = Self.decimal(ttlBytes) else { throw .badTTL(printableText(ttlBytes)) }
-        guard config.ttlRange.contains(ttl) else { throw .ttlOutOfRange(ttl, config.ttlRange) }
+        var ttl: UInt64 = 0
+        if let ttlBytes = message.header(MC0Header.ttl) {
+            guard let value = Self.decimal(ttlBytes) else { throw .badTTL(printableText(ttlBytes)) }
+            guard value == 0 || config.ttlRange.contains(value) else { throw .ttlOutOfRange(value, config.ttlRange) }
+            ttl = value
+        }
+        let ttlText = ttl == 0 ? "none (no heartbeats, no eviction for silence)" : "\(ttl) ms"
+        if let client {
+            log(.info, "client \(clientID(id)): CONNECT again, VERSION \(version) TTL \(ttlText)")
+            client.setTTL(milliseconds: ttl)
+            client.drawHeartbeatDelay(jitter: jitter())
+            schedule(client)
+            return
+        }
         guard clients.count < config.maxClients else { throw .brokerFull(config.maxClients) }
-        log(.info, "client \(hexID(id)): CONNECT VERSION \(version) TTL \(ttl) ms")
+        log(.info, "client \(clientID(id)): CONNECT VERSION \(version) TTL \(ttlText)")
         connect(BrokerClient(id: id, ttlMilliseconds: ttl, now: now))
     }
 
@@ -89,7 +106,7 @@ extension BrokerCore {
     /// Sends one MESSAGE to each subscriber of the topic: the set holds each client once, so
     /// a client that subscribed twice still gets one copy. The frames are built once and
     /// shared by every recipient.
-    private func publish(from client: BrokerClient, _ message: MC0Message, now: UInt64,
+    private func publish(from sender: [UInt8], _ message: MC0Message, now: UInt64,
                          into out: inout [Outgoing]) throws(BrokerRefusal) {
         guard let topic = message.header(MC0Header.topic) else { throw .missingHeader(.put, MC0Header.topic) }
         try validateTopic(topic, verb: .put)
@@ -98,7 +115,7 @@ extension BrokerCore {
         let frames = MC0Message.message(topic: topic, headers: forwarded, body: message.positional).frames()
         out.reserveCapacity(out.count + subscribers.count + 1)
         for subscriber in subscribers.values {
-            send(frames, to: subscriber.id, client: subscriber, now: now, into: &out)
+            send(frames, to: subscriber.id, client: subscriber, from: sender, now: now, into: &out)
         }
     }
 
@@ -114,11 +131,17 @@ extension BrokerCore {
         }
     }
 
-    /// Plain decimal digits only (no sign, space or exponent), at most 12 of them.
+    /// Decimal digits, at most 12 of them, with the leading `+` and the surrounding blanks
+    /// both originals read; no minus sign, exponent, hex or trailing text (on those the
+    /// originals disagree: C++ reads "30s" as 30).
     static func decimal(_ bytes: [UInt8]) -> UInt64? {
-        guard !bytes.isEmpty, bytes.count <= 12 else { return nil }
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        var digits = bytes.drop(while: blank)
+        while let last = digits.last, blank(last) { digits.removeLast() }
+        if digits.first == UInt8(ascii: "+") { digits.removeFirst() }
+        guard !digits.isEmpty, digits.count <= 12 else { return nil }
         var value: UInt64 = 0
-        for byte in bytes {
+        for byte in digits {
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
             value = value * 10 + UInt64(byte - UInt8(ascii: "0"))
         }

@@ -1,13 +1,21 @@
 import Logging
 import MC0
 
-/// The mc0 broker without I/O: client messages and clock ticks in, messages to send out.
-/// It never touches a socket or a clock (time is `now`, monotonic nanoseconds, given by the
-/// caller) and is not thread-safe: the driver calls it on its loop thread only.
+/// The mc0 broker without I/O: client messages and clock ticks in, messages to send and
+/// flow-control actions out. It never touches a socket or a clock (time is `now`, monotonic
+/// nanoseconds, given by the caller) and is not thread-safe: the driver calls it on its loop
+/// thread only.
+///
+/// It never drops a message it owes a client. When a message finds its recipient's queue at
+/// the high-water mark, the message is still handed over and the client whose message caused
+/// it stops being read (`BrokerAction.pauseReading`) until the recipient drains to the
+/// low-water mark (`drained(client:now:)`). A recipient that holds up other clients this way
+/// longer than `BrokerConfig.slowConsumerTimeout` is sent an ERROR and disconnected; one full
+/// of its own replies only holds up itself, and is only paused.
 public final class BrokerCore {
     public let config: BrokerConfig
-    private let canSend: ([UInt8]) -> Bool
-    private let jitter: () -> Double
+    private let isFull: ([UInt8]) -> Bool
+    let jitter: () -> Double
     let log: (Logger.Level, String) -> Void
 
     var clients: [[UInt8]: BrokerClient] = [:]
@@ -15,22 +23,25 @@ public final class BrokerCore {
     var topics: [[UInt8]: [ObjectIdentifier: BrokerClient]] = [:]
     private var deadlines = BrokerDeadlineHeap()
     private var counters = BrokerStats()
+    private var flow = BrokerFlow()
+    private var actions: [BrokerAction] = []
+    /// The latest time given to the core (for work that comes without one: a lost transport).
+    private var latest: UInt64 = 0
 
     /// - Parameters:
-    ///   - canSend: whether a client's send pipe is below its high-water mark. A message to a
-    ///     client whose pipe is full is dropped and counted (per client and in `stats`), so a
-    ///     slow subscriber can neither grow the broker's memory nor delay anyone else. Asked
-    ///     once per outgoing message, before the batch is handed back.
+    ///   - isFull: whether a client's send queue is at or over its high-water mark. Asked once
+    ///     per outgoing message, before the message is handed back; the transport must then
+    ///     report that client's drain to the low-water mark through `drained(client:now:)`.
     ///   - jitter: a value in 0..<1 that spreads heartbeat NOOPs (random by default).
-    ///   - log: where log lines go; drop reports are rate-limited per client.
+    ///   - log: where log lines go.
     public init(
         config: BrokerConfig = BrokerConfig(),
-        canSend: @escaping ([UInt8]) -> Bool = { _ in true },
+        isFull: @escaping ([UInt8]) -> Bool = { _ in false },
         jitter: @escaping () -> Double = { Double.random(in: 0..<1) },
         log: @escaping (Logger.Level, String) -> Void = { _, _ in }
     ) {
         self.config = config
-        self.canSend = canSend
+        self.isFull = isFull
         self.jitter = jitter
         self.log = log
     }
@@ -39,6 +50,7 @@ public final class BrokerCore {
         var stats = counters
         stats.clients = clients.count
         stats.topics = topics.count
+        stats.paused = flow.pausedCount
         return stats
     }
 
@@ -47,11 +59,18 @@ public final class BrokerCore {
         clients[id]?.info
     }
 
-    /// When `tick` must next run, or nil when no client is connected. It is never later than
-    /// the next heartbeat or eviction; it may be earlier (a client heard from since), and
-    /// that tick then does nothing but reschedule.
+    /// When `tick` must next run, or nil when nothing is due. It is never later than the next
+    /// heartbeat, eviction or slow-consumer deadline; it may be earlier (a client heard from
+    /// since), and that tick then does nothing but reschedule.
     public var nextDeadline: UInt64? {
         deadlines.min?.deadline
+    }
+
+    /// The flow-control actions decided since the last call, in order. The driver applies
+    /// them after sending the messages of the same call.
+    public func takeActions() -> [BrokerAction] {
+        defer { actions.removeAll(keepingCapacity: true) }
+        return actions
     }
 
     /// Handles one message from `client` (its routing id), frames as the ROUTER delivered
@@ -66,6 +85,7 @@ public final class BrokerCore {
     /// array per client message.
     func handle(client id: [UInt8], frames: [[UInt8]], now: UInt64, into out: inout [Outgoing]) {
         counters.messagesIn += 1
+        latest = max(latest, now)
         let client = clients[id]
         // Anything a client sends proves it is alive, even a malformed message.
         if let client { client.lastHeard = max(client.lastHeard, now) }
@@ -73,45 +93,69 @@ public final class BrokerCore {
             try process(id: id, client: client, frames: frames, now: now, into: &out)
         } catch {
             counters.errors += 1
-            log(.debug, "client \(hexID(id)): ERROR \(error.text)")
+            log(.debug, "client \(clientID(id)): ERROR \(error.text)")
             let reply = MC0Message.error(message: error.text, id: MC0Message.bestEffortID(in: frames))
-            send(reply.frames(), to: id, client: clients[id], now: now, into: &out)
+            send(reply.frames(), to: id, client: clients[id], from: id, now: now, into: &out)
         }
     }
 
-    /// Sends heartbeat NOOPs that are due and forgets clients silent for 1.05 TTL.
+    /// Sends heartbeat NOOPs that are due, forgets clients silent for 1.05 TTL and
+    /// disconnects slow consumers.
     public func tick(now: UInt64) -> [Outgoing] {
         var out: [Outgoing] = []
+        latest = max(latest, now)
         while let entry = deadlines.min, entry.deadline <= now {
             deadlines.popMin()
             guard entry.isLive else { continue }
             let client = entry.client
+            if now >= client.slowConsumerAt {
+                if flow.holdsOthers(client.id) {
+                    disconnectSlowConsumer(client, now: now)
+                    continue
+                }
+                client.slowConsumerAt = .max  // those it held have gone
+            }
             if now >= client.evictAt {
                 counters.evictions += 1
-                log(.info, "client \(hexID(client.id)): evicted, silent for \((now - client.lastHeard) / 1_000_000) ms (TTL \(client.ttlMilliseconds) ms)")
+                log(.info, "client \(clientID(client.id)): evicted, silent for \((now - client.lastHeard) / 1_000_000) ms (TTL \(client.ttlMilliseconds) ms)")
                 forget(client)
                 continue
             }
             if now >= client.heartbeatDue {
-                if canSend(client.id) {
+                // A full queue means traffic is already on its way to the client: no NOOP needed.
+                if !checkFull(client.id, client: client, now: now) {
                     out.append(Outgoing(client: client.id, frames: Self.noopFrames))
                     counters.messagesOut += 1
                 }
-                // A full pipe means traffic is already queued for the client: no NOOP needed.
                 client.lastSent = now
                 client.drawHeartbeatDelay(jitter: jitter())
             }
-            deadlines.schedule(client, at: client.deadline)
+            schedule(client)
         }
         deadlines.dropStaleTop()
         return out
     }
 
-    /// The transport lost the peer: forget it and its subscriptions.
+    /// The transport lost the peer: forget it and its subscriptions; whoever waited for it
+    /// is read again.
     public func disconnected(client id: [UInt8]) {
-        guard let client = clients[id] else { return }
-        log(.info, "client \(hexID(id)): transport closed")
+        guard let client = clients[id] else {
+            releaseFlow(of: id)
+            return
+        }
+        log(.info, "client \(clientID(id)): transport closed")
         forget(client)
+    }
+
+    /// The client's send queue, found at its high-water mark, has drained to the low-water
+    /// mark: the clients waiting for it are read again.
+    public func drained(client id: [UInt8], now: UInt64) {
+        latest = max(latest, now)
+        if let client = clients[id] {
+            client.fullSince = nil
+            client.slowConsumerAt = .max
+        }
+        for sender in flow.release(id) { resume(sender, now: now) }
     }
 
     static let noopFrames = MC0Message.noop.frames()
@@ -121,11 +165,12 @@ public final class BrokerCore {
     func connect(_ client: BrokerClient) {
         clients[client.id] = client
         client.drawHeartbeatDelay(jitter: jitter())
-        deadlines.schedule(client, at: client.deadline)
+        schedule(client)
     }
 
-    /// Removes the client and its subscriptions; empty topics leave the table.
-    func forget(_ client: BrokerClient) {
+    /// Removes the client and its subscriptions; empty topics leave the table, and whoever
+    /// waited for the client is read again (the client too, unless it is being closed).
+    func forget(_ client: BrokerClient, closing: Bool = false) {
         client.connected = false
         clients[client.id] = nil
         let key = ObjectIdentifier(client)
@@ -134,28 +179,70 @@ public final class BrokerCore {
             if topics[topic]?.isEmpty == true { topics[topic] = nil }
         }
         client.topics = []
+        releaseFlow(of: client.id, closing: closing)
         deadlines.dropStaleTop()
         // Churn (connect/disconnect loops) leaves stale entries: keep the heap bounded.
         if deadlines.count > 2 * clients.count + 64 { deadlines.compact() }
     }
 
-    /// Queues `frames` for `id` unless its pipe is full, in which case the drop is counted
-    /// and reported (rate-limited).
-    func send(_ frames: [[UInt8]], to id: [UInt8], client: BrokerClient?, now: UInt64, into out: inout [Outgoing]) {
-        guard canSend(id) else {
-            counters.drops += 1
-            guard let client else { return }
-            client.drops += 1
-            client.dropsSinceLog += 1
-            if client.lastDropLog.map({ now &- $0 >= config.dropLogInterval }) ?? true {
-                log(.warning, "client \(hexID(id)): send pipe full (\(config.maxQueuedPerClient) messages), dropped \(client.dropsSinceLog) message(s) since the last report, \(client.drops) in all")
-                client.dropsSinceLog = 0
-                client.lastDropLog = now
+    /// Queues `frames` for `id`, always. When the recipient's queue is at its mark, `sender`
+    /// (the client whose message this answers or forwards) waits for it to drain, and a
+    /// recipient that holds up another client starts its slow-consumer clock.
+    func send(_ frames: [[UInt8]], to id: [UInt8], client: BrokerClient?, from sender: [UInt8], now: UInt64,
+              into out: inout [Outgoing]) {
+        if checkFull(id, client: client, now: now) {
+            if flow.block(sender, on: id) {
+                actions.append(.pauseReading(client: sender))
+                clients[sender]?.paused = true
             }
-            return
+            if sender != id, let client, client.slowConsumerAt == .max {
+                client.slowConsumerAt = saturatingAdd(now, config.slowConsumerTimeout)
+                schedule(client)
+            }
         }
         out.append(Outgoing(client: id, frames: frames))
         counters.messagesOut += 1
         client?.lastSent = max(client?.lastSent ?? 0, now)
+    }
+
+    // MARK: - Flow control
+
+    /// Whether `id`'s queue is at its mark (noted in the client's `fullSince`).
+    private func checkFull(_ id: [UInt8], client: BrokerClient?, now: UInt64) -> Bool {
+        guard isFull(id) else { return false }
+        if let client, client.fullSince == nil { client.fullSince = now }
+        return true
+    }
+
+    private func resume(_ id: [UInt8], now: UInt64) {
+        actions.append(.resumeReading(client: id))
+        guard let client = clients[id] else { return }
+        client.paused = false
+        // It could not be heard while paused: its silence starts now.
+        client.lastHeard = max(client.lastHeard, now)
+        schedule(client)
+    }
+
+    /// Drops `id` from the flow tables: those waiting only for it are read again, and so is
+    /// `id` itself if it was paused (it may still hold the connection: after DISCONNECT).
+    private func releaseFlow(of id: [UInt8], closing: Bool = false) {
+        let (resumed, wasPaused) = flow.remove(id)
+        if wasPaused && !closing { actions.append(.resumeReading(client: id)) }
+        for sender in resumed { resume(sender, now: latest) }
+    }
+
+    private func disconnectSlowConsumer(_ client: BrokerClient, now: UInt64) {
+        counters.slowConsumers += 1
+        let waited = (now &- (client.fullSince ?? now)) / 1_000_000
+        log(.warning, "client \(clientID(client.id)): slow consumer, its queue stayed at the limit (\(config.maxQueuedPerClient) messages or \(config.maxQueuedBytesPerClient) bytes) for \(waited) ms: disconnected")
+        forget(client, closing: true)
+        let text = BrokerRefusal.slowConsumer(timeoutMilliseconds: config.slowConsumerTimeout / 1_000_000).text
+        actions.append(.disconnect(client: client.id, finalMessage: MC0Message.error(message: text, id: nil).frames()))
+    }
+
+    /// Files the client at its deadline (none when nothing is ever due for it).
+    func schedule(_ client: BrokerClient) {
+        let deadline = client.deadline
+        if deadline != .max { deadlines.schedule(client, at: deadline) }
     }
 }

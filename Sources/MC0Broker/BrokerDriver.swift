@@ -58,6 +58,9 @@ public final class BrokerDriver: @unchecked Sendable {
         options.routerMandatory = true
         options.sendHighWaterMark = config.maxQueuedPerClient
         options.sendHighWaterBytes = config.maxQueuedBytesPerClient
+        // The core pauses the senders that fill a queue; this bound is the transport's own
+        // backstop for what the core cannot see (ZMTP commands owed to a peer that never reads).
+        options.maxOwedBytes = config.maxQueuedBytesPerClient
         options.maxMessageSize = config.maxMessageBytes + Self.messageSizeSlack
         options.heartbeatInterval = .zero
         options.handshakeTimeout = handshakeTimeout
@@ -109,8 +112,8 @@ public final class BrokerDriver: @unchecked Sendable {
         return try? loop.submit { box.runner.core.stats }
     }
 
-    /// Messages the core handed over that the socket refused after all (the peer vanished, or
-    /// its pipe filled within one batch). Any thread.
+    /// Messages the core handed over that the socket refused after all (the peer vanished
+    /// within one batch). Any thread.
     public var sendFailures: UInt64 { runner.failedSends.load(ordering: .relaxed) }
 
     /// Replaces the client keys a CURVE broker accepts, for handshakes from now on (nil: any
@@ -125,10 +128,10 @@ public final class BrokerDriver: @unchecked Sendable {
     /// Handshakes refused or evicted so far. Any thread.
     public var handshakeStats: HandshakeStats { runner.socket.handshakeStats }
 
-    /// "stats: clients=3 topics=5 in=120 out=240 drops=0 errors=1 evictions=0 send_failures=0
-    /// handshake_failures=2 handshake_evictions=0"
+    /// "stats: clients=3 topics=5 in=120 out=240 paused=0 errors=1 evictions=0 slow_consumers=0
+    /// send_failures=0 handshake_failures=2 handshake_evictions=0"
     public static func statsLine(_ s: BrokerStats, sendFailures: UInt64, handshakes: HandshakeStats) -> String {
-        "stats: clients=\(s.clients) topics=\(s.topics) in=\(s.messagesIn) out=\(s.messagesOut) drops=\(s.drops) errors=\(s.errors) evictions=\(s.evictions) send_failures=\(sendFailures)"
+        "stats: clients=\(s.clients) topics=\(s.topics) in=\(s.messagesIn) out=\(s.messagesOut) paused=\(s.paused) errors=\(s.errors) evictions=\(s.evictions) slow_consumers=\(s.slowConsumers) send_failures=\(sendFailures)"
             + " handshake_failures=\(handshakes.failures) handshake_evictions=\(handshakes.evictions)"
     }
 
@@ -144,7 +147,7 @@ public final class BrokerDriver: @unchecked Sendable {
         case .handshakeFailed(let peer, let error):
             refusals.record(peer: peer, reason: error.description, on: loop)
         case .handshakeSucceeded(let peer, let id):
-            logger.debug("client \(hexID(id)) connected from \(peer)")
+            logger.debug("client \(clientID(id)) connected from \(peer)")
         case .disconnected(let peer, let reason):
             logger.debug("connection from \(peer) closed: \(reason)")
         case .listening, .accepted, .connected, .connectFailed:

@@ -25,7 +25,7 @@ final class BrokerDriverRunner: @unchecked Sendable {
         self.loop = socket.loop
         self.logger = logger
         self.statsInterval = statsInterval
-        core = BrokerCore(config: config, canSend: { socket.canSend(to: $0) },
+        core = BrokerCore(config: config, isFull: { socket.isAtHighWaterMark($0) },
                           log: { level, text in logger.log(level: level, "\(text)") })
     }
 
@@ -42,11 +42,20 @@ final class BrokerDriverRunner: @unchecked Sendable {
             deliver(batch)
             batch.removeAll(keepingCapacity: true)
             outgoing = batch
+            applyActions()
             rearm()
         }, onDisconnect: { [self] peer in
             assert(loop.inLoop, "the broker runs on its socket's loop thread")
             core.disconnected(client: peer)
+            applyActions()
+            rearm()
         })
+        socket.onLowWater { [self] peer in
+            assert(loop.inLoop, "the broker runs on its socket's loop thread")
+            core.drained(client: peer, now: loop.now)
+            applyActions()
+            rearm()
+        }
     }
 
     func startStats() {
@@ -66,18 +75,35 @@ final class BrokerDriverRunner: @unchecked Sendable {
         tickAt = .max
     }
 
-    /// Queues each message without blocking; ROUTER_MANDATORY makes a send to a vanished or
-    /// full peer throw, so none is lost without being counted.
+    /// Queues each message, past the high-water mark if need be: the core has paused the
+    /// senders that filled the queue. Only a peer that vanished refuses it, and that is counted.
     private func deliver(_ batch: [Outgoing]) {
         for item in batch {
             do {
-                try socket.send(to: item.client, item.frames)
+                try socket.sendPastHighWaterMark(to: item.client, item.frames)
             } catch {
                 failedSends.add(1, ordering: .relaxed)
-                logger.debug("send to client \(hexID(item.client)) failed: \(error)")
+                logger.debug("send to client \(clientID(item.client)) failed: \(error)")
             }
         }
     }
+
+    /// Maps the core's flow-control decisions to the socket.
+    private func applyActions() {
+        for action in core.takeActions() {
+            switch action {
+            case .pauseReading(let client): socket.pauseReading(from: client)
+            case .resumeReading(let client): socket.resumeReading(from: client)
+            case .disconnect(let client, let finalMessage):
+                socket.disconnect(client, finalMessage: finalMessage, linger: Self.finalMessageLinger)
+            }
+        }
+    }
+
+    /// How long a disconnected slow consumer's connection stays open for its ERROR to be read
+    /// (behind what was already encoded for it). It costs no more than the live connection
+    /// did: its queue is freed and it is no longer read.
+    static let finalMessageLinger: Duration = .seconds(30)
 
     /// Keeps one timer at the core's next deadline. A deadline that moved later needs nothing:
     /// the early tick finds nothing due and re-arms.
@@ -89,6 +115,7 @@ final class BrokerDriverRunner: @unchecked Sendable {
             tickTimer = nil
             tickAt = .max
             deliver(core.tick(now: loop.now))
+            applyActions()
             rearm()
         }
     }

@@ -9,7 +9,6 @@ enum BrokerRefusal: Error, Equatable {
     case malformed(MC0ParseError)
     case brokerOnlyVerb(Verb)
     case notConnected(Verb)
-    case alreadyConnected
     case missingHeader(Verb, String)
     case unsupportedVersion(String, accepted: [String])
     case badTTL(String)
@@ -19,6 +18,8 @@ enum BrokerRefusal: Error, Equatable {
     case emptyTopic(Verb)
     case topicTooLong(Verb, length: Int, limit: Int)
     case tooManyTopics(limit: Int)
+    /// Not a refusal of one command: the last message to a client disconnected as a slow consumer.
+    case slowConsumer(timeoutMilliseconds: UInt64)
 
     /// "CONNECT, DISCONNECT, SUB, UNSUB, PUT or NOOP"
     static let clientVerbs = Verb.fromClient.dropLast().map(\.rawValue).joined(separator: ", ")
@@ -38,8 +39,6 @@ enum BrokerRefusal: Error, Equatable {
             return "\(verb.rawValue) is sent only by the broker: a client sends \(Self.clientVerbs)"
         case .notConnected(let verb):
             return "not connected (never connected, or dropped after a TTL of silence): send CONNECT again, then retry \(verb.rawValue)"
-        case .alreadyConnected:
-            return "already connected: send DISCONNECT before a second CONNECT"
         case .missingHeader(let verb, let key):
             return "\(verb.rawValue) needs a \(key) header"
         case .unsupportedVersion(let version, let accepted):
@@ -58,6 +57,8 @@ enum BrokerRefusal: Error, Equatable {
             return "\(verb.rawValue): topic of \(length) bytes exceeds the limit of \(limit) bytes"
         case .tooManyTopics(let limit):
             return "SUB would exceed the limit of \(limit) topics per client: UNSUB some first"
+        case .slowConsumer(let timeout):
+            return "slow consumer: your queue stayed full for \(timeout) ms, so the broker disconnected you; read faster, then CONNECT again"
         }
     }
 }

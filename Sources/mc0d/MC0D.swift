@@ -54,6 +54,9 @@ struct MC0D: ParsableCommand {
     @Option(help: ArgumentHelp("Listen backlog: connections the kernel holds while the broker is at its cap of handshakes in progress (net.core.somaxconn caps it).", valueName: "n"))
     var backlog: Int = Int(BrokerDriver.defaultBacklog)
 
+    @Option(help: ArgumentHelp("Seconds a client's full queue (1000 messages) may hold up the publishers feeding it (they are paused meanwhile) before the client is sent an ERROR and disconnected.", valueName: "seconds"))
+    var slowConsumerTimeout: Double = 5
+
     @Option(help: ArgumentHelp("Microseconds the event loop keeps polling after traffic before it sleeps (0: never): lower latency for at most that much CPU per burst.", valueName: "us"))
     var busyPoll = 50
 
@@ -77,6 +80,9 @@ struct MC0D: ParsableCommand {
         }
         guard (1...Int(Int32.max)).contains(backlog) else {
             throw ValidationError("--backlog \(backlog) is out of range: use 1 or more (the kernel caps it at net.core.somaxconn)")
+        }
+        guard slowConsumerTimeout.isFinite, slowConsumerTimeout >= 0.01, slowConsumerTimeout <= 3600 else {
+            throw ValidationError("--slow-consumer-timeout \(slowConsumerTimeout) is out of range: use 0.01 to 3600 seconds")
         }
         guard (0...10_000).contains(busyPoll) else {
             throw ValidationError("--busy-poll \(busyPoll) is out of range: use 0 (off) to 10000 microseconds")
@@ -148,7 +154,9 @@ struct MC0D: ParsableCommand {
         let endpoint = Endpoint(host: host, port: UInt16(port)).description
         let driver: BrokerDriver
         do {
-            driver = try BrokerDriver(bind: endpoint, security: security,
+            var config = BrokerConfig()
+            config.slowConsumerTimeout = UInt64(slowConsumerTimeout * 1_000_000_000)
+            driver = try BrokerDriver(bind: endpoint, security: security, config: config,
                                       statsInterval: .milliseconds(Int64(statsInterval * 1000)),
                                       handshakeTimeout: .milliseconds(Int64(handshakeTimeout * 1000)),
                                       backlog: Int32(backlog),

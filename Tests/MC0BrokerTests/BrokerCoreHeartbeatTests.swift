@@ -142,7 +142,7 @@ import MC0Broker
         h.now = due
         #expect(h.tick().isEmpty)
         #expect(h.core.nextDeadline! > h.now)
-        #expect(h.core.client(b("a"))?.drops == 0)
+        #expect(h.core.client(b("a"))?.fullSince == due)
     }
 
     @Test func connectDisconnectChurnLeavesNoDeadlines() {

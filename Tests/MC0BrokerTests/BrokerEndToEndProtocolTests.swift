@@ -58,7 +58,7 @@ import Testing
         publisher.send("", "PUT", "TOPIC")                            // odd header list
         publisher.send("", "PING", "ID", "m1")                        // unknown verb
         publisher.send("", "PUT", "ID", "m2", "", "no topic")         // PUT without TOPIC
-        publisher.sendFrames(connectFrames(ttl: 60_000, id: "m3"))    // second CONNECT
+        publisher.sendFrames(connectFrames(ttl: 60_000, id: "m3"))    // second CONNECT: accepted, as the originals did
         publisher.send("", "OK", "ID", "m4")                          // a broker-only verb
         for n in 100..<200 { put(n) }
         publisher.send("", "NOOP", "ID", "end")
@@ -67,13 +67,13 @@ import Testing
         #expect(replies.first == ok("c"))
         #expect(replies.last == ok("end"))
         let errors = replies.dropFirst().dropLast()
-        #expect(errors.map { $0.count > 1 ? $0[1] : "" } == Array(repeating: "ERROR", count: 6))
+        #expect(errors.map { $0.count > 1 ? $0[1] : "" } == ["ERROR", "ERROR", "ERROR", "ERROR", "OK", "ERROR"])
         #expect(errors.map { $0.count > 3 ? $0[3] : "" } == [
             "malformed message: missing delimiter: the first frame must be empty, then the verb",
             "malformed message: header 'TOPIC' has no value: headers are KEY VALUE pairs, then an empty frame before positional frames",
             "unknown verb 'PING': a client sends CONNECT, DISCONNECT, SUB, UNSUB, PUT or NOOP",
             "PUT needs a TOPIC header",
-            "already connected: send DISCONNECT before a second CONNECT",
+            "m3",
             "OK is sent only by the broker: a client sends CONNECT, DISCONNECT, SUB, UNSUB, PUT or NOOP",
         ])
         #expect(errors.dropFirst(2).map { Array($0.suffix(2)) } == [["ID", "m1"], ["ID", "m2"], ["ID", "m3"], ["ID", "m4"]])

@@ -39,7 +39,7 @@ extension BrokerProcess {
         return false
     }
 
-    /// The last `stats:` log line (needs --stats-interval > 0), parsed: "drops" -> 12, ...
+    /// The last `stats:` log line (needs --stats-interval > 0), parsed: "errors" -> 12, ...
     func lastStats() -> [String: Int]? {
         guard let line = child.allLines.last(where: { $0.contains("stats: clients=") }),
               let start = line.range(of: "stats: ") else { return nil }

@@ -19,6 +19,13 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     private var timer: TimerHandle?
     private var timerDeadline: UInt64 = .max
     private(set) var isClosed = false
+    /// Flow control (PeerConnection+Flow.swift): the application paused reading from this
+    /// peer; reading is paused because `maxOwedBytes` are owed to it; the connection closes
+    /// once its final message is written (or at the timer).
+    var readHeld = false
+    var owedPaused = false
+    var closingTimer: TimerHandle?
+    let maxOwedBytes: Int
 
     /// Output above this stops pulling messages from the pipe until the kernel takes some.
     static let outputBatch = 256 << 10
@@ -29,6 +36,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         self.pipe = pipe
         self.peerName = peerName
         self.dialer = dialer
+        maxOwedBytes = socket.options.maxOwedBytes
         let type = socket.type
         let context = HandshakeContext(localMetadata: type.metadata(identity: socket.options.identity),
                                        validatePeer: type.peerValidator())
@@ -56,7 +64,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     func readAvailable() {
         // A bounded number of reads per wake keeps one busy peer from starving the others.
         for _ in 0..<16 {
-            if isClosed || socket.lock.withLock({ pipe.readPaused }) { break }
+            if isClosed || readBlocked() { break }
             do {
                 defer { deliverReceived() }
                 switch try readOnce() {
@@ -102,14 +110,13 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
 
     private func afterInput() {
         guard !isClosed else { return }
-        if socket.lock.withLock({ pipe.readPaused }) { setInterest(interest.subtracting(.readable)) }
+        updateReadInterest()
         rearmTimer()
     }
 
     /// Reading was paused at the receive high-water mark and the application caught up.
     func resumeReading() {
-        guard !isClosed else { return }
-        setInterest(interest.union(.readable))
+        updateReadInterest()
     }
 
     /// Moves the pipe's queued messages into the engine and writes what the kernel takes, for as
@@ -145,6 +152,8 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         } while again && rounds < 16 && !engine.hasOutput && engine.state == .traffic
         if again && !engine.hasOutput && engine.state == .traffic { socket.scheduleFlush(self) }
         setInterest(engine.hasOutput ? interest.union(.writable) : interest.subtracting(.writable))
+        if owedPaused { updateReadInterest() }
+        if closingTimer != nil && !engine.hasOutput { close(reason: "closed by the application after its last message") }
     }
 
     /// Takes the queued messages (by a swap of buffers; large ones a batch of output at a
@@ -152,17 +161,19 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     /// `flushScheduled`), nil if the connection failed.
     private func takeQueued() -> Bool? {
         let budget = PeerConnection.outputBatch - engine.outputCount
-        let (took, senders): (Bool, [CheckedContinuation<Void, Never>]) = socket.lock.withLock {
+        let (took, senders, lowWater): (Bool, [CheckedContinuation<Void, Never>], Bool) = socket.lock.withLock {
             guard !pipe.outbound.isEmpty else {
                 pipe.flushScheduled = false
-                return (false, [])
+                return (false, [], false)
             }
             pipe.outbound.moveWhole(to: &sending, limit: budget)
-            return (true, socket.spaceFreedLocked(in: pipe))
+            return (true, socket.spaceFreedLocked(in: pipe), socket.reachedLowWaterLocked(pipe))
         }
         for s in senders { s.resume() }
         do {
             try engine.send(&sending)
+            // Last: the handler may send, resume or close other peers (or this one).
+            if lowWater { socket.lowWaterHandler?(pipe.routingID) }
             return took
         } catch {
             fail(reason: "\(error)", error: error as? ZMTPError)
@@ -251,6 +262,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         try? engine.drainOutput { try TCP.write(fd, $0) }
         isClosed = true
         if let timer { socket.loop.cancel(timer) }
+        if let closingTimer { socket.loop.cancel(closingTimer) }
         socket.loop.unregister(fd: fd)
         TCP.close(fd)
         socket.connections[ObjectIdentifier(self)] = nil

@@ -16,6 +16,9 @@ final class Pipe {
     @exclusivity(unchecked) var flushScheduled = false
     /// Reading from the peer stopped because `inbound` reached the receive high-water mark.
     @exclusivity(unchecked) var readPaused = false
+    /// The application asked to hear when `outbound` is down to the low-water mark again
+    /// (ZMTPSocket+Flow.swift).
+    @exclusivity(unchecked) var watchLowWater = false
     /// In the socket's fair-queue of pipes with inbound messages.
     @exclusivity(unchecked) var inReadableQueue = false
     /// A dialer's pipe exists from connect() on and queues messages while disconnected, as

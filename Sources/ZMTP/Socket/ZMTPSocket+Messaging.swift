@@ -55,8 +55,9 @@ extension ZMTPSocket {
     }
 
     /// ROUTER: sends `message` to the peer with `routingID` without building the combined
-    /// message first (the broker's fan-out path). Never blocks: an unknown or full peer drops
-    /// the message, or throws with `routerMandatory`.
+    /// message first. Never blocks: an unknown or full peer drops the message, or throws with
+    /// `routerMandatory` (`sendPastHighWaterMark` queues it anyway, for a handler that pauses
+    /// its senders instead).
     public func send(to routingID: [UInt8], _ message: [[UInt8]]) throws {
         guard type == .router else { throw SocketError.invalidMessage("send(to:) is for ROUTER sockets") }
         let flush: PeerConnection? = try lock.withLock {
@@ -233,7 +234,8 @@ extension ZMTPSocket {
     /// ROUTER puts the routing id in front as each message is taken.
     func deliver(_ messages: inout FramedMessages, from pipe: Pipe) {
         if let handler {
-            while let message = messages.popMessage() { handler(pipe.routingID, message) }
+            // A peer the handler disconnected gets no more of its batch handled.
+            while pipe.isReady, let message = messages.popMessage() { handler(pipe.routingID, message) }
             return
         }
         var handed: [(CheckedContinuation<[[UInt8]], Error>, [[UInt8]])] = []

@@ -21,8 +21,6 @@ public final class ZMTPSocket: @unchecked Sendable {
     @exclusivity(unchecked) var readable = RingBuffer<Pipe>()
     @exclusivity(unchecked) var nextPipe = 0
     @exclusivity(unchecked) var isClosed = false
-    /// The handler's consumer asked to stop reading (`pauseReading`): new pipes start paused.
-    @exclusivity(unchecked) var readingPaused = false
     @exclusivity(unchecked) var waiters = 0
     @exclusivity(unchecked) var asyncReceivers = RingBuffer<AsyncReceiver>()
     @exclusivity(unchecked) var asyncSenders = RingBuffer<CheckedContinuation<Void, Never>>()
@@ -45,6 +43,9 @@ public final class ZMTPSocket: @unchecked Sendable {
     var connections: [ObjectIdentifier: PeerConnection] = [:]
     var handler: ((_ peer: [UInt8], _ message: [[UInt8]]) -> Void)?
     var disconnectHandler: ((_ peer: [UInt8]) -> Void)?
+    /// The handler's consumer asked to stop reading from every peer (`pauseReading()`).
+    var readingPaused = false
+    var lowWaterHandler: ((_ peer: [UInt8]) -> Void)?
     var nextGeneratedID: UInt32 = UInt32.random(in: 0...UInt32.max)
     /// How dialers find their hosts' addresses (tests put a slow one in before connecting).
     var resolver = HostResolver.system
@@ -112,15 +113,6 @@ public final class ZMTPSocket: @unchecked Sendable {
         _ = try? onLoop {
             self.handler = handler
             self.disconnectHandler = onDisconnect
-        }
-    }
-
-    /// Whether a ROUTER send to this peer would be queued now (it is connected and below its
-    /// high-water mark). The broker uses it to drop fan-out for slow subscribers.
-    public func canSend(to routingID: [UInt8]) -> Bool {
-        lock.withLock {
-            guard let pipe = routes[routingID] else { return false }
-            return pipe.hasRoom(sendLimits)
         }
     }
 
