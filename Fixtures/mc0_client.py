@@ -28,8 +28,10 @@ Modes (stdout is line-oriented and flushed; diagnostics go to stderr):
       process: all CONNECT and SUB (acked), then READY. Each reader expects the MESSAGEs
       0..N-1 of `publish`; a number skipped counts as lost, one that comes back late as
       reordered. Prints `PROGRESS <m>` each time every reader has got past message m (m a
-      multiple of P, default 1000). Ends when every reader is through N, or after MS (default
-      3000) without a message once the first came, or at --timeout-ms. Then the never-reading
+      multiple of P, default 1000). Ends when every reader is through N, or at --timeout-ms, or
+      after MS (default 3000) without a message once stdin says the publisher is done (a line
+      `published`, or EOF): flow control may hold messages back while the publisher waits for
+      another reader, but not once the last PUT is acknowledged. Then the never-reading
       clients read at last, each until an ERROR or MS without a message:
       `STUCK <i> messages=<n before the ERROR> in_order=yes|no error=<JSON frames, or null>`.
       Last line: `OK <S> <N> <seconds from the first message to the last>`, or
@@ -383,27 +385,34 @@ def run_subscribers(context, args):
     for reader in readers:
         poller.register(reader.client.socket, zmq.POLLIN)
         by_socket[reader.client.socket] = reader
-    start = time.monotonic()
-    last_heard = None  # the publisher may start late: idleness counts from the first message
+    poller.register(sys.stdin.fileno(), zmq.POLLIN)
+    first_heard = None
+    published = None  # idleness counts once the publisher is done
     reported = 0
     while min(r.expected for r in readers) < args.count:
         now = time.monotonic()
-        if (last_heard and now - last_heard > args.idle_ms / 1000) or now >= deadline:
+        if (published and now - published > args.idle_ms / 1000) or now >= deadline:
             break
         for reader in readers:
             reader.client.heartbeat_if_due()
         for socket, _ in poller.poll(100):
+            if socket == sys.stdin.fileno():
+                line = sys.stdin.readline()
+                if not line or line.strip() == "published":
+                    published = time.monotonic()
+                    poller.unregister(sys.stdin.fileno())
+                continue
             reader = by_socket[socket]
             while socket.poll(0):
                 reader.take(socket.recv_multipart(), args.topic)
-            if last_heard is None:
-                start = time.monotonic()
             last_heard = time.monotonic()
+            first_heard = first_heard or last_heard
+            published = published and last_heard
         reached = min(r.expected for r in readers) // args.progress * args.progress
         if reached > reported:
             reported = reached
             say(f"PROGRESS {reached}")
-    seconds = (last_heard or start) - start
+    seconds = last_heard - first_heard if first_heard else 0
     lost = sum(r.lost + max(0, args.count - r.expected) for r in readers)
     reordered = sum(r.reordered for r in readers)
     delivered = sum(r.delivered for r in readers)

@@ -28,6 +28,7 @@ import Testing
 
         let publisher = try broker.unpacedPublisher(topic: "fan", count: count)
         #expect(publisher.waitExit(timeout: 150) == 0, "\(publisher.allLines.suffix(3))")
+        groups.forEach { $0.published() }
         for group in groups {
             #expect(group.waitExit(timeout: 150) == 0, "\(group.allLines.suffix(3))")
             #expect(group.allLines.last?.hasPrefix("OK ") == true, "\(group.allLines.suffix(3))")
@@ -50,6 +51,7 @@ import Testing
 
         let publisher = try broker.unpacedPublisher(topic: "fan", count: Self.count)
         #expect(publisher.waitExit(timeout: 100) == 0, "\(publisher.allLines.suffix(3))")
+        group.published()
         #expect(group.waitExit(timeout: 100) == 0, "\(group.allLines.suffix(3))")
         let peakRSS = sampler.stop()
         #expect(group.allLines.last?.hasPrefix("OK ") == true, "\(group.allLines.suffix(3))")
@@ -92,9 +94,10 @@ import Testing
             let publisher = try broker.unpacedPublisher(topic: "burst", count: burst, start: run * burst)
             #expect(publisher.waitExit(timeout: 30) == 0, "run \(run): \(publisher.allLines.suffix(3))")
             // Each burst starts once the last one is through, so each finds an empty queue.
-            guard subscriber.waitLines("PROGRESS ", count: run + 1, timeout: 10).count == run + 1 else { break }
+            guard subscriber.waitLines("PROGRESS ", count: run + 1, timeout: 30).count == run + 1 else { break }
             completed += 1
         }
+        subscriber.published()
         #expect(completed == runs, "run \(completed) of \(runs) did not arrive whole")
         #expect(subscriber.waitExit(timeout: 30) == 0, "\(subscriber.allLines.suffix(3))")
         #expect(subscriber.allLines.last?.hasPrefix("OK ") == true, "\(subscriber.allLines.suffix(3))")
@@ -130,4 +133,10 @@ extension BrokerProcess {
         let lines: [String]
         var description: String { "a subscriber process did not get its CONNECT and SUB acknowledged: \(lines.suffix(3))" }
     }
+}
+
+extension ChildProcess {
+    /// Tells a `subscribers` process that the publisher is done: from now on a silence means
+    /// that messages were lost.
+    func published() { write("published\n") }
 }

@@ -16,7 +16,7 @@ import ZMTP
     func pingFloodLeavesMemoryFlat() throws {
         // PING with a TTL of 0 and the longest context (16 bytes), which its PONG echoes.
         let body = [4] + Array("PING".utf8) + [0, 0] + [UInt8](repeating: 0x70, count: 16)
-        _ = try Self.flood(RawZMTP.header(flags: 0x04, size: UInt64(body.count)) + body, connect: false, what: "PINGs")
+        try Self.flood(RawZMTP.header(flags: 0x04, size: UInt64(body.count)) + body, connect: false, what: "PINGs")
     }
 
     @Test(.timeLimit(.minutes(2)))
@@ -24,19 +24,25 @@ import ZMTP
         // A long ID makes each OK as large as the NOOP it answers.
         let id = String(repeating: "n", count: 200)
         let noop = RawZMTP.message(["", "NOOP", "ID", id].map { Array($0.utf8) })
-        let (flooder, sent) = try Self.flood(noop, connect: true, what: "acked NOOPs")
-        // Reading at last, the flooder finds an OK for every whole NOOP it wrote: the broker
-        // paused instead of dropping what it owed.
-        let noops = sent / noop.count
-        let replies = flooder.countReplies(upTo: noops)
-        #expect(replies.ok == noops && replies.other == 0, "\(noops) NOOPs written, \(replies.ok) OKs and \(replies.other) other replies read")
+        // The slow-consumer policy would cut the flooder off while it reads at last: a long
+        // timeout keeps this test on memory and on what is owed.
+        try Self.flood(noop, connect: true, what: "acked NOOPs", brokerArguments: ["--slow-consumer-timeout", "60"]) { flooder, sent in
+            // Reading at last, the flooder finds an OK for every whole NOOP it wrote: the
+            // broker paused instead of dropping what it owed.
+            let noops = sent / noop.count
+            let replies = flooder.countReplies(upTo: noops)
+            #expect(replies.ok == noops && replies.other == 0,
+                    "\(noops) NOOPs written, \(replies.ok) OKs and \(replies.other) other replies read, then \(replies.end)")
+        }
     }
 
     /// Writes `unit` over and over, up to floodBytes, and never reads. The flooder stops by
     /// itself when the broker stops taking bytes (a write makes no progress for 2 s) or when the
-    /// broker's RSS has grown by the limit already. Returns the flooder and the bytes written.
-    static func flood(_ unit: [UInt8], connect: Bool, what: String) throws -> (RawPeer, Int) {
-        let broker = try BrokerProcess(["--no-curve"], logLevel: "warning")
+    /// broker's RSS has grown by the limit already. Then `afterwards` gets the flooder and the
+    /// bytes it wrote, while the broker still runs.
+    static func flood(_ unit: [UInt8], connect: Bool, what: String, brokerArguments: [String] = [],
+                      afterwards: (_ flooder: RawPeer, _ sent: Int) -> Void = { _, _ in }) throws {
+        let broker = try BrokerProcess(["--no-curve"] + brokerArguments, logLevel: "warning")
         defer { broker.stop() }
         let bystander = try FaultClient.connected(broker)
         defer { bystander.close() }
@@ -61,8 +67,8 @@ import ZMTP
         print("never-reading flood of \(what): \(sent >> 20) MiB written (\(stopped)); broker RSS KiB before \(baselineRSS) " +
               "peak \(peakRSS) (+\((peakRSS - baselineRSS) >> 10) MiB)")
         #expect(peakRSS - baselineRSS < growthLimitKiB, "RSS \(baselineRSS) KiB -> peak \(peakRSS) KiB after \(sent >> 20) MiB")
+        afterwards(flooder, sent)
         #expect(broker.child.process.isRunning)
-        return (flooder, sent)
     }
 }
 
@@ -79,9 +85,10 @@ extension RawPeer {
     }
 
     /// Reads messages (command frames skipped) until `limit` came, or EOF or the receive
-    /// timeout; counts those whose verb (second frame) is OK and the others.
-    func countReplies(upTo limit: Int) -> (ok: Int, other: Int) {
-        var counts = (ok: 0, other: 0)
+    /// timeout; counts those whose verb (second frame) is OK and the others, and says how the
+    /// reading ended.
+    func countReplies(upTo limit: Int) -> (ok: Int, other: Int, end: String) {
+        var counts = (ok: 0, other: 0, end: "all read")
         var buffer: [UInt8] = []
         var start = 0
         var frameIndex = 0
@@ -89,14 +96,17 @@ extension RawPeer {
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while counts.ok + counts.other < limit {
             let n = chunk.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { break }
+            if n <= 0 {
+                counts.end = n == 0 ? "EOF" : "recv: \(String(cString: strerror(errno)))"
+                break
+            }
             buffer.removeFirst(start)
             start = 0
             buffer += chunk[0..<n]
             // Short frames only (the broker's replies here are under 256 bytes).
             while buffer.count - start >= 2, buffer.count - start >= 2 + Int(buffer[start + 1]) {
                 let flags = buffer[start], size = Int(buffer[start + 1])
-                guard flags & 0x02 == 0 else { return (counts.ok, counts.other + 1) }
+                guard flags & 0x02 == 0 else { return (counts.ok, counts.other + 1, "a long frame") }
                 if flags & 0x04 == 0 {
                     if frameIndex == 1 { verbIsOK = buffer[(start + 2)..<(start + 2 + size)].elementsEqual("OK".utf8) }
                     frameIndex += 1
