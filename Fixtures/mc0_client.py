@@ -31,8 +31,9 @@ Modes (stdout is line-oriented and flushed; diagnostics go to stderr):
       multiple of P, default 1000). Ends when every reader is through N, or at --timeout-ms, or
       after MS (default 3000) without a message once stdin says the publisher is done (a line
       `published`, or EOF): flow control may hold messages back while the publisher waits for
-      another reader, but not once the last PUT is acknowledged. Then the never-reading
-      clients read at last, each until an ERROR or MS without a message:
+      another reader, but not once the last PUT is acknowledged. The never-reading clients
+      read from a stdin line `read-stuck` on (or else once the readers are done), until the
+      broker's ERROR (or MS without a message, at the end):
       `STUCK <i> messages=<n before the ERROR> in_order=yes|no error=<JSON frames, or null>`.
       Last line: `OK <S> <N> <seconds from the first message to the last>`, or
       `FAIL lost=.. reordered=.. delivered=.. of ..` (exit 1).
@@ -327,6 +328,7 @@ class Reader:
         self.delivered = 0
         self.lost = 0
         self.reordered = 0
+        self.error = None  # a never-reading client's ERROR from the broker
 
     def take(self, frames, topic):
         if frames == frames_of("", "NOOP"):
@@ -358,33 +360,28 @@ def register_all(clients, ttl, topic, deadline):
         client.expect_ok("sub", deadline)
 
 
-def read_stuck(client, index, topic, idle_ms, deadline):
-    """A never-reading client reads at last: messages in order, then the broker's ERROR."""
-    reader, error = Reader(client), None
-    while error is None:
-        try:
-            frames = receive(client.socket, min(deadline, time.monotonic() + idle_ms / 1000))
-        except Failure:
-            break
+def take_stuck(stuck, socket, topic):
+    """What a never-reading client has been sent: messages in order, then the broker's ERROR."""
+    while stuck.error is None and socket.poll(0):
+        frames = socket.recv_multipart()
         if frames[:2] == frames_of("", "ERROR"):
-            error = show(frames)
+            stuck.error = show(frames)
         else:
-            reader.take(frames, topic)
-    in_order = "yes" if reader.lost == 0 and reader.reordered == 0 else "no"
-    say(f"STUCK {index} messages={reader.delivered} in_order={in_order} error={error or 'null'}")
+            stuck.take(frames, topic)
 
 
 def run_subscribers(context, args):
     deadline = time.monotonic() + args.timeout_ms / 1000
     readers = [Reader(Client(context, args, stock_hwm=True)) for _ in range(args.clients)]
-    stuck = [Client(context, args, stock_hwm=True) for _ in range(args.stuck)]
-    register_all([r.client for r in readers] + stuck, args.ttl, args.topic, deadline)
+    stuck = [Reader(Client(context, args, stock_hwm=True)) for _ in range(args.stuck)]
+    register_all([r.client for r in readers + stuck], args.ttl, args.topic, deadline)
     say("READY")
     poller = zmq.Poller()
     by_socket = {}
     for reader in readers:
         poller.register(reader.client.socket, zmq.POLLIN)
         by_socket[reader.client.socket] = reader
+    stuck_by_socket = {s.client.socket: s for s in stuck}
     poller.register(sys.stdin.fileno(), zmq.POLLIN)
     first_heard = None
     published = None  # idleness counts once the publisher is done
@@ -397,10 +394,18 @@ def run_subscribers(context, args):
             reader.client.heartbeat_if_due()
         for socket, _ in poller.poll(100):
             if socket == sys.stdin.fileno():
-                line = sys.stdin.readline()
-                if not line or line.strip() == "published":
+                line = sys.stdin.readline().strip()
+                if line == "read-stuck":
+                    for stuck_socket in stuck_by_socket:
+                        poller.register(stuck_socket, zmq.POLLIN)
+                elif line in ("", "published"):
                     published = time.monotonic()
                     poller.unregister(sys.stdin.fileno())
+                continue
+            if socket in stuck_by_socket:
+                take_stuck(stuck_by_socket[socket], socket, args.topic)
+                if stuck_by_socket[socket].error:
+                    poller.unregister(socket)
                 continue
             reader = by_socket[socket]
             while socket.poll(0):
@@ -416,8 +421,12 @@ def run_subscribers(context, args):
     lost = sum(r.lost + max(0, args.count - r.expected) for r in readers)
     reordered = sum(r.reordered for r in readers)
     delivered = sum(r.delivered for r in readers)
-    for index, client in enumerate(stuck):
-        read_stuck(client, index, args.topic, args.idle_ms, deadline)
+    for index, never in enumerate(stuck):
+        # Those not told to read yet read now, until an ERROR or a silence.
+        while never.error is None and never.client.socket.poll(args.idle_ms):
+            take_stuck(never, never.client.socket, args.topic)
+        in_order = "yes" if never.lost == 0 and never.reordered == 0 else "no"
+        say(f"STUCK {index} messages={never.delivered} in_order={in_order} error={never.error or 'null'}")
     if lost or reordered:
         raise Failure(f"lost={lost} reordered={reordered} delivered={delivered} of {args.clients * args.count}")
     say(f"OK {args.clients} {args.count} {seconds:.3f}")

@@ -50,6 +50,10 @@ import Testing
         let sampler = ResidentSampler(broker)
 
         let publisher = try broker.unpacedPublisher(topic: "fan", count: Self.count)
+        // The stuck client reads once the broker has cut it off (it lingers a moment for the
+        // ERROR to be read), as a client that was only stalled would.
+        let cutOff = broker.waitLog("slow consumer", timeout: 30)
+        group.write("read-stuck\n")
         #expect(publisher.waitExit(timeout: 100) == 0, "\(publisher.allLines.suffix(3))")
         group.published()
         #expect(group.waitExit(timeout: 100) == 0, "\(group.allLines.suffix(3))")
@@ -63,6 +67,7 @@ import Testing
         #expect(stuck.contains(#"error=["", "ERROR", "MESSAGE", "#), "\(stuck)")
         let taken = stuck.split(separator: " ").first { $0.hasPrefix("messages=") }.flatMap { Int($0.dropFirst(9)) }
         #expect((taken ?? Self.count) < Self.count, "\(stuck)")
+        #expect(cutOff, "no slow-consumer log line")
         // The publisher was held back while the stuck queue sat at its mark, so it cannot have
         // finished before the timeout.
         let publisherSeconds = publisher.allLines.last.flatMap { Double($0.split(separator: " ").last ?? "") }
