@@ -4,7 +4,8 @@
  *   noop    every client sends NOOPs with an ID, one at a time, each waiting for its OK;
  *   fanout  SUBSCRIBERS clients subscribe to one topic and one more client PUTs MESSAGES to it,
  *           never more than WINDOW messages ahead of the slowest subscriber, so no broker queue
- *           (HWM 1000) overflows and every loss is the broker's;
+ *           (HWM 1000) overflows and every loss is the broker's; with WINDOW 0, unpaced: as
+ *           fast as the publisher's HWM lets it, so a loss is the broker's slow-reader policy;
  *   idle    the clients stay connected, silent, until stdin closes (the runner reads the
  *           broker's memory meanwhile). */
 
@@ -16,7 +17,7 @@
 static const char usage[] =
     "usage: mc0_load noop   --connect EP [--server-key Z85] [--clients C (50)] [--count N (1000)]\n"
     "       mc0_load fanout --connect EP [--server-key Z85] [--subscribers S (100)] [--messages M (1000)]\n"
-    "                       [--size BYTES (100)] [--window W (500)]\n"
+    "                       [--size BYTES (100)] [--window W (500; 0: unpaced)]\n"
     "       mc0_load idle   --connect EP [--server-key Z85] [--clients C (1000)] [--ttl-ms T (30000)]\n"
     "       common: [--parallel P (200): CONNECTs in flight] [--timeout-ms MS (30000): longest wait\n"
     "               without progress] [--broker-pid PID: also report the broker's CPU per operation]\n";
@@ -64,7 +65,7 @@ static struct options parse(int argc, char **argv)
         else if (strcmp(flag, "--size") == 0)
             o.size = parse_long(flag, flag_value(argc, argv, &i), 0, 1L << 24);
         else if (strcmp(flag, "--window") == 0)
-            o.window = parse_long(flag, flag_value(argc, argv, &i), 1, 100000);
+            o.window = parse_long(flag, flag_value(argc, argv, &i), 0, 100000);
         else if (strcmp(flag, "--ttl-ms") == 0)
             o.ttl_ms = parse_long(flag, flag_value(argc, argv, &i), 100, 3600000);
         else if (strcmp(flag, "--parallel") == 0)
@@ -462,8 +463,8 @@ static void run_fanout(struct load *load)
     uint64_t start = now_ns(), last_progress = start, end = start;
     int ready = 0;
     while (delivered < expected) {
-        /* The publisher runs ahead of the slowest subscriber by at most the window. */
-        while (sent < o->messages && sent - slowest < o->window) {
+        /* The publisher runs ahead of the slowest subscriber by at most the window (if any). */
+        while (sent < o->messages && (o->window == 0 || sent - slowest < o->window)) {
             if (send_parts(publisher, put, 6, (size_t)o->size, ZMQ_DONTWAIT) == -1) {
                 if (zmq_errno() != EAGAIN)
                     die("send PUT: %s", zmq_strerror(zmq_errno()));

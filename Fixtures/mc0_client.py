@@ -22,13 +22,34 @@ Modes (stdout is line-oriented and flushed; diagnostics go to stderr):
       CONNECT and SUB (both acked), prints READY, then expects N MESSAGEs whose bodies are the
       numbers 0..N-1 in order (as `publish` sends them); prints PROGRESS <n> every 100 and
       `OK <n> <seconds>`, or `FAIL <reason>` (exit 1).
+  subscribers --topic T --count N --clients S [--stuck K] [--ttl MS (60000)] [--progress P]
+              [--idle-ms MS]
+      S readers and K never-reading clients on libzmq's default high-water marks, in one
+      process: all CONNECT and SUB (acked), then READY. Each reader expects the MESSAGEs
+      0..N-1 of `publish`; a number skipped counts as lost, one that comes back late as
+      reordered. Prints `PROGRESS <m>` each time every reader has got past message m (m a
+      multiple of P, default 1000). Ends when every reader is through N, or at --timeout-ms, or
+      after MS (default 3000) without a message once stdin says the publisher is done (a line
+      `published`, or EOF): flow control may hold messages back while the publisher waits for
+      another reader, but not once the last PUT is acknowledged. The never-reading clients
+      read from a stdin line `read-stuck` on (or else once the readers are done), until the
+      broker's ERROR (or MS without a message, at the end):
+      `STUCK <i> messages=<n before the ERROR> in_order=yes|no error=<JSON frames, or null>`.
+      Last line: `OK <S> <N> <seconds from the first message to the last>`, or
+      `FAIL lost=.. reordered=.. delivered=.. of ..` (exit 1).
   publish --topic T --count N [--start K] [--size BYTES] [--rate PER_SECOND] [--ttl MS]
+          [--unpaced]
       CONNECT, then N PUTs with bodies K..K+N-1 (padded with '.' to BYTES), an ID on every
       100th and the last, at most 500 unacknowledged; prints `OK <n> <seconds>` when the last
-      is acked.
-  torture --clients C --noops N [--ttl MS]
+      is acked. --unpaced: does not wait for acknowledgements until the last, and keeps
+      libzmq's default high-water marks, so a send blocks (up to --timeout-ms) only when the
+      broker stops reading, as a stock publisher's does.
+  torture --clients C --noops N [--ttl MS] [--original]
       C clients each CONNECT and then send N NOOPs with an ID, one at a time, each waiting for
       its OK (the original broker's torture test); prints `OK <C> <N> <seconds>` or FAIL.
+      --original: as puppetlabs-toy-chest/mc0d's mc0torture does it: routing id
+      `chattyClient <i>`, a CONNECT with only an ID (no VERSION, no TTL, so no heartbeats),
+      NOOP IDs `chattyClient <i> <n>`, and a DISCONNECT at the end.
 
 Heartbeats: subscribe, publish and torture send a NOOP after TTL/2 of silence on their own.
 """
@@ -89,10 +110,20 @@ def parse_arguments():
     publish.add_argument("--start", type=int, default=0)
     publish.add_argument("--size", type=int, default=0)
     publish.add_argument("--rate", type=float, default=0)
+    publish.add_argument("--unpaced", action="store_true")
+    subscribers = modes.add_parser("subscribers")
+    subscribers.add_argument("--topic", required=True)
+    subscribers.add_argument("--count", type=int, required=True)
+    subscribers.add_argument("--clients", type=int, required=True)
+    subscribers.add_argument("--stuck", type=int, default=0)
+    subscribers.add_argument("--ttl", type=int, default=60000)
+    subscribers.add_argument("--progress", type=int, default=1000)
+    subscribers.add_argument("--idle-ms", type=int, default=3000)
     torture = modes.add_parser("torture")
     torture.add_argument("--clients", type=int, required=True)
     torture.add_argument("--noops", type=int, required=True)
     torture.add_argument("--ttl", type=int, default=30000)
+    torture.add_argument("--original", action="store_true")
     args = parser.parse_args()
     for flag in ("server_key", "public", "secret"):
         value = getattr(args, flag)
@@ -106,11 +137,15 @@ def parse_arguments():
 class Client:
     """One DEALER speaking mc0, with its own heartbeat clock."""
 
-    def __init__(self, context, args, identity=None, monitor=False):
+    def __init__(self, context, args, identity=None, monitor=False, stock_hwm=False):
         self.socket = context.socket(zmq.DEALER)
         self.socket.linger = 0
-        self.socket.rcvhwm = 0
-        self.socket.sndhwm = 0
+        if stock_hwm:
+            # libzmq's defaults (1000 each way), as users get them; a blocked send is bounded.
+            self.socket.sndtimeo = args.timeout_ms
+        else:
+            self.socket.rcvhwm = 0
+            self.socket.sndhwm = 0
         if args.server_key:
             public, secret = (args.public.encode(), args.secret.encode()) if args.public else zmq.curve_keypair()
             self.socket.curve_serverkey = args.server_key.encode()
@@ -134,6 +169,14 @@ class Client:
     def request(self, frames, ack, deadline):
         """Sends frames (which carry ID ack) and waits for its OK, skipping broker NOOPs."""
         self.send(frames)
+        self.expect_ok(ack, deadline)
+
+    def connect(self, ttl, deadline):
+        self.request(frames_of("", "CONNECT", "VERSION", "0.3", "TTL", str(ttl), "ID", "connect"), "connect", deadline)
+        self.ttl = ttl
+
+    def expect_ok(self, ack, deadline):
+        """Waits for OK ID ack (after `send`), skipping broker NOOPs."""
         while True:
             reply = receive(self.socket, deadline)
             if reply == frames_of("", "NOOP"):
@@ -141,10 +184,6 @@ class Client:
             if reply != frames_of("", "OK", "ID", ack):
                 raise Failure(f"expected OK ID {ack}, got {show(reply)}")
             return
-
-    def connect(self, ttl, deadline):
-        self.request(frames_of("", "CONNECT", "VERSION", "0.3", "TTL", str(ttl), "ID", "connect"), "connect", deadline)
-        self.ttl = ttl
 
 
 def show(frames):
@@ -240,10 +279,20 @@ def run_subscribe(context, args):
     return 0
 
 
+def take_ack(reply):
+    """The number acknowledged by an `OK ID n` reply to a PUT; None for a broker NOOP."""
+    if reply == frames_of("", "NOOP"):
+        return None
+    if len(reply) != 4 or reply[:3] != frames_of("", "OK", "ID"):
+        raise Failure(f"expected OK, got {show(reply)}")
+    return int(reply[3])
+
+
 def run_publish(context, args):
     deadline = time.monotonic() + args.timeout_ms / 1000
-    client = Client(context, args, args.identity)
+    client = Client(context, args, args.identity, stock_hwm=args.unpaced)
     client.connect(args.ttl, deadline)
+    window = float("inf") if args.unpaced else 500
     start = time.monotonic()
     acked = args.start - 1
     for number in range(args.start, args.start + args.count):
@@ -257,27 +306,151 @@ def run_publish(context, args):
         last = number == args.start + args.count - 1
         if number % 100 == 99 or last:
             frames += frames_of("ID", str(number))
-        client.send(frames + [b"", body])
-        while number - acked > 500 or (last and acked < number):
-            reply = receive(client.socket, deadline)
-            if reply == frames_of("", "NOOP"):
-                continue
-            if len(reply) != 4 or reply[:3] != frames_of("", "OK", "ID"):
-                raise Failure(f"expected OK, got {show(reply)}")
-            acked = int(reply[3])
+        try:
+            client.send(frames + [b"", body])
+        except zmq.Again:
+            raise Failure(f"PUT {number} could not be sent for {args.timeout_ms} ms")
+        # Unpaced, acks are taken as they come, so that they never fill the receive pipe.
+        while args.unpaced and number % 100 == 99 and client.socket.poll(0):
+            acked = take_ack(client.socket.recv_multipart()) or acked
+        while number - acked > window or (last and acked < number):
+            acked = take_ack(receive(client.socket, deadline)) or acked
     say(f"OK {args.count} {time.monotonic() - start:.3f}")
+    return 0
+
+
+class Reader:
+    """One subscriber of `subscribers`: where it is in the sequence, and what it missed."""
+
+    def __init__(self, client):
+        self.client = client
+        self.expected = 0
+        self.delivered = 0
+        self.lost = 0
+        self.reordered = 0
+        self.error = None  # a never-reading client's ERROR from the broker
+
+    def take(self, frames, topic):
+        if frames == frames_of("", "NOOP"):
+            return
+        if frames[:4] != frames_of("", "MESSAGE", "TOPIC", topic) or b"" not in frames[4:]:
+            raise Failure(f"expected a MESSAGE on {topic}, got {show(frames)}")
+        body = frames[frames.index(b"", 4) + 1:]
+        if len(body) != 1 or not body[0].rstrip(b".").isdigit():
+            raise Failure(f"altered body: {show(body)}")
+        number = int(body[0].rstrip(b"."))
+        self.delivered += 1
+        if number < self.expected:
+            self.reordered += 1
+            return
+        self.lost += number - self.expected
+        self.expected = number + 1
+
+
+def register_all(clients, ttl, topic, deadline):
+    """CONNECT, then SUB, on every client at once, each acked."""
+    for client in clients:
+        client.send(frames_of("", "CONNECT", "VERSION", "0.3", "TTL", str(ttl), "ID", "connect"))
+    for client in clients:
+        client.expect_ok("connect", deadline)
+        client.ttl = ttl
+    for client in clients:
+        client.send(frames_of("", "SUB", "ID", "sub", "", topic))
+    for client in clients:
+        client.expect_ok("sub", deadline)
+
+
+def take_stuck(stuck, socket, topic):
+    """What a never-reading client has been sent: messages in order, then the broker's ERROR."""
+    while stuck.error is None and socket.poll(0):
+        frames = socket.recv_multipart()
+        if frames[:2] == frames_of("", "ERROR"):
+            stuck.error = show(frames)
+        else:
+            stuck.take(frames, topic)
+
+
+def run_subscribers(context, args):
+    deadline = time.monotonic() + args.timeout_ms / 1000
+    readers = [Reader(Client(context, args, stock_hwm=True)) for _ in range(args.clients)]
+    stuck = [Reader(Client(context, args, stock_hwm=True)) for _ in range(args.stuck)]
+    register_all([r.client for r in readers + stuck], args.ttl, args.topic, deadline)
+    say("READY")
+    poller = zmq.Poller()
+    by_socket = {}
+    for reader in readers:
+        poller.register(reader.client.socket, zmq.POLLIN)
+        by_socket[reader.client.socket] = reader
+    stuck_by_socket = {s.client.socket: s for s in stuck}
+    poller.register(sys.stdin.fileno(), zmq.POLLIN)
+    first_heard = None
+    published = None  # idleness counts once the publisher is done
+    reported = 0
+    while min(r.expected for r in readers) < args.count:
+        now = time.monotonic()
+        if (published and now - published > args.idle_ms / 1000) or now >= deadline:
+            break
+        for reader in readers:
+            reader.client.heartbeat_if_due()
+        for socket, _ in poller.poll(100):
+            if socket == sys.stdin.fileno():
+                line = sys.stdin.readline().strip()
+                if line == "read-stuck":
+                    for stuck_socket in stuck_by_socket:
+                        poller.register(stuck_socket, zmq.POLLIN)
+                elif line in ("", "published"):
+                    published = time.monotonic()
+                    poller.unregister(sys.stdin.fileno())
+                continue
+            if socket in stuck_by_socket:
+                take_stuck(stuck_by_socket[socket], socket, args.topic)
+                if stuck_by_socket[socket].error:
+                    poller.unregister(socket)
+                continue
+            reader = by_socket[socket]
+            while socket.poll(0):
+                reader.take(socket.recv_multipart(), args.topic)
+            last_heard = time.monotonic()
+            first_heard = first_heard or last_heard
+            published = published and last_heard
+        reached = min(r.expected for r in readers) // args.progress * args.progress
+        if reached > reported:
+            reported = reached
+            say(f"PROGRESS {reached}")
+    seconds = last_heard - first_heard if first_heard else 0
+    lost = sum(r.lost + max(0, args.count - r.expected) for r in readers)
+    reordered = sum(r.reordered for r in readers)
+    delivered = sum(r.delivered for r in readers)
+    for index, never in enumerate(stuck):
+        # Those not told to read yet read now, until an ERROR or a silence.
+        while never.error is None and never.client.socket.poll(args.idle_ms):
+            take_stuck(never, never.client.socket, args.topic)
+        in_order = "yes" if never.lost == 0 and never.reordered == 0 else "no"
+        say(f"STUCK {index} messages={never.delivered} in_order={in_order} error={never.error or 'null'}")
+    if lost or reordered:
+        raise Failure(f"lost={lost} reordered={reordered} delivered={delivered} of {args.clients * args.count}")
+    say(f"OK {args.clients} {args.count} {seconds:.3f}")
     return 0
 
 
 def run_torture(context, args):
     deadline = time.monotonic() + args.timeout_ms / 1000
-    clients = [Client(context, args) for _ in range(args.clients)]
+    clients = []
+    for index in range(args.clients):
+        identity = f"chattyClient {index}" if args.original else None
+        client = Client(context, args, identity, stock_hwm=args.original)
+        client.prefix = f"{identity} " if args.original else ""
+        clients.append(client)
     start = time.monotonic()
     poller = zmq.Poller()
     for client in clients:
-        client.send(frames_of("", "CONNECT", "VERSION", "0.3", "TTL", str(args.ttl), "ID", "connect"))
-        client.expected = "connect"
-        client.done = 0
+        if args.original:
+            client.expected = client.socket.identity.decode()
+            client.send(frames_of("", "CONNECT", "ID", client.expected))
+        else:
+            client.expected = "connect"
+            client.send(frames_of("", "CONNECT", "VERSION", "0.3", "TTL", str(args.ttl), "ID", client.expected))
+        client.done = -1
         poller.register(client.socket, zmq.POLLIN)
     by_socket = {client.socket: client for client in clients}
     finished = 0
@@ -291,13 +464,14 @@ def run_torture(context, args):
                 continue
             if reply != frames_of("", "OK", "ID", client.expected):
                 raise Failure(f"client {clients.index(client)}: expected OK ID {client.expected}, got {show(reply)}")
-            if client.expected != "connect":
-                client.done += 1
+            client.done += 1
             if client.done == args.noops:
                 finished += 1
                 poller.unregister(socket)
+                if args.original:
+                    client.send(frames_of("", "DISCONNECT"))
                 continue
-            client.expected = str(client.done)
+            client.expected = f"{client.prefix}{client.done}"
             client.send(frames_of("", "NOOP", "ID", client.expected))
     say(f"OK {args.clients} {args.noops} {time.monotonic() - start:.3f}")
     return 0
@@ -306,7 +480,8 @@ def run_torture(context, args):
 def main():
     args = parse_arguments()
     context = zmq.Context()
-    modes = {"script": run_script, "subscribe": run_subscribe, "publish": run_publish, "torture": run_torture}
+    modes = {"script": run_script, "subscribe": run_subscribe, "subscribers": run_subscribers, "publish": run_publish,
+             "torture": run_torture}
     try:
         status = modes[args.mode](context, args)
     except Failure as failure:

@@ -24,6 +24,7 @@ public final class ChildProcess: @unchecked Sendable {
     private let seen = DispatchSemaphore(value: 0)
 
     public init(_ executable: URL, _ arguments: [String], mergeStderr: Bool = false) throws {
+        Self.ignoreBrokenPipes()
         process.executableURL = executable
         process.arguments = arguments
         process.standardInput = stdinPipe
@@ -90,6 +91,11 @@ public final class ChildProcess: @unchecked Sendable {
         if done.wait(timeout: .now() + timeout) == .timedOut { kill(); process.waitUntilExit() }
         return process.terminationStatus
     }
+
+    /// A write to the stdin of a child that has just exited must fail, not kill the test
+    /// process with SIGPIPE.
+    private static let brokenPipesIgnored: Bool = { Glibc.signal(SIGPIPE, SIG_IGN); return true }()
+    private static func ignoreBrokenPipes() { _ = brokenPipesIgnored }
 
     public func write(_ text: String) {
         try? stdinPipe.fileHandleForWriting.write(contentsOf: Data(text.utf8))
