@@ -718,8 +718,10 @@ int main(int argc, char **argv)
         /* Reports how many connected even when not all did: stdin closing (the runner's
          * deadline) or --timeout-ms without progress ends the wait. */
         double seconds;
+        struct cpu_mark cpu = cpu_mark(o);
         long connected = connect_all(&load, clients, 1, &seconds);
-        printf("connected=%ld clients=%ld seconds=%.3f\n", connected, clients, seconds);
+        printf("connected=%ld clients=%ld seconds=%.3f cpu_s=%.3f\n", connected, clients, seconds,
+               cpu_mark(o).self - cpu.self);
         fflush(stdout);
         while (stdin_open()) {
         }
