@@ -6,7 +6,8 @@
  *           never more than WINDOW messages ahead of the slowest subscriber, so no broker queue
  *           (HWM 1000) overflows and every loss is the broker's;
  *   idle    the clients stay connected, silent, until stdin closes (the runner reads the
- *           broker's memory meanwhile); with --parallel as large as --clients they all connect
+ *           broker's memory meanwhile), subscribed as MCollective nodes on a line from stdin
+ *           with --subscribe; with --parallel as large as --clients they all connect
  *           at once, a reconnect storm;
  *   steady  every client sends an acked NOOP every INTERVAL ms until stdin closes, timing each
  *           round trip: what connected clients see while a storm of others connects. */
@@ -20,7 +21,7 @@ static const char usage[] =
     "usage: mc0_load noop   --connect EP [--server-key Z85] [--clients C (50)] [--count N (1000)]\n"
     "       mc0_load fanout --connect EP [--server-key Z85] [--subscribers S (100)] [--messages M (1000)]\n"
     "                       [--size BYTES (100)] [--window W (500)]\n"
-    "       mc0_load idle   --connect EP [--server-key Z85] [--clients C (1000)] [--ttl-ms T (30000)]\n"
+    "       mc0_load idle   --connect EP [--server-key Z85] [--clients C (1000)] [--ttl-ms T (30000)] [--subscribe]\n"
     "       mc0_load steady --connect EP [--server-key Z85] [--clients C (50)] [--interval-ms I (10)]\n"
     "       common: [--parallel P (200): CONNECTs in flight] [--timeout-ms MS (30000): longest wait\n"
     "               without progress] [--broker-pid PID: also report the broker's CPU per operation]\n"
@@ -34,6 +35,7 @@ struct options {
     enum mode mode;
     const char *endpoint, *server_key;
     long clients, count, subscribers, messages, size, window, ttl_ms, parallel, timeout_ms, broker_pid, interval_ms;
+    int subscribe;
     char *sources[MAX_SOURCES];
     int source_count;
 };
@@ -98,6 +100,8 @@ static struct options parse(int argc, char **argv)
             o.broker_pid = parse_long(flag, flag_value(argc, argv, &i), 1, 1L << 30);
         else if (strcmp(flag, "--interval-ms") == 0)
             o.interval_ms = parse_long(flag, flag_value(argc, argv, &i), 1, 3600000);
+        else if (strcmp(flag, "--subscribe") == 0)
+            o.subscribe = 1;
         else if (strcmp(flag, "--sources") == 0) {
             flag_value(argc, argv, &i);
             parse_sources(&o, argv[i]); /* split in place: argv's strings are writable */
@@ -314,42 +318,66 @@ static void send_connect(void *socket, long ttl_ms)
     check(send_parts(socket, parts, 8, strlen("connect"), 0), "send CONNECT");
 }
 
-/* Takes every reply waiting on a client that sent CONNECT (until EAGAIN, see ready_set);
+/* Takes every reply waiting on a client that sent a request (until EAGAIN, see ready_set);
  * 1 when its OK was among them. */
-static int take_connect_ok(void *socket)
+static int take_ok(void *socket, const char *what)
 {
     struct reply reply;
     int ok = 0;
     while (receive_reply(socket, &reply))
-        ok |= expect_ok(&reply, "CONNECT");
+        ok |= expect_ok(&reply, what);
     return ok;
 }
 
-/* Opens `count` clients and registers each with an acked CONNECT, at most o.parallel in flight.
- * Returns how many got their OK: all, or fewer when --timeout-ms passed without one, or (with
- * watch_stdin) when stdin closed first. *seconds is the time from the start to the last OK. */
-static long connect_all(struct load *load, long count, int watch_stdin, double *seconds)
+/* Opens client i and sends its CONNECT. */
+static void open_and_connect(struct load *load, long i)
+{
+    load->sockets[i] = open_client(load, i);
+    load->count = i + 1;
+    send_connect(load->sockets[i], load->o.ttl_ms);
+}
+
+/* The topics of an MCollective node: one per agent, shared by every node, and its own. */
+static const char *const AGENT_TOPICS[] = {
+    "mcollective rpcutil", "mcollective discovery", "mcollective package", "mcollective service",
+    "mcollective puppet", "mcollective filemgr", "mcollective nettest", "mcollective process",
+    "mcollective shell", "mcollective inventory"};
+enum { AGENTS = sizeof AGENT_TOPICS / sizeof *AGENT_TOPICS, NODE_TOPICS = AGENTS + 1 };
+
+/* Sends client i's SUB to its node's topics (its own named after this process and i). */
+static void subscribe_node(struct load *load, long i)
+{
+    char own[64];
+    snprintf(own, sizeof own, "mcollective nodes node%ld-%ld.example.com", (long)getpid(), i);
+    const char *parts[5 + NODE_TOPICS] = {"", "SUB", "ID", "sub", ""};
+    memcpy(parts + 5, AGENT_TOPICS, sizeof AGENT_TOPICS);
+    parts[5 + AGENTS] = own;
+    check(send_parts(load->sockets[i], parts, 5 + NODE_TOPICS, strlen(own), 0), "send SUB");
+}
+
+/* Makes `count` requests, request(load, i) for client i, each answered by an OK, at most
+ * o.parallel awaiting theirs. Returns how many got their OK: all, or fewer when --timeout-ms
+ * passed without one, or (with watch_stdin) when stdin closed first. *seconds is the time from
+ * the start to the last OK. */
+static long request_all(struct load *load, long count, void (*request)(struct load *, long), const char *what,
+                        int watch_stdin, double *seconds)
 {
     const struct options *o = &load->o;
-    load->sockets = calloc((size_t)count, sizeof *load->sockets);
-    if (load->sockets == NULL)
-        die("cannot allocate %ld clients", count);
     struct ready_set set = ready_set_new(count);
     if (watch_stdin)
         ready_set_watch(&set, 0, STDIN_TAG);
     uint64_t start = now_ns(), last = start;
-    long opened = 0, connected = 0;
+    long sent = 0, done = 0;
     int stdin_live = 1;
-    while (connected < count && stdin_live) {
-        long done_before = connected;
-        for (; opened - connected < o->parallel && opened < count; opened++) {
-            void *socket = open_client(load, opened);
-            send_connect(socket, o->ttl_ms);
-            load->sockets[opened] = socket;
-            ready_set_watch(&set, socket_fd(socket), (uint64_t)opened);
-            if (take_connect_ok(socket)) { /* the drain that makes the OK raise ZMQ_FD */
+    while (done < count && stdin_live) {
+        long done_before = done;
+        for (; sent - done < o->parallel && sent < count; sent++) {
+            request(load, sent);
+            void *socket = load->sockets[sent];
+            ready_set_watch(&set, socket_fd(socket), (uint64_t)sent);
+            if (take_ok(socket, what)) { /* the drain that makes the OK raise ZMQ_FD */
                 ready_set_remove(&set, socket);
-                connected++;
+                done++;
             }
         }
         int ready = ready_set_wait(&set, o->timeout_ms);
@@ -359,18 +387,26 @@ static long connect_all(struct load *load, long count, int watch_stdin, double *
             uint64_t tag = set.events[i].data.u64;
             if (tag == STDIN_TAG) {
                 stdin_live = stdin_open();
-            } else if (take_connect_ok(load->sockets[tag])) {
+            } else if (take_ok(load->sockets[tag], what)) {
                 ready_set_remove(&set, load->sockets[tag]);
-                connected++;
+                done++;
             }
         }
-        if (connected > done_before)
+        if (done > done_before)
             last = now_ns();
     }
-    load->count = opened;
     ready_set_free(&set);
     *seconds = (double)(last - start) / 1e9;
-    return connected;
+    return done;
+}
+
+/* Opens `count` clients and registers each with an acked CONNECT (request_all). */
+static long connect_all(struct load *load, long count, int watch_stdin, double *seconds)
+{
+    load->sockets = calloc((size_t)count, sizeof *load->sockets);
+    if (load->sockets == NULL)
+        die("cannot allocate %ld clients", count);
+    return request_all(load, count, open_and_connect, "CONNECT", watch_stdin, seconds);
 }
 
 /* Polls the sockets of `items` (count of them) until at least one is readable or the time
@@ -723,6 +759,13 @@ int main(int argc, char **argv)
         printf("connected=%ld clients=%ld seconds=%.3f cpu_s=%.3f\n", connected, clients, seconds,
                cpu_mark(o).self - cpu.self);
         fflush(stdout);
+        /* --subscribe: on the runner's word (a line on stdin, once it has read the broker's
+         * memory), every client subscribes as an MCollective node does. */
+        if (o->subscribe && connected == clients && stdin_open()) {
+            long subscribed = request_all(&load, clients, subscribe_node, "SUB", 0, &seconds);
+            printf("subscribed=%ld clients=%ld topics=%d seconds=%.3f\n", subscribed, clients, NODE_TOPICS, seconds);
+            fflush(stdout);
+        }
         while (stdin_open()) {
         }
     } else {
