@@ -409,15 +409,6 @@ static long connect_all(struct load *load, long count, int watch_stdin, double *
     return request_all(load, count, open_and_connect, "CONNECT", watch_stdin, seconds);
 }
 
-/* Polls the sockets of `items` (count of them) until at least one is readable or the time
- * without progress runs out. */
-static void wait_readable(zmq_pollitem_t *items, long count, const struct options *o, const char *what)
-{
-    int ready = check(zmq_poll(items, (int)count, o->timeout_ms), "zmq_poll");
-    if (ready == 0)
-        die("%s: nothing from the broker for %ld ms (%ld waiting)", what, o->timeout_ms, count);
-}
-
 /* connect_all for the modes that need every client. */
 static void connect_every_client(struct load *load, long count)
 {
@@ -560,38 +551,27 @@ static long drain(void *subscriber, long s, long *received, long size)
     return got;
 }
 
+/* Sends subscriber i's SUB to the fan-out topic. */
+static void subscribe_bench(struct load *load, long i)
+{
+    const char *parts[] = {"", "SUB", "ID", "sub", "", "bench"};
+    check(send_parts(load->sockets[i], parts, 6, strlen("bench"), 0), "send SUB");
+}
+
 static void run_fanout(struct load *load)
 {
     const struct options *o = &load->o;
     long subscribers = load->count - 1, expected = subscribers * o->messages;
     void **sockets = load->sockets, *publisher = sockets[subscribers];
     long *received = calloc((size_t)subscribers, sizeof *received);
-    zmq_pollitem_t *items = calloc((size_t)subscribers, sizeof *items);
     char *body = calloc(1, (size_t)o->size + 1);
-    if (received == NULL || items == NULL || body == NULL)
+    if (received == NULL || body == NULL)
         die("cannot allocate %ld subscribers", subscribers);
     memset(body, 'b', (size_t)o->size);
-    struct reply reply;
     /* Subscriptions, acked, before the first PUT. */
-    for (long s = 0; s < subscribers; s++) {
-        const char *parts[] = {"", "SUB", "ID", "sub", "", "bench"};
-        check(send_parts(sockets[s], parts, 6, 5, 0), "send SUB");
-        items[s] = (zmq_pollitem_t){.socket = sockets[s], .events = ZMQ_POLLIN};
-    }
-    for (long waiting = subscribers; waiting > 0;) {
-        wait_readable(items, subscribers, o, "SUB");
-        for (long s = 0; s < subscribers; s++) {
-            if (items[s].events && (items[s].revents & ZMQ_POLLIN) && receive_reply(sockets[s], &reply)
-                && expect_ok(&reply, "SUB")) {
-                items[s].events = 0;
-                waiting--;
-            }
-        }
-    }
-    /* Each SUB reply was taken alone: drain every subscriber until EAGAIN once, so that the
-     * first delivery to each raises its ZMQ_FD (see ready_set). */
-    for (long s = 0; s < subscribers; s++)
-        drain(sockets[s], s, received, o->size);
+    double sub_seconds;
+    if (request_all(load, subscribers, subscribe_bench, "SUB", 0, &sub_seconds) < subscribers)
+        die("SUB: not every subscriber got its OK within %ld ms without progress", o->timeout_ms);
 
     const char *put[] = {"", "PUT", "TOPIC", "bench", "", body};
     struct ready_set set = ready_set_of(sockets, subscribers);
@@ -634,7 +614,6 @@ static void run_fanout(struct load *load)
     print_cpu(o, cpu, delivered);
     ready_set_free(&set);
     free(body);
-    free(items);
     free(received);
 }
 
