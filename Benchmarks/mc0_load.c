@@ -7,7 +7,11 @@
  *           (HWM 1000) overflows and every loss is the broker's; with WINDOW 0, unpaced: as
  *           fast as the publisher's HWM lets it, so a loss is the broker's slow-reader policy;
  *   idle    the clients stay connected, silent, until stdin closes (the runner reads the
- *           broker's memory meanwhile). */
+ *           broker's memory meanwhile), subscribed as MCollective nodes on a line from stdin
+ *           with --subscribe; with --parallel as large as --clients they all connect
+ *           at once, a reconnect storm;
+ *   steady  every client sends an acked NOOP every INTERVAL ms until stdin closes, timing each
+ *           round trip: what connected clients see while a storm of others connects. */
 
 #include "bench_common.c"
 
@@ -18,22 +22,41 @@ static const char usage[] =
     "usage: mc0_load noop   --connect EP [--server-key Z85] [--clients C (50)] [--count N (1000)]\n"
     "       mc0_load fanout --connect EP [--server-key Z85] [--subscribers S (100)] [--messages M (1000)]\n"
     "                       [--size BYTES (100)] [--window W (500; 0: unpaced)]\n"
-    "       mc0_load idle   --connect EP [--server-key Z85] [--clients C (1000)] [--ttl-ms T (30000)]\n"
+    "       mc0_load idle   --connect EP [--server-key Z85] [--clients C (1000)] [--ttl-ms T (30000)] [--subscribe]\n"
+    "       mc0_load steady --connect EP [--server-key Z85] [--clients C (50)] [--interval-ms I (10)]\n"
     "       common: [--parallel P (200): CONNECTs in flight] [--timeout-ms MS (30000): longest wait\n"
-    "               without progress] [--broker-pid PID: also report the broker's CPU per operation]\n";
+    "               without progress] [--broker-pid PID: also report the broker's CPU per operation]\n"
+    "               [--sources A,B,..: connect from these local IPv4 addresses in turn]\n";
 
-enum mode { NOOP, FANOUT, IDLE };
+enum mode { NOOP, FANOUT, IDLE, STEADY };
+
+enum { MAX_SOURCES = 64 };
 
 struct options {
     enum mode mode;
     const char *endpoint, *server_key;
-    long clients, count, subscribers, messages, size, window, ttl_ms, parallel, timeout_ms, broker_pid;
+    long clients, count, subscribers, messages, size, window, ttl_ms, parallel, timeout_ms, broker_pid, interval_ms;
+    int subscribe;
+    char *sources[MAX_SOURCES];
+    int source_count;
 };
+
+/* --sources: a comma-separated list of addresses, split in place. */
+static void parse_sources(struct options *o, char *list)
+{
+    for (char *next = strtok(list, ","); next != NULL; next = strtok(NULL, ",")) {
+        if (o->source_count == MAX_SOURCES)
+            die("--sources: at most %d addresses", MAX_SOURCES);
+        o->sources[o->source_count++] = next;
+    }
+    if (o->source_count == 0)
+        die("--sources: expected addresses separated by commas");
+}
 
 static struct options parse(int argc, char **argv)
 {
     struct options o = {.clients = -1, .count = 1000, .subscribers = 100, .messages = 1000, .size = 100,
-                        .window = 500, .ttl_ms = 30000, .parallel = 200, .timeout_ms = 30000};
+                        .window = 500, .ttl_ms = 30000, .parallel = 200, .timeout_ms = 30000, .interval_ms = 10};
     if (argc < 2) {
         fputs(usage, stderr);
         exit(2);
@@ -44,6 +67,8 @@ static struct options parse(int argc, char **argv)
         o.mode = FANOUT;
     else if (strcmp(argv[1], "idle") == 0)
         o.mode = IDLE;
+    else if (strcmp(argv[1], "steady") == 0)
+        o.mode = STEADY;
     else {
         fprintf(stderr, "mc0_load: unknown mode '%s'\n%s", argv[1], usage);
         exit(2);
@@ -74,6 +99,14 @@ static struct options parse(int argc, char **argv)
             o.timeout_ms = parse_long(flag, flag_value(argc, argv, &i), 1, 1L << 30);
         else if (strcmp(flag, "--broker-pid") == 0)
             o.broker_pid = parse_long(flag, flag_value(argc, argv, &i), 1, 1L << 30);
+        else if (strcmp(flag, "--interval-ms") == 0)
+            o.interval_ms = parse_long(flag, flag_value(argc, argv, &i), 1, 3600000);
+        else if (strcmp(flag, "--subscribe") == 0)
+            o.subscribe = 1;
+        else if (strcmp(flag, "--sources") == 0) {
+            flag_value(argc, argv, &i);
+            parse_sources(&o, argv[i]); /* split in place: argv's strings are writable */
+        }
         else {
             fprintf(stderr, "mc0_load: unknown argument '%s'\n%s", flag, usage);
             exit(2);
@@ -83,8 +116,10 @@ static struct options parse(int argc, char **argv)
         fputs(usage, stderr);
         exit(2);
     }
+    if (o.source_count > 0 && strncmp(o.endpoint, "tcp://", 6) != 0)
+        die("--sources needs a tcp:// endpoint, got '%s'", o.endpoint);
     if (o.clients < 0)
-        o.clients = o.mode == NOOP ? 50 : 1000;
+        o.clients = o.mode == NOOP || o.mode == STEADY ? 50 : 1000;
     return o;
 }
 
@@ -157,122 +192,61 @@ static int expect_ok(const struct reply *reply, const char *what)
         reply->frames > 2 ? reply->text[2] : "", reply->frames > 3 ? reply->text[3] : "");
 }
 
-/* ---- clients ---- */
-
-struct load {
-    struct options o;
-    void *context;
-    struct curve_options curve;
-    void **sockets;
-    long count;
-};
-
-static void *open_client(struct load *load)
-{
-    void *socket = zmq_socket(load->context, ZMQ_DEALER);
-    if (socket == NULL)
-        die("zmq_socket: %s (raise ulimit -n?)", zmq_strerror(zmq_errno()));
-    apply_curve(socket, &load->curve);
-    set_int_option(socket, ZMQ_LINGER, 0, "ZMQ_LINGER");
-    check(zmq_connect(socket, load->o.endpoint), load->o.endpoint);
-    return socket;
-}
-
-static void send_connect(void *socket, long ttl_ms)
-{
-    char ttl[24];
-    snprintf(ttl, sizeof ttl, "%ld", ttl_ms);
-    const char *parts[] = {"", "CONNECT", "VERSION", "0.3", "TTL", ttl, "ID", "connect"};
-    check(send_parts(socket, parts, 8, strlen("connect"), 0), "send CONNECT");
-}
-
-/* Polls the sockets of `items` (count of them) until at least one is readable or the time
- * without progress runs out. */
-static void wait_readable(zmq_pollitem_t *items, long count, const struct options *o, const char *what)
-{
-    int ready = check(zmq_poll(items, (int)count, o->timeout_ms), "zmq_poll");
-    if (ready == 0)
-        die("%s: nothing from the broker for %ld ms (%ld waiting)", what, o->timeout_ms, count);
-}
-
-/* Opens `count` clients and registers each with an acked CONNECT, at most o.parallel in flight.
- * Returns the seconds it took. */
-static double connect_all(struct load *load, long count)
-{
-    const struct options *o = &load->o;
-    load->sockets = calloc((size_t)count, sizeof *load->sockets);
-    zmq_pollitem_t *items = calloc((size_t)o->parallel, sizeof *items);
-    long *owner = calloc((size_t)o->parallel, sizeof *owner);
-    if (load->sockets == NULL || items == NULL || owner == NULL)
-        die("cannot allocate %ld clients", count);
-    struct reply reply;
-    uint64_t start = now_ns();
-    long opened = 0, pending = 0;
-    while (opened < count || pending > 0) {
-        while (pending < o->parallel && opened < count) {
-            void *socket = open_client(load);
-            send_connect(socket, o->ttl_ms);
-            load->sockets[opened] = socket;
-            items[pending] = (zmq_pollitem_t){.socket = socket, .events = ZMQ_POLLIN};
-            owner[pending++] = opened++;
-        }
-        wait_readable(items, pending, o, "CONNECT");
-        for (long i = 0; i < pending;) {
-            int done = 0;
-            while (!done && receive_reply(items[i].socket, &reply))
-                done = expect_ok(&reply, "CONNECT");
-            if (done) { /* swap-remove: the poll set holds only clients still waiting */
-                items[i] = items[--pending];
-                owner[i] = owner[pending];
-            } else {
-                i++;
-            }
-        }
-    }
-    load->count = count;
-    free(owner);
-    free(items);
-    return (double)(now_ns() - start) / 1e9;
-}
-
 /* ---- readiness of many sockets ---- */
 
-/* The timed phases wait on one epoll set of the sockets' ZMQ_FDs instead of zmq_poll, which
- * asks every socket for its state and polls every descriptor on each call: with 100 or 1,000
+/* Every wait is on one epoll set of the sockets' ZMQ_FDs instead of zmq_poll, which asks
+ * every socket for its state and polls every descriptor on each call: with thousands of
  * clients that cost the client more than the broker it measures. A ZMQ_FD is readable while
- * the socket has unprocessed commands (a message arriving on an idle pipe is one); receiving
- * until EAGAIN processes them and clears it, so after every wake each reported socket is
- * drained until EAGAIN (level-triggered: a socket not drained is reported again). */
+ * the socket has unprocessed commands; a message arriving on a pipe that its reader found
+ * empty is one, so a socket is drained until EAGAIN once when it is added and after every
+ * wake that reports it (level-triggered: a socket not drained is reported again). */
 struct ready_set {
     int epoll;
     struct epoll_event *events;
     long capacity;
 };
 
-static struct ready_set ready_set_new(void **sockets, long count)
+/* The tag of stdin in a ready set: closing it ends the idle and steady modes. */
+static const uint64_t STDIN_TAG = UINT64_MAX;
+
+static void ready_set_watch(struct ready_set *set, int fd, uint64_t tag)
 {
-    struct ready_set set = {.epoll = epoll_create1(EPOLL_CLOEXEC), .capacity = count};
-    set.events = calloc((size_t)count, sizeof *set.events);
+    struct epoll_event event = {.events = EPOLLIN, .data.u64 = tag};
+    if (epoll_ctl(set->epoll, EPOLL_CTL_ADD, fd, &event) == -1)
+        die("epoll_ctl: %s", strerror(errno));
+}
+
+static int socket_fd(void *socket)
+{
+    int fd;
+    size_t size = sizeof fd;
+    check(zmq_getsockopt(socket, ZMQ_FD, &fd, &size), "ZMQ_FD");
+    return fd;
+}
+
+/* An empty set for up to `capacity` sockets (and stdin). */
+static struct ready_set ready_set_new(long capacity)
+{
+    struct ready_set set = {.epoll = epoll_create1(EPOLL_CLOEXEC), .capacity = capacity + 1};
+    set.events = calloc((size_t)set.capacity, sizeof *set.events);
     if (set.epoll == -1 || set.events == NULL)
-        die("epoll for %ld sockets: %s", count, strerror(errno));
-    for (long i = 0; i < count; i++) {
-        int fd;
-        size_t size = sizeof fd;
-        check(zmq_getsockopt(sockets[i], ZMQ_FD, &fd, &size), "ZMQ_FD");
-        struct epoll_event event = {.events = EPOLLIN, .data.u64 = (uint64_t)i};
-        if (epoll_ctl(set.epoll, EPOLL_CTL_ADD, fd, &event) == -1)
-            die("epoll_ctl: %s", strerror(errno));
-    }
+        die("epoll for %ld sockets: %s", capacity, strerror(errno));
+    return set;
+}
+
+/* A set of sockets[0..count), each reported with its index. */
+static struct ready_set ready_set_of(void **sockets, long count)
+{
+    struct ready_set set = ready_set_new(count);
+    for (long i = 0; i < count; i++)
+        ready_set_watch(&set, socket_fd(sockets[i]), (uint64_t)i);
     return set;
 }
 
 /* Stops reporting a socket that is done (its commands would otherwise wake every wait). */
 static void ready_set_remove(struct ready_set *set, void *socket)
 {
-    int fd;
-    size_t size = sizeof fd;
-    check(zmq_getsockopt(socket, ZMQ_FD, &fd, &size), "ZMQ_FD");
-    epoll_ctl(set->epoll, EPOLL_CTL_DEL, fd, NULL);
+    epoll_ctl(set->epoll, EPOLL_CTL_DEL, socket_fd(socket), NULL);
 }
 
 /* Waits up to timeout_ms; returns how many sockets were reported, their indexes in
@@ -289,6 +263,161 @@ static void ready_set_free(struct ready_set *set)
 {
     close(set->epoll);
     free(set->events);
+}
+
+/* Reads what the runner wrote on stdin; 0 once it is closed. */
+static int stdin_open(void)
+{
+    char buffer[256];
+    return read(0, buffer, sizeof buffer) > 0;
+}
+
+/* ---- clients ---- */
+
+struct load {
+    struct options o;
+    void *context;
+    struct curve_options curve;
+    void **sockets;
+    long count;
+    char *endpoints[MAX_SOURCES]; /* "tcp://SOURCE:0;HOST:PORT" per --sources address */
+};
+
+/* With --sources, client i connects from source i mod count, with a port the kernel picks
+ * (libzmq's "tcp://SOURCE:PORT;DESTINATION" syntax): each local address has its own ephemeral
+ * ports, so many addresses hold more connections than one. */
+static void make_endpoints(struct load *load)
+{
+    const struct options *o = &load->o;
+    for (int i = 0; i < o->source_count; i++) {
+        size_t size = strlen(o->sources[i]) + strlen(o->endpoint) + 16;
+        load->endpoints[i] = malloc(size);
+        if (load->endpoints[i] == NULL)
+            die("out of memory");
+        snprintf(load->endpoints[i], size, "tcp://%s:0;%s", o->sources[i], o->endpoint + strlen("tcp://"));
+    }
+}
+
+static void *open_client(struct load *load, long index)
+{
+    const struct options *o = &load->o;
+    void *socket = zmq_socket(load->context, ZMQ_DEALER);
+    if (socket == NULL)
+        die("zmq_socket: %s (raise ulimit -n?)", zmq_strerror(zmq_errno()));
+    apply_curve(socket, &load->curve);
+    set_int_option(socket, ZMQ_LINGER, 0, "ZMQ_LINGER");
+    const char *endpoint = o->source_count > 0 ? load->endpoints[index % o->source_count] : o->endpoint;
+    check(zmq_connect(socket, endpoint), endpoint);
+    return socket;
+}
+
+static void send_connect(void *socket, long ttl_ms)
+{
+    char ttl[24];
+    snprintf(ttl, sizeof ttl, "%ld", ttl_ms);
+    const char *parts[] = {"", "CONNECT", "VERSION", "0.3", "TTL", ttl, "ID", "connect"};
+    check(send_parts(socket, parts, 8, strlen("connect"), 0), "send CONNECT");
+}
+
+/* Takes every reply waiting on a client that sent a request (until EAGAIN, see ready_set);
+ * 1 when its OK was among them. */
+static int take_ok(void *socket, const char *what)
+{
+    struct reply reply;
+    int ok = 0;
+    while (receive_reply(socket, &reply))
+        ok |= expect_ok(&reply, what);
+    return ok;
+}
+
+/* Opens client i and sends its CONNECT. */
+static void open_and_connect(struct load *load, long i)
+{
+    load->sockets[i] = open_client(load, i);
+    load->count = i + 1;
+    send_connect(load->sockets[i], load->o.ttl_ms);
+}
+
+/* The topics of an MCollective node: one per agent, shared by every node, and its own. */
+static const char *const AGENT_TOPICS[] = {
+    "mcollective rpcutil", "mcollective discovery", "mcollective package", "mcollective service",
+    "mcollective puppet", "mcollective filemgr", "mcollective nettest", "mcollective process",
+    "mcollective shell", "mcollective inventory"};
+enum { AGENTS = sizeof AGENT_TOPICS / sizeof *AGENT_TOPICS, NODE_TOPICS = AGENTS + 1 };
+
+/* Sends client i's SUB to its node's topics (its own named after this process and i). */
+static void subscribe_node(struct load *load, long i)
+{
+    char own[64];
+    snprintf(own, sizeof own, "mcollective nodes node%ld-%ld.example.com", (long)getpid(), i);
+    const char *parts[5 + NODE_TOPICS] = {"", "SUB", "ID", "sub", ""};
+    memcpy(parts + 5, AGENT_TOPICS, sizeof AGENT_TOPICS);
+    parts[5 + AGENTS] = own;
+    check(send_parts(load->sockets[i], parts, 5 + NODE_TOPICS, strlen(own), 0), "send SUB");
+}
+
+/* Makes `count` requests, request(load, i) for client i, each answered by an OK, at most
+ * o.parallel awaiting theirs. Returns how many got their OK: all, or fewer when --timeout-ms
+ * passed without one, or (with watch_stdin) when stdin closed first. *seconds is the time from
+ * the start to the last OK. */
+static long request_all(struct load *load, long count, void (*request)(struct load *, long), const char *what,
+                        int watch_stdin, double *seconds)
+{
+    const struct options *o = &load->o;
+    struct ready_set set = ready_set_new(count);
+    if (watch_stdin)
+        ready_set_watch(&set, 0, STDIN_TAG);
+    uint64_t start = now_ns(), last = start;
+    long sent = 0, done = 0;
+    int stdin_live = 1;
+    while (done < count && stdin_live) {
+        long done_before = done;
+        for (; sent - done < o->parallel && sent < count; sent++) {
+            request(load, sent);
+            void *socket = load->sockets[sent];
+            ready_set_watch(&set, socket_fd(socket), (uint64_t)sent);
+            if (take_ok(socket, what)) { /* the drain that makes the OK raise ZMQ_FD */
+                ready_set_remove(&set, socket);
+                done++;
+            }
+        }
+        int ready = ready_set_wait(&set, o->timeout_ms);
+        if (ready == 0)
+            break;
+        for (int i = 0; i < ready; i++) {
+            uint64_t tag = set.events[i].data.u64;
+            if (tag == STDIN_TAG) {
+                stdin_live = stdin_open();
+            } else if (take_ok(load->sockets[tag], what)) {
+                ready_set_remove(&set, load->sockets[tag]);
+                done++;
+            }
+        }
+        if (done > done_before)
+            last = now_ns();
+    }
+    ready_set_free(&set);
+    *seconds = (double)(last - start) / 1e9;
+    return done;
+}
+
+/* Opens `count` clients and registers each with an acked CONNECT (request_all). */
+static long connect_all(struct load *load, long count, int watch_stdin, double *seconds)
+{
+    load->sockets = calloc((size_t)count, sizeof *load->sockets);
+    if (load->sockets == NULL)
+        die("cannot allocate %ld clients", count);
+    return request_all(load, count, open_and_connect, "CONNECT", watch_stdin, seconds);
+}
+
+/* connect_all for the modes that need every client. */
+static void connect_every_client(struct load *load, long count)
+{
+    double seconds;
+    long connected = connect_all(load, count, 0, &seconds);
+    if (connected < count)
+        die("CONNECT: %ld of %ld clients without an OK after %ld ms without progress", count - connected, count,
+            load->o.timeout_ms);
 }
 
 /* ---- CPU per operation ---- */
@@ -376,7 +505,7 @@ static void run_noop(struct load *load)
     long *left = calloc((size_t)clients, sizeof *left);
     if (samples == NULL || sent_at == NULL || left == NULL)
         die("cannot allocate %ld samples", total);
-    struct ready_set set = ready_set_new(load->sockets, clients);
+    struct ready_set set = ready_set_of(load->sockets, clients);
     long taken = 0;
     struct cpu_mark cpu = cpu_mark(o);
     uint64_t start = now_ns();
@@ -423,41 +552,30 @@ static long drain(void *subscriber, long s, long *received, long size)
     return got;
 }
 
+/* Sends subscriber i's SUB to the fan-out topic. */
+static void subscribe_bench(struct load *load, long i)
+{
+    const char *parts[] = {"", "SUB", "ID", "sub", "", "bench"};
+    check(send_parts(load->sockets[i], parts, 6, strlen("bench"), 0), "send SUB");
+}
+
 static void run_fanout(struct load *load)
 {
     const struct options *o = &load->o;
     long subscribers = load->count - 1, expected = subscribers * o->messages;
     void **sockets = load->sockets, *publisher = sockets[subscribers];
     long *received = calloc((size_t)subscribers, sizeof *received);
-    zmq_pollitem_t *items = calloc((size_t)subscribers, sizeof *items);
     char *body = calloc(1, (size_t)o->size + 1);
-    if (received == NULL || items == NULL || body == NULL)
+    if (received == NULL || body == NULL)
         die("cannot allocate %ld subscribers", subscribers);
     memset(body, 'b', (size_t)o->size);
-    struct reply reply;
     /* Subscriptions, acked, before the first PUT. */
-    for (long s = 0; s < subscribers; s++) {
-        const char *parts[] = {"", "SUB", "ID", "sub", "", "bench"};
-        check(send_parts(sockets[s], parts, 6, 5, 0), "send SUB");
-        items[s] = (zmq_pollitem_t){.socket = sockets[s], .events = ZMQ_POLLIN};
-    }
-    for (long waiting = subscribers; waiting > 0;) {
-        wait_readable(items, subscribers, o, "SUB");
-        for (long s = 0; s < subscribers; s++) {
-            if (items[s].events && (items[s].revents & ZMQ_POLLIN) && receive_reply(sockets[s], &reply)
-                && expect_ok(&reply, "SUB")) {
-                items[s].events = 0;
-                waiting--;
-            }
-        }
-    }
-    /* Each SUB reply was taken alone: drain every subscriber until EAGAIN once, so that the
-     * first delivery to each raises its ZMQ_FD (see ready_set). */
-    for (long s = 0; s < subscribers; s++)
-        drain(sockets[s], s, received, o->size);
+    double sub_seconds;
+    if (request_all(load, subscribers, subscribe_bench, "SUB", 0, &sub_seconds) < subscribers)
+        die("SUB: not every subscriber got its OK within %ld ms without progress", o->timeout_ms);
 
     const char *put[] = {"", "PUT", "TOPIC", "bench", "", body};
-    struct ready_set set = ready_set_new(sockets, subscribers);
+    struct ready_set set = ready_set_of(sockets, subscribers);
     long sent = 0, delivered = 0, slowest = 0;
     struct cpu_mark cpu = cpu_mark(o);
     uint64_t start = now_ns(), last_progress = start, end = start;
@@ -497,8 +615,105 @@ static void run_fanout(struct load *load)
     print_cpu(o, cpu, delivered);
     ready_set_free(&set);
     free(body);
-    free(items);
     free(received);
+}
+
+/* Round-trip samples that grow as they come. */
+struct samples {
+    uint64_t *ns;
+    long count, capacity;
+};
+
+static void add_sample(struct samples *samples, uint64_t ns)
+{
+    if (samples->count == samples->capacity) {
+        samples->capacity = samples->capacity ? 2 * samples->capacity : 4096;
+        samples->ns = realloc(samples->ns, sizeof *samples->ns * (size_t)samples->capacity);
+        if (samples->ns == NULL)
+            die("cannot allocate %ld samples", samples->capacity);
+    }
+    samples->ns[samples->count++] = ns;
+}
+
+struct steady {
+    uint64_t *sent_at; /* of the NOOP awaiting its OK, 0 when none is */
+    uint64_t *next_at;
+    struct samples samples;
+    long errors;
+};
+
+/* Takes client c's replies until none is ready: an OK ends its round trip, an ERROR counts. */
+static void serve_steady(struct load *load, long c, struct steady *st)
+{
+    struct reply reply;
+    while (receive_reply(load->sockets[c], &reply)) {
+        if (is_verb(&reply, "NOOP"))
+            continue;
+        if (!is_verb(&reply, "OK"))
+            st->errors++;
+        else if (st->sent_at[c] != 0)
+            add_sample(&st->samples, now_ns() - st->sent_at[c]);
+        st->sent_at[c] = 0;
+    }
+}
+
+/* Every client sends NOOP ID n and waits for its OK; its next NOOP goes INTERVAL after the
+ * previous one was sent, or on the OK when that comes later. Until stdin closes; a NOOP still
+ * unanswered then counts with its age, so that a stalled client shows in the percentiles. */
+static void run_steady(struct load *load)
+{
+    const struct options *o = &load->o;
+    long clients = load->count;
+    uint64_t interval = (uint64_t)o->interval_ms * 1000000u;
+    struct steady st = {.sent_at = calloc((size_t)clients, sizeof(uint64_t)),
+                        .next_at = calloc((size_t)clients, sizeof(uint64_t))};
+    if (st.sent_at == NULL || st.next_at == NULL)
+        die("cannot allocate %ld clients", clients);
+    struct ready_set set = ready_set_of(load->sockets, clients);
+    ready_set_watch(&set, 0, STDIN_TAG);
+    uint64_t start = now_ns();
+    for (long c = 0; c < clients; c++) /* spread over one interval, not all at once */
+        st.next_at[c] = start + interval * (uint64_t)c / (uint64_t)clients;
+    for (int stdin_live = 1; stdin_live;) {
+        uint64_t now = now_ns(), wake = now + 1000000000u;
+        for (long c = 0; c < clients; c++) {
+            if (st.sent_at[c] != 0)
+                continue;
+            if (st.next_at[c] <= now) {
+                st.sent_at[c] = now;
+                st.next_at[c] = now + interval;
+                send_noop(load->sockets[c]);
+                serve_steady(load, c, &st); /* the drain after a send (see ready_set) */
+            } else if (st.next_at[c] < wake) {
+                wake = st.next_at[c];
+            }
+        }
+        int ready = ready_set_wait(&set, (long)((wake - now + 999999) / 1000000));
+        for (int i = 0; i < ready; i++) {
+            uint64_t tag = set.events[i].data.u64;
+            if (tag == STDIN_TAG)
+                stdin_live = stdin_open();
+            else
+                serve_steady(load, (long)tag, &st);
+        }
+    }
+    uint64_t end = now_ns();
+    long unanswered = 0;
+    for (long c = 0; c < clients; c++) {
+        if (st.sent_at[c] != 0) {
+            add_sample(&st.samples, end - st.sent_at[c]);
+            unanswered++;
+        }
+    }
+    long n = st.samples.count;
+    qsort(st.samples.ns, (size_t)n, sizeof *st.samples.ns, compare_u64);
+    printf("rtt=%ld p50_us=%.1f p99_us=%.1f max_us=%.1f unanswered=%ld errors=%ld clients=%ld interval_ms=%ld\n", n,
+           n ? percentile_us(st.samples.ns, n, 0.50) : 0.0, n ? percentile_us(st.samples.ns, n, 0.99) : 0.0,
+           n ? (double)st.samples.ns[n - 1] / 1000.0 : 0.0, unanswered, st.errors, clients, o->interval_ms);
+    ready_set_free(&set);
+    free(st.samples.ns);
+    free(st.next_at);
+    free(st.sent_at);
 }
 
 int main(int argc, char **argv)
@@ -511,24 +726,45 @@ int main(int argc, char **argv)
         load.curve = (struct curve_options){.server_public = o->server_key, .client_public = client_public,
                                             .client_secret = client_secret};
     }
+    make_endpoints(&load);
     long clients = o->mode == FANOUT ? o->subscribers + 1 : o->clients;
     load.context = zmq_ctx_new();
     check(zmq_ctx_set(load.context, ZMQ_MAX_SOCKETS, (int)clients + 64), "ZMQ_MAX_SOCKETS");
-    double connect_seconds = connect_all(&load, clients);
-    if (o->mode == NOOP) {
-        run_noop(&load);
-    } else if (o->mode == FANOUT) {
-        run_fanout(&load);
-    } else {
-        printf("connected=%ld seconds=%.3f\n", clients, connect_seconds);
+    if (o->mode == IDLE) {
+        /* Reports how many connected even when not all did: stdin closing (the runner's
+         * deadline) or --timeout-ms without progress ends the wait. */
+        double seconds;
+        struct cpu_mark cpu = cpu_mark(o);
+        long connected = connect_all(&load, clients, 1, &seconds);
+        printf("connected=%ld clients=%ld seconds=%.3f cpu_s=%.3f\n", connected, clients, seconds,
+               cpu_mark(o).self - cpu.self);
         fflush(stdout);
-        char buffer[256];
-        while (read(0, buffer, sizeof buffer) > 0) {
+        /* --subscribe: on the runner's word (a line on stdin, once it has read the broker's
+         * memory), every client subscribes as an MCollective node does. */
+        if (o->subscribe && connected == clients && stdin_open()) {
+            long subscribed = request_all(&load, clients, subscribe_node, "SUB", 0, &seconds);
+            printf("subscribed=%ld clients=%ld topics=%d seconds=%.3f\n", subscribed, clients, NODE_TOPICS, seconds);
+            fflush(stdout);
+        }
+        while (stdin_open()) {
+        }
+    } else {
+        connect_every_client(&load, clients);
+        if (o->mode == NOOP) {
+            run_noop(&load);
+        } else if (o->mode == FANOUT) {
+            run_fanout(&load);
+        } else {
+            printf("ready clients=%ld\n", clients);
+            fflush(stdout);
+            run_steady(&load);
         }
     }
     for (long c = 0; c < load.count; c++)
         zmq_close(load.sockets[c]);
     free(load.sockets);
+    for (int i = 0; i < o->source_count; i++)
+        free(load.endpoints[i]);
     zmq_ctx_term(load.context);
     return 0;
 }
