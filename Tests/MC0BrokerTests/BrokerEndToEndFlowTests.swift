@@ -8,6 +8,9 @@ import Testing
 /// others messages or the broker memory (issue 11).
 @Suite(.serialized) struct BrokerEndToEndFlowTests {
     static let count = 20_000
+    /// The no-loss tests show flow control, not the slow-consumer policy: a pyzmq subscriber
+    /// starved of CPU for seconds by tests running alongside must not be cut off there.
+    static let patient = ["--slow-consumer-timeout", "120"]
 
     @Test(.timeLimit(.minutes(2)))
     func unpacedFanOutToTenSubscribersLosesNothing() throws {
@@ -21,7 +24,7 @@ import Testing
 
     /// 1 publisher sends `count` PUTs without waiting; every subscriber gets each, in order.
     static func unpacedFanOut(subscribers: Int) throws {
-        let broker = try BrokerProcess(logLevel: "notice")
+        let broker = try BrokerProcess(Self.patient, logLevel: "notice")
         defer { broker.stop() }
         let groups = try broker.subscriberGroups(topic: "fan", count: count, readers: subscribers)
         defer { groups.forEach { $0.kill() } }
@@ -88,7 +91,7 @@ import Testing
     @Test(.timeLimit(.minutes(2)))
     func fiveThousandPutBurstToOneSubscriberTwentyTimes() throws {
         let burst = 5000, runs = 20
-        let broker = try BrokerProcess(logLevel: "notice")
+        let broker = try BrokerProcess(Self.patient, logLevel: "notice")
         defer { broker.stop() }
         let groups = try broker.subscriberGroups(topic: "burst", count: burst * runs, readers: 1, progress: burst)
         defer { groups.forEach { $0.kill() } }

@@ -25,9 +25,9 @@ import ZMTP
         let loop = try EventLoop(name: "connector-stops")
         let connector = try MC0Connector(config: testConfig(port: 1), loop: loop)  // nothing answers there
         let connecting = Task { try await connector.connect() }
-        #expect(await waitUntil { (try? loop.submit { connector.connectWaiters.count }) == 1 })
+        #expect(await waitUntil(timeout: 120) { (try? loop.submit { connector.connectWaiters.count }) == 1 })
         loop.shutdown()
-        let result = await outcome(of: connecting, within: .seconds(20))
+        let result = await outcome(of: connecting, within: .seconds(120))
         #expect(result.map { if case .failure(let e) = $0 { e as? MC0ConnectorError == .loopStopped } else { false } } == true,
                 "got \(String(describing: result))")
         await #expect(throws: MC0ConnectorError.loopStopped) { try await connector.ping() }
@@ -38,9 +38,9 @@ import ZMTP
     @Test func cancelledConnectThrowsCancellationError() async throws {
         let connector = try MC0Connector(config: testConfig(port: 1))
         let connecting = Task { try await connector.connect() }
-        #expect(await waitUntil { (try? connector.loop.submit { connector.connectWaiters.count }) == 1 })
+        #expect(await waitUntil(timeout: 120) { (try? connector.loop.submit { connector.connectWaiters.count }) == 1 })
         connecting.cancel()
-        let result = await outcome(of: connecting, within: .seconds(20))
+        let result = await outcome(of: connecting, within: .seconds(120))
         #expect(result.map { if case .failure(let e) = $0 { e is CancellationError } else { false } } == true,
                 "got \(String(describing: result))")
         await connector.close()

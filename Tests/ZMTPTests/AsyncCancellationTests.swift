@@ -11,9 +11,9 @@ import TestSupport
         let dealer = try ZMTPSocket(type: .dealer)
         defer { dealer.close() }
         let task = Task { try await dealer.receive() }
-        #expect(await waitUntil { dealer.lock.withLock { !dealer.asyncReceivers.isEmpty } }, "the receive never waited")
+        #expect(await waitUntil(timeout: 120) { dealer.lock.withLock { !dealer.asyncReceivers.isEmpty } }, "the receive never waited")
         task.cancel()
-        let result = await outcome(of: task, within: .seconds(20))
+        let result = await outcome(of: task, within: .seconds(120))
         #expect(result.map { if case .failure(let e) = $0 { e is CancellationError } else { false } } == true,
                 "a cancelled receive must throw CancellationError at once, got \(String(describing: result))")
     }
@@ -22,9 +22,9 @@ import TestSupport
         let dealer = try ZMTPSocket(type: .dealer)  // no peer: a send waits for one
         defer { dealer.close() }
         let task = Task { try await dealer.send([[1]]) }
-        #expect(await waitUntil { dealer.lock.withLock { !dealer.asyncSenders.isEmpty } }, "the send never waited")
+        #expect(await waitUntil(timeout: 120) { dealer.lock.withLock { !dealer.asyncSenders.isEmpty } }, "the send never waited")
         task.cancel()
-        let result = await outcome(of: task, within: .seconds(20))
+        let result = await outcome(of: task, within: .seconds(120))
         #expect(result.map { if case .failure(let e) = $0 { e is CancellationError } else { false } } == true,
                 "a cancelled send must throw CancellationError at once, got \(String(describing: result))")
     }
@@ -40,16 +40,16 @@ import TestSupport
         try dealer.connect(endpoint.description)
 
         let cancelled = Task { try await dealer.receive() }
-        #expect(await waitUntil { dealer.lock.withLock { dealer.asyncReceivers.count == 1 } })
+        #expect(await waitUntil(timeout: 120) { dealer.lock.withLock { dealer.asyncReceivers.count == 1 } })
         let waiting = Task { try await dealer.receive() }
-        #expect(await waitUntil { dealer.lock.withLock { dealer.asyncReceivers.count == 2 } })
+        #expect(await waitUntil(timeout: 120) { dealer.lock.withLock { dealer.asyncReceivers.count == 2 } })
         cancelled.cancel()
-        _ = await outcome(of: cancelled, within: .seconds(20))
+        _ = await outcome(of: cancelled, within: .seconds(120))
 
         try dealer.send([[0]], timeout: .seconds(5))  // the router learns the dealer's id
         #expect(try await router.receive() == [Array("d".utf8), [0]])
         try router.send([Array("d".utf8), Array("hello".utf8)], timeout: .zero)
-        let result = await outcome(of: waiting, within: .seconds(20))
+        let result = await outcome(of: waiting, within: .seconds(120))
         #expect((try? result?.get()) == [Array("hello".utf8)])
     }
 
@@ -57,10 +57,10 @@ import TestSupport
         let loop = try EventLoop(name: "shut-down")
         let dealer = try ZMTPSocket(type: .dealer, loop: loop)
         let task = Task { try await dealer.receive() }
-        #expect(await waitUntil { dealer.lock.withLock { !dealer.asyncReceivers.isEmpty } })
+        #expect(await waitUntil(timeout: 120) { dealer.lock.withLock { !dealer.asyncReceivers.isEmpty } })
         loop.shutdown()
         dealer.close()
-        let result = await outcome(of: task, within: .seconds(20))
+        let result = await outcome(of: task, within: .seconds(120))
         #expect(result.map { if case .failure(let e) = $0 { e as? SocketError == .closed } else { false } } == true,
                 "got \(String(describing: result))")
     }
