@@ -23,15 +23,24 @@ public final class BrokerDriver: @unchecked Sendable {
     /// answers ERROR; beyond it the transport closes the connection before buffering it.
     public static let messageSizeSlack = 64 << 10
 
+    /// The listen backlog mc0d asks for: as many as the kernel allows (net.core.somaxconn caps
+    /// it), so a fleet reconnecting at once waits there while the broker is at its cap of
+    /// connections in handshake, instead of retrying SYNs.
+    public static let defaultBacklog: Int32 = 65535
+    /// How often refused handshakes from one address are logged at most (with a count).
+    public static let refusalLogInterval: UInt64 = 10_000_000_000
+
     /// Binds `endpoint` ("tcp://HOST:PORT") and starts serving.
     /// - Parameters:
     ///   - statsInterval: period of the stats log line (nil or zero: none).
     ///   - handshakeTimeout: how long a connection may take to complete its handshake.
+    ///   - backlog: the listen backlog (see `defaultBacklog`).
     ///   - busyPoll: how long the driver's own loop keeps polling after traffic before it sleeps
     ///     (`EventLoop(busyPoll:)`); not used when `loop` is given.
     ///   - loop: the event loop to run on; by default the driver makes (and owns) its own.
     public init(bind endpoint: String, security: BrokerSecurity, config: BrokerConfig = BrokerConfig(),
                 statsInterval: Duration? = nil, handshakeTimeout: Duration = .seconds(30),
+                backlog: Int32 = BrokerDriver.defaultBacklog,
                 busyPoll: Duration = .microseconds(50), logger: Logger = Logger(label: "mc0d"),
                 loop: EventLoop? = nil) throws(BrokerDriverError) {
         let parsed: Endpoint
@@ -54,7 +63,9 @@ public final class BrokerDriver: @unchecked Sendable {
         options.heartbeatInterval = .zero
         options.handshakeTimeout = handshakeTimeout
         options.linger = .milliseconds(500)
-        options.onEvent = { [logger] event in Self.log(event, to: logger) }
+        options.backlog = backlog
+        let refusals = LoopConfined(HandshakeRefusalLog(interval: Self.refusalLogInterval) { logger.notice("\($0)") })
+        options.onEvent = { [logger] event in Self.log(event, to: logger, refusals: refusals.value, loop: theLoop) }
         let socket: ZMTPSocket
         do {
             socket = try ZMTPSocket(type: .router, options: options, loop: theLoop, logger: logger)
@@ -111,9 +122,14 @@ public final class BrokerDriver: @unchecked Sendable {
         return true
     }
 
-    /// "stats: clients=3 topics=5 in=120 out=240 paused=0 errors=1 evictions=0 slow_consumers=0 send_failures=0"
-    public static func statsLine(_ s: BrokerStats, sendFailures: UInt64) -> String {
+    /// Handshakes refused or evicted so far. Any thread.
+    public var handshakeStats: HandshakeStats { runner.socket.handshakeStats }
+
+    /// "stats: clients=3 topics=5 in=120 out=240 paused=0 errors=1 evictions=0 slow_consumers=0
+    /// send_failures=0 handshake_failures=2 handshake_evictions=0"
+    public static func statsLine(_ s: BrokerStats, sendFailures: UInt64, handshakes: HandshakeStats) -> String {
         "stats: clients=\(s.clients) topics=\(s.topics) in=\(s.messagesIn) out=\(s.messagesOut) paused=\(s.paused) errors=\(s.errors) evictions=\(s.evictions) slow_consumers=\(s.slowConsumers) send_failures=\(sendFailures)"
+            + " handshake_failures=\(handshakes.failures) handshake_evictions=\(handshakes.evictions)"
     }
 
     private static func nanoseconds(_ duration: Duration?) -> UInt64 {
@@ -122,10 +138,11 @@ public final class BrokerDriver: @unchecked Sendable {
         return UInt64(seconds) * 1_000_000_000 + UInt64(atto / 1_000_000_000)
     }
 
-    private static func log(_ event: SocketEvent, to logger: Logger) {
+    /// Runs on the loop thread (socket events do).
+    private static func log(_ event: SocketEvent, to logger: Logger, refusals: HandshakeRefusalLog, loop: EventLoop) {
         switch event {
         case .handshakeFailed(let peer, let error):
-            logger.notice("handshake with \(peer) failed: \(error)")
+            refusals.record(peer: peer, reason: error.description, on: loop)
         case .handshakeSucceeded(let peer, let id):
             logger.debug("client \(clientID(id)) connected from \(peer)")
         case .disconnected(let peer, let reason):
@@ -134,6 +151,12 @@ public final class BrokerDriver: @unchecked Sendable {
             break
         }
     }
+}
+
+/// Carries a loop-confined value into closures that run on its loop.
+private struct LoopConfined<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// Carries the loop-confined runner into a task on its loop.

@@ -57,7 +57,7 @@ final class BrokerDriverRunner {
     func startStats() {
         guard statsInterval > 0, !stopped else { return }
         statsTimer = loop.schedule(after: statsInterval) { [self] in
-            logger.info("\(BrokerDriver.statsLine(core.stats, sendFailures: failedSends.load(ordering: .relaxed)))")
+            logger.info("\(BrokerDriver.statsLine(core.stats, sendFailures: failedSends.load(ordering: .relaxed), handshakes: socket.handshakeStats))")
             startStats()
         }
     }

@@ -51,6 +51,9 @@ struct MC0D: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds a client's queue may stay full (at 1000 messages) before the client is sent an ERROR and disconnected; meanwhile the publishers feeding it are paused.", valueName: "seconds"))
     var slowConsumerTimeout: Double = 5
 
+    @Option(help: ArgumentHelp("Listen backlog: connections the kernel holds while the broker is at its cap of handshakes in progress (net.core.somaxconn caps it).", valueName: "n"))
+    var backlog: Int = Int(BrokerDriver.defaultBacklog)
+
     @Option(help: ArgumentHelp("Microseconds the event loop keeps polling after traffic before it sleeps (0: never): lower latency for at most that much CPU per burst.", valueName: "us"))
     var busyPoll = 50
 
@@ -71,6 +74,9 @@ struct MC0D: ParsableCommand {
         }
         guard slowConsumerTimeout.isFinite, slowConsumerTimeout >= 0.01, slowConsumerTimeout <= 3600 else {
             throw ValidationError("--slow-consumer-timeout \(slowConsumerTimeout) is out of range: use 0.01 to 3600 seconds")
+        }
+        guard (1...Int(Int32.max)).contains(backlog) else {
+            throw ValidationError("--backlog \(backlog) is out of range: use 1 or more (the kernel caps it at net.core.somaxconn)")
         }
         guard (0...10_000).contains(busyPoll) else {
             throw ValidationError("--busy-poll \(busyPoll) is out of range: use 0 (off) to 10000 microseconds")
@@ -147,6 +153,7 @@ struct MC0D: ParsableCommand {
             driver = try BrokerDriver(bind: endpoint, security: security, config: config,
                                       statsInterval: .milliseconds(Int64(statsInterval * 1000)),
                                       handshakeTimeout: .milliseconds(Int64(handshakeTimeout * 1000)),
+                                      backlog: Int32(backlog),
                                       busyPoll: .microseconds(busyPoll), logger: logger)
         } catch {
             throw .broker(error)

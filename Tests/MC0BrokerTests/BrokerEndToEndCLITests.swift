@@ -47,6 +47,7 @@ import ZMTP
             (["--no-curve", "--busy-poll", "20000"], "--busy-poll 20000 is out of range"),
             (["--no-curve", "--slow-consumer-timeout", "0"], "--slow-consumer-timeout 0.0 is out of range"),
             (["--no-curve", "--slow-consumer-timeout", "nan"], "--slow-consumer-timeout nan is out of range"),
+            (["--no-curve", "--backlog", "0"], "--backlog 0 is out of range"),
             (["--port", "0"], "CURVE needs the broker's secret key"),
             (["--no-curve", "--curve-private-key", key + ".private"], "--no-curve cannot be combined with --curve-private-key"),
             (["--curve-private-key", scratch.path("missing.private")], "missing.private: does not exist"),
@@ -71,7 +72,7 @@ import ZMTP
         let friend = CurveKeyPair.generate(), stranger = CurveKeyPair.generate()
         let list = scratch.path("authorized_keys")
         try "# allowed clients\n\(friend.publicKey.z85)  # friend\n".write(toFile: list, atomically: true, encoding: .utf8)
-        let broker = try BrokerProcess(["--authorized-keys", list])
+        let broker = try BrokerProcess(["--authorized-keys", list, "--stats-interval", "1"])
         defer { broker.stop() }
         func keys(_ pair: CurveKeyPair) -> (public: String, secret: String) { (pair.publicKey.z85, pair.secretKey.z85Secret) }
 
@@ -80,7 +81,10 @@ import ZMTP
         #expect(refused.waitLine("HANDSHAKE_FAILED", timeout: 20) != nil, "\(refused.allLines)")
         refused.stop()
         #expect(refused.received.isEmpty)
-        #expect(broker.waitLog("handshake with"))
+        #expect(broker.waitLog("refused handshake from 127.0.0.1: "))
+        // Counted in the stats line.
+        #expect(broker.waitUntil(timeout: 5, { broker.lastStats()?["handshake_failures"] }) { $0 >= 1 })
+        #expect(broker.lastStats()?["handshake_evictions"] == 0)
 
         let welcome = try broker.client(["script"], keys: keys(friend))
         defer { welcome.stop() }

@@ -78,7 +78,7 @@ private func flipped(_ bytes: [UInt8], at offset: Int) -> [UInt8] {
     return b
 }
 
-/// Collects log lines so the refusal warning can be checked.
+/// Collects log lines so the refusal line (debug: the socket summarises refusals) can be checked.
 private final class LogStore: Sendable {
     let lines = Mutex<[String]>([])
 }
@@ -406,7 +406,7 @@ private struct CapturingLogHandler: LogHandler {
         let refusal = try #require(peers.server.refusal(for: error))
         #expect(refusal.encoded() == [5] + Array("ERROR".utf8) + [3] + Array("400".utf8))
         #expect(peers.server.clientKey == peers.clientPair.publicKey)
-        #expect(store.lines.withLock { $0 }.contains { $0.hasPrefix("warning") && $0.contains(peers.clientPair.publicKey.z85) })
+        #expect(store.lines.withLock { $0 }.contains { $0.hasPrefix("debug") && $0.contains(peers.clientPair.publicKey.z85) })
         // The client reports the ERROR as the peer's refusal.
         #expect(throws: ZMTPError.peerError(reason: "400")) { try peers.client.receive(refusal) }
     }

@@ -169,7 +169,7 @@ public final class CurveServer: SecurityMechanism {
         clientKey = client
         if let authorizer, !authorizer.isAuthorized(client) {
             state = .refused
-            logger?.warning("CURVE client key not authorized, refusing", metadata: ["client_key": "\(client.z85)"])
+            logger?.debug("CURVE client key not authorized, refusing", metadata: ["client_key": "\(client.z85)"])
             throw ZMTPError.handshakeFailed("client key \(client.z85) is not authorized")
         }
 

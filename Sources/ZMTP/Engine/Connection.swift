@@ -10,6 +10,9 @@ public final class Connection {
     public let options: ConnectionOptions
     /// The peer's greeting once received (tells ZMTP 3.0 from 3.1).
     public private(set) var peerGreeting: Greeting?
+    /// Whole handshake steps taken so far (the greeting, then each handshake command), so the
+    /// shell can tell a handshake that advances from one that trickles bytes.
+    public private(set) var handshakeSteps = 0
 
     /// Called once when the handshake completes, with the peer's metadata.
     public var onReady: (Metadata) -> Void = { _ in }
@@ -292,12 +295,14 @@ public final class Connection {
         peerGreeting = greeting
         greetingBytes = []
         state = .handshake
+        handshakeSteps += 1
         for command in try mechanism.start() { appendCommand(command) }
     }
 
     private func handshakeFrame(_ frame: WireFrame, now: UInt64) throws {
         guard frame.isCommand else { throw ZMTPError.unexpectedCommand("message frame before the handshake completed") }
         let command = try Command.decode(frame.body)
+        handshakeSteps += 1
         let replies: [Command]
         do {
             replies = try mechanism.receive(command)

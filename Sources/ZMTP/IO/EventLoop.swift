@@ -213,6 +213,11 @@ public final class EventLoop: @unchecked Sendable {
         registrations[Int(fd)]!.interest = interest
     }
 
+    /// Whether `fd` is registered (with any interest). Loop thread only.
+    func isRegistered(fd: Int32) -> Bool {
+        fd >= 0 && Int(fd) < registrations.count && registrations[Int(fd)] != nil
+    }
+
     /// Stops watching `fd` and releases its handler; does not close it. Call it before closing
     /// the fd. Safe from inside any handler, also for other fds of the same batch.
     /// Loop thread only.

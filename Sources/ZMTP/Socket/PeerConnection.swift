@@ -11,6 +11,8 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     /// Set for outgoing connections, so a lost connection is redialed. Strong, not weak: a weak
     /// reference anywhere to a hot object moves all its reference counting to a slow path.
     private(set) var dialer: Dialer?
+    /// Set while an accepted connection is in its handshake (see HandshakeAdmission).
+    var admission: AdmissionTicket?
     private(set) var interest: IOInterest = [.readable, .writable]
     /// The pipe's queued messages while this connection encodes them (outside the lock).
     @exclusivity(unchecked) private var sending = FramedMessages()
@@ -53,11 +55,13 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     var isHandshaking: Bool { !handshakeDone && !isClosed }
 
     func ioReady(readable: Bool, writable: Bool) {
-        if readable { readAvailable() }
+        if readable {
+            if let admission { queueAdmittedInput(admission) } else { readAvailable() }
+        }
         if !isClosed, writable || engine.hasOutput { flush() }
     }
 
-    private func readAvailable() {
+    func readAvailable() {
         // A bounded number of reads per wake keeps one busy peer from starving the others.
         for _ in 0..<16 {
             if isClosed || readBlocked() { break }
@@ -179,7 +183,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
 
     private func handshakeComplete(_ metadata: Metadata) {
         handshakeDone = true
-        socket.handshaking[ObjectIdentifier(self)] = nil
+        releaseAdmission()
         socket.attach(self, metadata: metadata)
         dialer?.handshakeSucceeded()
     }
@@ -188,6 +192,11 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         guard next != interest, !isClosed else { return }
         interest = next
         do { try socket.loop.setInterest(fd: fd, next) } catch { fail(reason: "\(error)", error: nil) }
+    }
+
+    private func releaseAdmission() {
+        admission?.release()
+        admission = nil
     }
 
     /// Keeps one loop timer at the engine's earliest deadline; later deadlines wait for it.
@@ -222,7 +231,10 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         teardown()
         if wasHandshaking {
             let failure = error ?? .closedDuringHandshake(reason)
-            socket.logger.warning("handshake with \(peerName) failed: \(failure)")
+            socket.handshakeCounters.record(failure)
+            // Debug only: under a reconnect storm or a flood this would be a line per connection
+            // (the event lets the application summarise).
+            socket.logger.debug("handshake with \(peerName) failed: \(failure)")
             socket.emit(.handshakeFailed(peer: peerName, error: failure))
         } else {
             socket.logger.debug("connection to \(peerName) closed: \(reason)")
@@ -243,7 +255,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
 
     /// Writes what the engine left (an ERROR command), releases the fd and detaches the pipe.
     private func teardown() {
-        socket.handshaking[ObjectIdentifier(self)] = nil
+        releaseAdmission()
         engine.close()
         engine.onReady = { _ in }
         engine.reuseLargeBody = { _ in nil }

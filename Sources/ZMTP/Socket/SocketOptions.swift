@@ -26,10 +26,22 @@ public struct SocketOptions: Sendable {
     /// sends requests and never reads the replies costs bounded memory. Sends that respect the
     /// high-water marks stay below it unless the marks allow more than this in bytes.
     public var maxOwedBytes = 64 << 20
-    /// Listen backlog; libzmq's 100 makes bursts of connects wait out TCP's SYN retransmit.
+    /// Listen backlog (the kernel clamps it to net.core.somaxconn): connections wait there once
+    /// the listener's own waiting room is full. libzmq's 100 makes bursts of connects wait out
+    /// TCP's SYN retransmit.
     public var backlog: Int32 = 1024
-    /// Connections accepted but not yet through their handshake, per listener; more are refused.
+    /// Accepted connections in their handshake, per listener. Past the cap, accepted connections
+    /// wait (`maxWaitingConnections`) until a handshake ends or a stalled one is evicted.
     public var maxHandshakingConnections = 1024
+    /// Accepted connections waiting for a handshake slot, per listener: an fd each and nothing
+    /// sent yet. When it is full the listener stops accepting and newcomers wait in the backlog.
+    /// Accepting them keeps the kernel's queue from overflowing: a connection whose ACK the
+    /// kernel dropped at a full queue is held up by TCP's retransmission backoff for seconds
+    /// once accepted. At least 1.
+    public var maxWaitingConnections = 8192
+    /// At the cap, a connection that took no handshake step for this long is evicted to admit a
+    /// waiting one; one that keeps stepping never is (the handshake timeout still bounds it).
+    public var handshakeStallLimit: Duration = .seconds(2)
     /// Security mechanism for every connection of this socket.
     public var security: Security = .null
     /// Limits and heartbeats of each connection (ZMQ_MAXMSGSIZE, HANDSHAKE_IVL, HEARTBEAT_*).

@@ -35,15 +35,12 @@ public final class ZMTPSocket: @unchecked Sendable {
     /// Receivers in their poll phase (polling `arrivals`, or about to wait when another thread
     /// polls): a delivery to them asks the loop to poll for their answer.
     let pollingReceivers = Atomic<Int>(0)
+    let handshakeCounters = HandshakeCounters()
 
     // Loop-confined:
     var listeners: [Listener] = []
     var dialers: [Dialer] = []
     var connections: [ObjectIdentifier: PeerConnection] = [:]
-    /// Accepted connections still in their handshake (capped by maxHandshakingConnections),
-    /// by acceptance order so the oldest can make room for a newcomer.
-    var handshaking: [ObjectIdentifier: (order: UInt64, connection: PeerConnection)] = [:]
-    var acceptOrder: UInt64 = 0
     var handler: ((_ peer: [UInt8], _ message: [[UInt8]]) -> Void)?
     var disconnectHandler: ((_ peer: [UInt8]) -> Void)?
     var lowWaterHandler: ((_ peer: [UInt8]) -> Void)?

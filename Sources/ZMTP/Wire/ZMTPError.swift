@@ -24,6 +24,9 @@ public enum ZMTPError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Traffic that fails authentication or arrives out of order (CURVE).
     case badMessage(String)
     case handshakeTimeout
+    /// Dropped at the cap of connections in handshake: it took no step for the stall limit
+    /// while newer connections waited.
+    case handshakeStalled
     case heartbeatTimeout
     /// More handshake bytes than the pre-handshake budget allows.
     case handshakeBudgetExceeded(limit: Int)
@@ -47,6 +50,7 @@ public enum ZMTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .handshakeFailed(let s): return "handshake failed: \(s)"
         case .badMessage(let s): return "bad message: \(s)"
         case .handshakeTimeout: return "handshake did not complete in time"
+        case .handshakeStalled: return "handshake stalled while other connections waited to be admitted"
         case .heartbeatTimeout: return "peer silent past the heartbeat timeout"
         case .handshakeBudgetExceeded(let l): return "peer sent more than \(l) bytes before the handshake completed"
         case .closedDuringHandshake(let why):
