@@ -3,8 +3,9 @@ import Synchronization
 import ZMTP
 
 /// The loop-confined half of `BrokerDriver`: the core, its tick timer and the stats timer.
-/// Every method runs on the socket's loop thread; only the counters are atomics.
-final class BrokerDriverRunner {
+/// Every method runs on the socket's loop thread; only the counters are atomics. Sendable only
+/// so the socket's handlers, which run on that thread, can hold it (they check it).
+final class BrokerDriverRunner: @unchecked Sendable {
     let socket: ZMTPSocket
     let core: BrokerCore
     private let loop: EventLoop
@@ -32,6 +33,7 @@ final class BrokerDriverRunner {
     /// They hold the runner strongly until `ZMTPSocket.close()` drops them, as `stop()` does.
     func install() {
         socket.serve({ [self] peer, message in
+            assert(loop.inLoop, "the broker runs on its socket's loop thread")
             // The batch buffer is taken out while in use, so a handler re-entered from a send
             // would get a fresh one instead of touching it.
             var batch = outgoing
@@ -43,6 +45,7 @@ final class BrokerDriverRunner {
             applyActions()
             rearm()
         }, onDisconnect: { [self] peer in
+            assert(loop.inLoop, "the broker runs on its socket's loop thread")
             core.disconnected(client: peer)
             applyActions()
             rearm()

@@ -38,6 +38,9 @@ public struct ConnectorConfig: Sendable, Equatable {
     public var connectTimeout: Duration = .seconds(10)
     /// How long SUB, UNSUB, PUT and ping wait for their OK, reconnection included (code only).
     public var ackTimeout: Duration = .seconds(30)
+    /// Deliveries `messages` holds for the application before the connector stops reading
+    /// from the broker (code only; libzmq's receive high-water mark is 1000 too).
+    public var messageBuffer = 1000
 
     public init(host: String? = nil) {
         self.host = host
@@ -104,6 +107,9 @@ public struct ConnectorConfig: Sendable, Equatable {
                                 expected: "seconds from 0.1 to 3600 (the broker accepts a TTL of 100 to 3600000 ms)")
         }
         try Self.checkIdentity(identity)
+        guard messageBuffer >= 1 else {
+            throw .invalidValue(setting: "messageBuffer", value: String(messageBuffer), expected: "at least 1 delivery")
+        }
         if curve {
             for (setting, path) in [(Key.brokerPublicKey, brokerPublicKeyFile), (Key.publicKey, publicKeyFile),
                                     (Key.privateKey, privateKeyFile)] where path?.isEmpty ?? true {

@@ -29,10 +29,14 @@ final class Request {
     /// Order of creation, to resend in the callers' order after a reconnection.
     let sequence: UInt64
     var timer: TimerHandle?
+    /// The caller's, when one waits (not for a re-subscription).
+    let cancellation: CallCancellation?
 
-    init(kind: Kind, sequence: UInt64, completion: @escaping (Result<Duration, Error>) -> Void) {
+    init(kind: Kind, sequence: UInt64, cancellation: CallCancellation? = nil,
+         completion: @escaping (Result<Duration, Error>) -> Void) {
         self.kind = kind
         self.sequence = sequence
+        self.cancellation = cancellation
         self.completion = completion
     }
 
@@ -63,6 +67,7 @@ final class Request {
 extension MC0Connector {
     /// Takes a new request from a caller: sends it now, or keeps it until a session is up.
     func start(_ request: Request) {
+        if request.cancellation?.isCancelled == true { return request.finish(.failure(CancellationError())) }
         switch phase {
         case .closed:
             request.finish(.failure(MC0ConnectorError.closed))
@@ -149,7 +154,8 @@ extension MC0Connector {
             return
         }
         let headers = message.headers.filter { $0.key != MC0Header.topic && $0.key != MC0Header.id }
-        deliveries.yield(MC0Delivery(topic: String(decoding: topic, as: UTF8.self), headers: headers, body: message.positional))
+        let full = deliveries.push(MC0Delivery(topic: String(decoding: topic, as: UTF8.self), headers: headers, body: message.positional))
+        if full { socket?.pauseReading() }
     }
 
     func acknowledged(id: [UInt8]) {

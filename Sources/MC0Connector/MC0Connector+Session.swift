@@ -15,10 +15,11 @@ extension MC0Connector {
 
     var heartbeatNanoseconds: UInt64 { UInt64(config.heartbeatMilliseconds) * 1_000_000 }
 
-    func startConnect(_ waiter: CheckedContinuation<Void, Error>) {
+    func startConnect(_ waiter: ConnectWaiter) {
+        if waiter.cancellation.isCancelled { return waiter.continuation.resume(throwing: CancellationError()) }
         switch phase {
-        case .closed: waiter.resume(throwing: MC0ConnectorError.closed)
-        case .connected: waiter.resume()
+        case .closed: waiter.continuation.resume(throwing: MC0ConnectorError.closed)
+        case .connected: waiter.continuation.resume()
         case .connecting:
             connectWaiters.append(waiter)
         case .idle:
@@ -62,7 +63,7 @@ extension MC0Connector {
             return
         }
         let timeout = config.connectTimeout
-        timers.append(loop.schedule(after: timeout.connectorNanoseconds) { [weak self] in
+        arm(.connectTimeout, loop.schedule(after: timeout.connectorNanoseconds) { [weak self] in
             guard let self, self.generation == current, case .connecting = self.phase else { return }
             self.attemptFailed(MC0ConnectorError.connectTimedOut(endpoint: self.endpoint, timeout: timeout,
                                                                  lastProblem: self.lastProblem), retryAfter: 0)
@@ -89,7 +90,7 @@ extension MC0Connector {
         for request in waiting where !request.isDone { send(request) }
         let waiters = connectWaiters
         connectWaiters = []
-        for waiter in waiters { waiter.resume() }
+        for waiter in waiters { waiter.continuation.resume() }
         scheduleHeartbeat(generation: generation)
         scheduleSilenceCheck(generation: generation)
     }
@@ -106,7 +107,7 @@ extension MC0Connector {
             phase = .idle
             let waiters = connectWaiters
             connectWaiters = []
-            for waiter in waiters { waiter.resume(throwing: error) }
+            for waiter in waiters { waiter.continuation.resume(throwing: error) }
             let waiting = queued
             queued = []
             for request in waiting { complete(request, .failure(error)) }
@@ -119,7 +120,7 @@ extension MC0Connector {
             startAttempt(initial: false)
         } else {
             let current = generation
-            timers.append(loop.schedule(after: delay) { [weak self] in
+            arm(.retry, loop.schedule(after: delay) { [weak self] in
                 guard let self, self.generation == current, case .connecting = self.phase else { return }
                 self.startAttempt(initial: false)
             })
@@ -178,7 +179,7 @@ extension MC0Connector {
     /// NOOP when nothing was sent for 0.95 x heartbeat.
     func scheduleHeartbeat(generation current: Int) {
         let period = heartbeatNanoseconds * 95 / 100
-        timers.append(loop.schedule(at: lastSent &+ period) { [weak self] in
+        arm(.heartbeat, loop.schedule(at: lastSent &+ period) { [weak self] in
             guard let self, self.generation == current, self.phase == .connected else { return }
             if self.loop.now &- self.lastSent >= period, let problem = self.transmit(.noop) {
                 self.logger.warning("heartbeat: \(problem)")
@@ -190,8 +191,10 @@ extension MC0Connector {
     /// Reconnects when nothing was heard from the broker for 1.05 x heartbeat.
     func scheduleSilenceCheck(generation current: Int) {
         let limit = heartbeatNanoseconds * 105 / 100
-        timers.append(loop.schedule(at: lastHeard &+ limit) { [weak self] in
+        arm(.silenceCheck, loop.schedule(at: lastHeard &+ limit) { [weak self] in
             guard let self, self.generation == current, self.phase == .connected else { return }
+            // Not reading while the application catches up is no silence of the broker's.
+            if self.deliveries.isPaused { self.lastHeard = self.loop.now }
             let silent = self.loop.now &- self.lastHeard
             if silent >= limit {
                 self.sessionLost("nothing heard from the broker for \(silent / 1_000_000) ms (1.05 x heartbeat)")
@@ -201,9 +204,16 @@ extension MC0Connector {
         })
     }
 
+    /// Keeps `timer` as the one for `purpose`, cancelling the one before (a no-op once it
+    /// fired), so the session holds one handle per purpose however long it runs.
+    func arm(_ purpose: SessionTimer, _ timer: TimerHandle) {
+        assert(loop.inLoop, "connector state is confined to its loop thread")
+        if let previous = timers.updateValue(timer, forKey: purpose) { loop.cancel(previous) }
+    }
+
     func cancelTimers() {
-        for timer in timers { loop.cancel(timer) }
-        timers = []
+        for timer in timers.values { loop.cancel(timer) }
+        timers = [:]
     }
 
     /// Closes the current socket at once (it is dead or replaced); its events and messages
@@ -215,9 +225,15 @@ extension MC0Connector {
         dropped?.close()
     }
 
-    /// close(): everything waiting fails, DISCONNECT is queued, the stream ends. Returns the
-    /// socket for the caller to close off the loop thread, so queued messages can drain.
-    func shutdown() -> ZMTPSocket? {
+    /// close() (`error` is `closed`) or the loop stopping (`loopStopped`): everything waiting
+    /// fails with `error`, DISCONNECT is queued, the stream ends. Returns the socket for the
+    /// caller to close off the loop thread, so queued messages can drain.
+    func shutdown(failing error: MC0ConnectorError) -> ZMTPSocket? {
+        assert(loop.inLoop, "connector state is confined to its loop thread")
+        if let shutdownHook {
+            loop.cancel(shutdownHook)
+            self.shutdownHook = nil
+        }
         guard phase != .closed else { return nil }
         let wasConnected = phase == .connected
         phase = .closed
@@ -226,14 +242,19 @@ extension MC0Connector {
         let waiting = Array(pending.values) + queued
         pending = [:]
         queued = []
-        for request in waiting { complete(request, .failure(MC0ConnectorError.closed)) }
+        for request in waiting { complete(request, .failure(error)) }
         let waiters = connectWaiters
         connectWaiters = []
-        for waiter in waiters { waiter.resume(throwing: MC0ConnectorError.closed) }
+        for waiter in waiters { waiter.continuation.resume(throwing: error) }
         deliveries.finish()
         let socket = self.socket
         self.socket = nil
         generation += 1
         return socket
     }
+}
+
+/// What a connector's session timer is for (see `MC0Connector.arm`).
+enum SessionTimer: Hashable {
+    case connectTimeout, retry, heartbeat, silenceCheck
 }

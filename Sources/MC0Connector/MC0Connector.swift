@@ -19,9 +19,13 @@ public final class MC0Connector: @unchecked Sendable {
     /// This process's id, as used in the routing id and the reply topic.
     public let pid: Int32
     /// Messages on subscribed topics, in arrival order. NOOPs are absorbed. Ends on `close()`.
-    public let messages: AsyncStream<MC0Delivery>
+    /// Bounded: while `config.messageBuffer` deliveries wait for the application, the connector
+    /// stops reading from the broker (see `MC0Deliveries`).
+    public let messages: MC0Deliveries
     public let loop: EventLoop
-    let deliveries: AsyncStream<MC0Delivery>.Continuation
+    let deliveries: DeliveryBuffer
+    /// Fails the waiting calls when the loop is shut down under the connector.
+    var shutdownHook: ShutdownHook?
     let endpoint: String
     let security: Security
     let logger: Logger
@@ -38,7 +42,7 @@ public final class MC0Connector: @unchecked Sendable {
     var nextRequestID: UInt64 = 0
     var nextSequence: UInt64 = 0
     var connectID: [UInt8] = []
-    var connectWaiters: [CheckedContinuation<Void, Error>] = []
+    var connectWaiters: [ConnectWaiter] = []
     var lastProblem: String?
     /// Sent and waiting for OK/ERROR, by ID.
     var pending: [[UInt8]: Request] = [:]
@@ -48,7 +52,8 @@ public final class MC0Connector: @unchecked Sendable {
     var subscriptions: [String] = []
     var lastSent: UInt64 = 0
     var lastHeard: UInt64 = 0
-    var timers: [TimerHandle] = []
+    /// The session's loop timers, one per purpose: arming one replaces the last.
+    var timers: [SessionTimer: TimerHandle] = [:]
 
     /// Validates `config` and reads its key files; does not connect yet. `loop` defaults to
     /// the process's shared ZMTP loop.
@@ -69,15 +74,27 @@ public final class MC0Connector: @unchecked Sendable {
         self.pid = getpid()
         self.logger = logger
         self.onEvent = onEvent
-        (messages, deliveries) = AsyncStream.makeStream(of: MC0Delivery.self, bufferingPolicy: .unbounded)
+        deliveries = DeliveryBuffer(capacity: self.config.messageBuffer)
+        messages = MC0Deliveries(buffer: deliveries)
+        deliveries.whenDrained { [weak self] in self?.consumerCaughtUp() }
+        guard let hook = self.loop.whenShutDown({ [weak self] in self?.loopStopped() }) else { throw .loopStopped }
+        shutdownHook = hook
     }
 
     /// Opens the session: CONNECT with VERSION, TTL (heartbeat in ms) and ID, and waits for
     /// the OK. Fails on ERROR, on a failed handshake, or after `connectTimeout`. Returns at
-    /// once when already connected.
+    /// once when already connected. A cancelled caller throws `CancellationError` (the
+    /// attempt goes on for other callers); a shut-down loop, `loopStopped`.
     public func connect() async throws {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
-            loop.execute { self.startConnect(c) }
+        let cancellation = CallCancellation()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+                let waiter = ConnectWaiter(cancellation: cancellation, continuation: c)
+                if !loop.execute({ self.startConnect(waiter) }) { c.resume(throwing: MC0ConnectorError.loopStopped) }
+            }
+        } onCancel: {
+            cancellation.cancel()
+            loop.execute { self.cancelled(cancellation) }
         }
     }
 
@@ -125,7 +142,8 @@ public final class MC0Connector: @unchecked Sendable {
     /// and closes the socket, waiting up to its linger time for queued messages to go out.
     public func close() async {
         let box: SocketBox = await withCheckedContinuation { c in
-            loop.execute { c.resume(returning: SocketBox(socket: self.shutdown())) }
+            let queued = loop.execute { c.resume(returning: SocketBox(socket: self.shutdown(failing: .closed))) }
+            if !queued { c.resume(returning: SocketBox(socket: nil)) }  // the loop's hook closed everything
         }
         box.socket?.close()
     }
@@ -149,13 +167,22 @@ public final class MC0Connector: @unchecked Sendable {
         }
     }
 
-    /// Queues an acknowledged request on the loop thread and waits for its answer.
+    /// Queues an acknowledged request on the loop thread and waits for its answer. A cancelled
+    /// caller throws `CancellationError` at once (a PUT already sent may still be delivered);
+    /// a shut-down loop, `loopStopped`.
     func perform(_ kind: Request.Kind) async throws -> Duration {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Duration, Error>) in
-            loop.execute {
-                self.nextSequence += 1
-                self.start(Request(kind: kind, sequence: self.nextSequence) { result in c.resume(with: result) })
+        let cancellation = CallCancellation()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Duration, Error>) in
+                let queued = loop.execute {
+                    self.nextSequence += 1
+                    self.start(Request(kind: kind, sequence: self.nextSequence, cancellation: cancellation) { c.resume(with: $0) })
+                }
+                if !queued { c.resume(throwing: MC0ConnectorError.loopStopped) }
             }
+        } onCancel: {
+            cancellation.cancel()
+            loop.execute { self.cancelled(cancellation) }
         }
     }
 }

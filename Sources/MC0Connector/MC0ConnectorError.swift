@@ -6,6 +6,8 @@ public enum MC0ConnectorError: Error, Sendable, Equatable, CustomStringConvertib
     case notConnected
     /// `close()` was called.
     case closed
+    /// The event loop the connector runs on was shut down: the connector cannot work any more.
+    case loopStopped
     /// CONNECT got no OK in time; `lastProblem` is what the transport reported, if anything.
     case connectTimedOut(endpoint: String, timeout: Duration, lastProblem: String?)
     /// The ZMTP/CURVE handshake with the broker failed (wrong broker key, or not an mc0 broker).
@@ -30,6 +32,8 @@ public enum MC0ConnectorError: Error, Sendable, Equatable, CustomStringConvertib
             return "not connected: call connect() first and wait for it to succeed"
         case .closed:
             return "the connector is closed"
+        case .loopStopped:
+            return "the connector's event loop was shut down: create a new connector on a running loop"
         case .connectTimedOut(let endpoint, let timeout, let problem):
             return "no answer to CONNECT from \(endpoint) within \(timeout)" + (problem.map { " (last problem: \($0))" } ?? "")
                 + ": check that mc0d runs there and that plugin.zeromq.broker.host/port and plugin.zeromq.curve match it"

@@ -53,3 +53,53 @@ public final class ThreadResult: @unchecked Sendable {
         done.wait(timeout: .now() + timeout) == .success ? value : "timed out"
     }
 }
+
+/// Polls `condition` until it holds or `timeout` seconds passed; returns whether it held.
+public func waitUntil(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !condition() {
+        if Date() >= deadline { return false }
+        usleep(1_000)
+    }
+    return true
+}
+
+/// `waitUntil` for async tests: polls without holding one of the few cooperative threads.
+public func waitUntil(timeout: Double = 10, _ condition: () -> Bool) async -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !condition() {
+        if Date() >= deadline { return false }
+        try? await Task.sleep(for: .milliseconds(1))
+    }
+    return true
+}
+
+/// The outcome of `task`, or nil when it did not finish within `timeout` (the task is left
+/// running): a bounded wait for an async call that might hang.
+public func outcome<T: Sendable>(of task: Task<T, Error>, within timeout: Duration) async -> Result<T, Error>? {
+    let once = OnceFlag()
+    return await withCheckedContinuation { (c: CheckedContinuation<Result<T, Error>?, Never>) in
+        Task {
+            let result = await task.result
+            if once.claim() { c.resume(returning: result) }
+        }
+        Task {
+            try? await Task.sleep(for: timeout)
+            if once.claim() { c.resume(returning: nil) }
+        }
+    }
+}
+
+/// True for the first caller only.
+private final class OnceFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = false
+
+    func claim() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if claimed { return false }
+        claimed = true
+        return true
+    }
+}

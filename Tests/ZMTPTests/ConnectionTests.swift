@@ -29,8 +29,13 @@ import Testing
         /// Takes everything the engine wants written.
         func output() -> [UInt8] {
             var out: [UInt8] = []
-            connection.drainOutput { out.append(contentsOf: $0); return $0.count }
+            do { try connection.drainOutput { out.append(contentsOf: $0); return $0.count } } catch { self.error = error }
             return out
+        }
+
+        /// Offers the output to a kernel that takes nothing (a peer that never reads).
+        func blockedDrain() {
+            do { try connection.drainOutput { _ in 0 } } catch { self.error = error }
         }
     }
 
@@ -197,6 +202,52 @@ import Testing
         // No answer to the PING sent at 3 s: closed 2 s later.
         h.tick(5 * Self.second + 2)
         #expect(h.error as? ZMTPError == .heartbeatTimeout)
+    }
+
+    static func ping(_ n: Int) -> [UInt8] {
+        frame(Command.ping(ttlDeciseconds: 0, context: withUnsafeBytes(of: UInt32(n).bigEndian) { Array($0) }).encoded(), flags: 4)
+    }
+
+    static func pong(_ n: Int) -> [UInt8] {
+        frame(Command.pong(context: withUnsafeBytes(of: UInt32(n).bigEndian) { Array($0) }).encoded(), flags: 4)
+    }
+
+    /// A peer that floods PINGs and never reads is owed one PONG, for its latest PING, as
+    /// libzmq does: 100,000 PINGs leave at most two PONGs' bytes (one already offered to the
+    /// full kernel, one owed), not one per PING.
+    @Test func pingFloodWithoutDrainOwesOnePong() {
+        let h = Harness()
+        h.feed(Self.greeting + Self.dealerReady)
+        _ = h.output()
+        let count = 100_000
+        var flood: [UInt8] = []
+        for n in 0..<count { flood += Self.ping(n) }
+        let read = 64 << 10
+        for start in stride(from: 0, to: flood.count, by: read) {
+            h.feed(Array(flood[start..<min(start + read, flood.count)]))
+            h.blockedDrain()
+            #expect(h.connection.outputCount <= 2 * Self.pong(0).count)
+        }
+        #expect(h.error == nil && h.connection.hasOutput)
+        // The first read's last PING was answered into the empty output; every later one
+        // replaced the owed PONG.
+        let firstAnswered = read / Self.ping(0).count - 1
+        #expect(h.output() == Self.pong(firstAnswered) + Self.pong(count - 1))
+        #expect(!h.connection.hasOutput)
+    }
+
+    /// A heartbeat PING due while the last one is still unwritten is not queued again.
+    @Test func owedPingIsNotRepeatedWhileUnwritten() {
+        var options = ConnectionOptions()
+        options.heartbeatInterval = Self.second
+        options.heartbeatTTL = 3 * Self.second
+        options.heartbeatTimeout = 60 * Self.second
+        let h = Harness(options: options)
+        h.feed(Self.greeting + Self.dealerReady)
+        _ = h.output()
+        for n in 1...10 { h.tick(UInt64(n) * Self.second) }
+        #expect(h.error == nil && h.connection.outputCount == 0 && h.connection.hasOutput)
+        #expect(h.output() == Self.frame(Command.ping(ttlDeciseconds: 30).encoded(), flags: 4))
     }
 
     @Test func sendFramesMultipart() {

@@ -82,9 +82,13 @@ public final class EngineProbe {
     /// Writes out what the connection left for the peer, and checks a conforming peer takes it.
     public func drain() {
         var out: [UInt8] = []
-        connection.drainOutput { buf in
-            out.append(contentsOf: buf)
-            return buf.count
+        do {
+            try connection.drainOutput { buf in
+                out.append(contentsOf: buf)
+                return buf.count
+            }
+        } catch {
+            require(false, "a full drain threw: \(error)")
         }
         require(!connection.hasOutput, "output left after a full drain")
         do {

@@ -52,6 +52,13 @@ public final class Connection {
     private var largeActive = false
     static let largeFrameThreshold = 32 << 10
 
+    /// Heartbeat commands owed to the peer, encoded only when the output before them has been
+    /// written (or ahead of the next message): a peer that never reads gets at most one PONG
+    /// and one PING queued, whatever it sends. A newer PING replaces the PONG still owed, as in
+    /// libzmq (its engine keeps one pending PONG message), and its context is cut to 16 bytes.
+    private var pongOwed: [UInt8]?
+    private var pingOwed = false
+
     private var handshakeDeadline: UInt64?
     private var nextPing: UInt64?
     private var pingTimeoutDeadline: UInt64?
@@ -67,20 +74,30 @@ public final class Connection {
 
     // MARK: Output
 
-    public var hasOutput: Bool { outputStart < output.count }
+    /// Something is owed to the peer: encoded bytes, or a heartbeat command not yet encoded.
+    public var hasOutput: Bool { outputStart < output.count || (state == .traffic && (pongOwed != nil || pingOwed)) }
+    /// Encoded bytes not yet written (an owed heartbeat command adds its bytes once encoded).
     public var outputCount: Int { output.count - outputStart }
 
-    /// Lets the shell write pending output; `write` returns how many bytes went out.
-    public func drainOutput(_ write: (UnsafeRawBufferPointer) throws -> Int) rethrows {
-        guard hasOutput else { return }
-        let n = try output.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[outputStart...])) }
-        outputStart += n
-        if outputStart == output.count {
-            output.empty(afterHolding: output.count)
-            outputStart = 0
-        } else if outputStart >= 1 << 16, outputStart * 2 >= output.count {
-            output.removeFirst(outputStart)
-            outputStart = 0
+    /// Lets the shell write pending output; `write` returns how many bytes went out. Owed
+    /// heartbeat commands are encoded once everything before them is written, and written too.
+    public func drainOutput(_ write: (UnsafeRawBufferPointer) throws -> Int) throws {
+        while true {
+            if outputStart == output.count {
+                guard try encodeOwedCommands() else { return }
+            }
+            let n = try output.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[outputStart...])) }
+            outputStart += n
+            if outputStart == output.count {
+                output.empty(afterHolding: output.count)
+                outputStart = 0
+            } else {
+                if outputStart >= 1 << 16, outputStart * 2 >= output.count {
+                    output.removeFirst(outputStart)
+                    outputStart = 0
+                }
+                return
+            }
         }
     }
 
@@ -354,7 +371,7 @@ public final class Connection {
             guard command.data.count >= 2 else { throw ZMTPError.malformedCommand("PING shorter than its 2-byte TTL") }
             let ttl = command.data.readBE(at: 0, count: 2)
             if ttl > 0, peerTTLDeadline == nil { peerTTLDeadline = now &+ ttl * 100_000_000 }
-            try sendCommand(.pong(context: Array(command.data.dropFirst(2))))
+            pongOwed = Array(command.data.dropFirst(2).prefix(16))
         default:
             // PONG needs no action (its arrival already reset the timers); libzmq drops unknown
             // commands after the handshake, and so do we.
@@ -372,6 +389,25 @@ public final class Connection {
         try command.encoded().withUnsafeBytes { try mechanism.encodeFrame($0, more: false, command: true, into: &output) }
     }
 
+    /// Encodes the owed heartbeat commands into the output; false when none was owed.
+    private func encodeOwedCommands() throws -> Bool {
+        guard state == .traffic, pongOwed != nil || pingOwed else { return false }
+        do {
+            if let context = pongOwed {
+                pongOwed = nil
+                try sendCommand(.pong(context: context))
+            }
+            if pingOwed {
+                pingOwed = false
+                try sendCommand(.ping(ttlDeciseconds: UInt16(clamping: options.heartbeatTTL / 100_000_000)))
+            }
+        } catch {
+            state = .closed
+            throw error
+        }
+        return true
+    }
+
     /// Encodes one multipart message for the peer. Only valid once the handshake is complete:
     /// libzmq treats a message that arrives before its own READY as a protocol error (P1).
     public func send(_ frames: [[UInt8]]) throws {
@@ -384,6 +420,7 @@ public final class Connection {
     /// queued bytes as they are (by a swap when no output is pending).
     public func send(_ messages: inout FramedMessages) throws {
         precondition(state == .traffic, "send before the handshake completed")
+        _ = try encodeOwedCommands()
         if passthrough && messages.isPlainWhole {
             return messages.moveBytes(to: &output)
         }
@@ -399,7 +436,7 @@ public final class Connection {
         [handshakeDeadline, nextPing, pingTimeoutDeadline, peerTTLDeadline].compactMap { $0 }.min()
     }
 
-    /// Runs timers: throws on handshake or heartbeat timeout, sends PING when due.
+    /// Runs timers: throws on handshake or heartbeat timeout, owes a PING when due.
     public func tick(now: UInt64) throws {
         guard state != .closed else { return }
         do {
@@ -407,8 +444,7 @@ public final class Connection {
             if let d = pingTimeoutDeadline, now >= d { throw ZMTPError.heartbeatTimeout }
             if let d = peerTTLDeadline, now >= d { throw ZMTPError.heartbeatTimeout }
             if let d = nextPing, now >= d {
-                let ttl = UInt16(clamping: options.heartbeatTTL / 100_000_000)
-                try sendCommand(.ping(ttlDeciseconds: ttl))
+                pingOwed = true
                 nextPing = now &+ options.heartbeatInterval
                 if pingTimeoutDeadline == nil {
                     pingTimeoutDeadline = now &+ (options.heartbeatTimeout ?? options.heartbeatInterval)

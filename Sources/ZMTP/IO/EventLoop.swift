@@ -26,6 +26,9 @@ public final class EventLoop: @unchecked Sendable {
         /// The loop is in (or about to enter) a blocking epoll_wait: the next task must wake it.
         var sleeping = false
         var closed = false
+        /// Run once on the loop thread when it stops (see `whenShutDown`), by id.
+        var shutdownHooks: [UInt64: @Sendable () -> Void] = [:]
+        var nextHookID: UInt64 = 0
     }
     private let queue = Locked(TaskQueue())
     /// Set when a task is queued, cleared when the loop takes the queue: lets the busy-poll
@@ -131,9 +134,28 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Thread-safe: queues a task to run on the loop thread, in FIFO order. The eventfd is
     /// written only when the loop sleeps in epoll_wait, so a busy loop takes tasks for free.
-    /// After `shutdown()` tasks from other threads are dropped (use `submit` to learn of it).
-    public func execute(_ task: @escaping @Sendable () -> Void) {
-        _ = enqueue(task)
+    /// After `shutdown()` tasks from other threads are dropped: then it returns false, and a
+    /// caller waiting for the task must not wait any longer.
+    @discardableResult
+    public func execute(_ task: @escaping @Sendable () -> Void) -> Bool {
+        enqueue(task)
+    }
+
+    /// Thread-safe: runs `hook` on the loop thread once the loop stops, after its last tasks,
+    /// so whoever keeps callers waiting on the loop can fail them. Nil when the loop is already
+    /// shut down. Remove the hook with `cancel(_:)` when it is no longer needed.
+    public func whenShutDown(_ hook: @escaping @Sendable () -> Void) -> ShutdownHook? {
+        queue.withLock { queue in
+            guard !queue.closed else { return nil }
+            queue.nextHookID += 1
+            queue.shutdownHooks[queue.nextHookID] = hook
+            return ShutdownHook(id: queue.nextHookID)
+        }
+    }
+
+    /// Thread-safe: removes a hook added by `whenShutDown`; no effect once it ran.
+    public func cancel(_ hook: ShutdownHook) {
+        _ = queue.withLock { $0.shutdownHooks.removeValue(forKey: hook.id) }
     }
 
     /// Runs the task on the loop thread and waits for its result; rethrows its error. Throws
@@ -275,6 +297,11 @@ public final class EventLoop: @unchecked Sendable {
             runDueTimers()
             if !runTasks() { break }
         }
+        let hooks = queue.withLock { queue in
+            defer { queue.shutdownHooks = [:] }
+            return queue.shutdownHooks.sorted { $0.key < $1.key }.map(\.value)
+        }
+        for hook in hooks { hook() }
         // Break reference cycles (handlers and timers usually capture the loop).
         registrations.removeAll()
         timers = TimerHeap()

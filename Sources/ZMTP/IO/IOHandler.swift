@@ -20,3 +20,8 @@ public protocol IOHandler: AnyObject {
 public struct TimerHandle: Hashable, Sendable {
     let id: UInt64
 }
+
+/// Identifies a hook added with `EventLoop.whenShutDown`.
+public struct ShutdownHook: Hashable, Sendable {
+    let id: UInt64
+}

@@ -26,10 +26,36 @@ struct SocketAddress {
         return address
     }
 
-    /// Resolves a host name or numeric address with getaddrinfo. Like libzmq (without
-    /// ZMQ_IPV6) a name that has both families goes to IPv4 first, so "localhost" reaches a
-    /// peer bound on 127.0.0.1. Names are looked up synchronously: /etc/hosts is fast, DNS is not.
+    /// A numeric IPv4 or IPv6 address (no zone id), parsed without getaddrinfo; nil for a name.
+    static func numeric(host: String, port: UInt16) -> SocketAddress? {
+        var address = SocketAddress()
+        var sin = sockaddr_in()
+        if inet_pton(AF_INET, host, &sin.sin_addr) == 1 {
+            sin.sin_family = sa_family_t(AF_INET)
+            sin.sin_port = port.bigEndian
+            address.set(sin)
+            return address
+        }
+        var sin6 = sockaddr_in6()
+        if inet_pton(AF_INET6, host, &sin6.sin6_addr) == 1 {
+            sin6.sin6_family = sa_family_t(AF_INET6)
+            sin6.sin6_port = port.bigEndian
+            address.set(sin6)
+            return address
+        }
+        return nil
+    }
+
+    /// A numeric address as it is, else a name looked up with `lookup` (which blocks).
     static func resolve(host: String, port: UInt16) throws(EndpointError) -> SocketAddress {
+        if let address = numeric(host: host, port: port) { return address }
+        return try lookup(host: host, port: port)
+    }
+
+    /// Looks a host name up with getaddrinfo. Like libzmq (without ZMQ_IPV6) a name that has
+    /// both families goes to IPv4 first, so "localhost" reaches a peer bound on 127.0.0.1.
+    /// It blocks (DNS may take seconds): dialers call it on a resolver thread (`HostResolver`).
+    static func lookup(host: String, port: UInt16) throws(EndpointError) -> SocketAddress {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

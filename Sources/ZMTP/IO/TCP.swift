@@ -52,9 +52,14 @@ public enum TCP {
 
     /// Starts a non-blocking connect with TCP_NODELAY set. `connected` false means EINPROGRESS:
     /// wait until the fd is writable (or reports an error), then call `finishConnect`.
+    /// The name of a host is looked up here, blocking: a dialer resolves first, off its loop.
     public static func connect(_ endpoint: Endpoint) throws -> (fd: Int32, connected: Bool) {
         if endpoint.host == "*" { throw EndpointError.wildcardConnect(endpoint.description) }
-        let address = try SocketAddress.resolve(host: endpoint.host, port: endpoint.port)
+        return try connect(to: SocketAddress.resolve(host: endpoint.host, port: endpoint.port))
+    }
+
+    /// Starts a non-blocking connect to a resolved address, as `connect(_:)` does.
+    static func connect(to address: SocketAddress) throws -> (fd: Int32, connected: Bool) {
         let fd = try makeSocket(family: address.family)
         do {
             try setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)")

@@ -2,10 +2,14 @@
 /// random jitter, or doubling up to RECONNECT_IVL_MAX (plus jitter) when that is set. A failed handshake
 /// (wrong CURVE key, protocol error) backs off exponentially too, so a misconfigured client
 /// retries calmly instead of hammering the server (libzmq gives up on such an endpoint instead).
-final class Dialer: IOHandler {
+/// Every dial resolves the host again, off the loop thread (`HostResolver`).
+/// Loop-confined: a reference crosses threads only inside a task queued to the loop (the
+/// resolver's answer), hence the unchecked Sendable.
+final class Dialer: IOHandler, @unchecked Sendable {
     let socket: ZMTPSocket
     let endpoint: Endpoint
     let pipe: Pipe
+    private let resolver: HostResolver
     private var pendingFD: Int32 = -1
     private var connection: PeerConnection?
     private var retry: TimerHandle?
@@ -13,18 +17,26 @@ final class Dialer: IOHandler {
     private var handshakeFailures = 0
     private var stopped = false
 
-    init(socket: ZMTPSocket, endpoint: Endpoint, pipe: Pipe) {
+    init(socket: ZMTPSocket, endpoint: Endpoint, pipe: Pipe, resolver: HostResolver) {
         self.socket = socket
         self.endpoint = endpoint
         self.pipe = pipe
+        self.resolver = resolver
         backoff = socket.options.reconnectInterval.nanoseconds
     }
 
     func dial() {
         retry = nil
         guard !stopped else { return }
+        resolver.resolve(endpoint, on: socket.loop) { [self] result in resolved(result) }
+    }
+
+    /// The host's address (or why there is none) came back to the loop: connect to it.
+    private func resolved(_ result: Result<SocketAddress, EndpointError>) {
+        assert(socket.loop.inLoop, "a dialer runs on its socket's loop thread")
+        guard !stopped else { return }
         do {
-            let (fd, connected) = try TCP.connect(endpoint)
+            let (fd, connected) = try TCP.connect(to: result.get())
             if connected {
                 established(fd)
             } else {

@@ -137,45 +137,6 @@ extension ZMTPSocket {
         BusyPoll.wait(until: end) { arrivals.load(ordering: .acquiring) != seen }
     }
 
-    public func send(_ message: [[UInt8]]) async throws {
-        while true {
-            do {
-                return try send(message, timeout: .zero)
-            } catch SocketError.wouldBlock {
-                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                    let now: Bool = lock.withLock {
-                        if isClosed || hasRoomLocked() { return true }
-                        asyncSenders.append(c)
-                        return false
-                    }
-                    if now { c.resume() }
-                }
-            }
-        }
-    }
-
-    public func receive() async throws -> [[UInt8]] {
-        let (message, resume): ([[UInt8]]?, PeerConnection?) = try lock.withLock {
-            if let taken = dequeue(Self.popArrays) { return (taken.0, taken.1) }
-            if isClosed { throw SocketError.closed }
-            return (nil, nil)
-        }
-        if let resume { loop.execute { resume.resumeReading() } }
-        if let message { return message }
-        return try await withCheckedThrowingContinuation { c in
-            let ready: Result<[[UInt8]], Error>? = lock.withLock {
-                if let taken = dequeue(Self.popArrays) {
-                    if let r = taken.1 { loop.execute { r.resumeReading() } }
-                    return .success(taken.0)
-                }
-                if isClosed { return .failure(SocketError.closed) }
-                asyncReceivers.append(c)
-                return nil
-            }
-            if let ready { c.resume(with: ready) }
-        }
-    }
-
     // MARK: Internals (lock held)
 
     enum RouteOutcome {
@@ -283,8 +244,8 @@ extension ZMTPSocket {
             // An application thread waiting for this message is likely to answer it soon.
             if waiters > 0 || !asyncReceivers.isEmpty { loop.expectActivity() }
             let prefix = type == .router ? pipe.routingID : nil
-            while !asyncReceivers.isEmpty, let message = messages.popMessage(prefix: prefix) {
-                handed.append((asyncReceivers.popFirst()!, message))
+            while hasAsyncReceiverLocked(), let message = messages.popMessage(prefix: prefix) {
+                handed.append((asyncReceivers.popFirst()!.take()!, message))
             }
             pipe.inbound.add(&messages)
             arrivals.add(1, ordering: .releasing)

@@ -29,6 +29,7 @@ extension ZMTPSocket {
             pipe.routingID = routingID
             pipe.connection = connection
             pipe.isReady = true
+            if readingPaused { pipe.readPaused = true }
             if !pipe.persistent { pipes.append(pipe) }
             if waiters > 0 { lock.broadcast() }  // a sender may be waiting for any peer at all
             while let c = asyncSenders.popFirst() { wokenSenders.append(c) }
@@ -83,7 +84,13 @@ extension ZMTPSocket {
                 }
             }
         }
-        _ = try? onLoop { self.closeNow() }
+        do {
+            try onLoop { self.closeNow() }
+        } catch {
+            // The loop is shut down: its connections are gone with it; callers still waiting
+            // on the socket must not wait for ever.
+            markClosed()
+        }
     }
 
     private func isDrained() -> Bool {
@@ -102,11 +109,18 @@ extension ZMTPSocket {
         handler = nil
         disconnectHandler = nil
         lowWaterHandler = nil
+        markClosed()
+    }
+
+    /// Marks the socket closed and wakes every caller waiting on it (any thread).
+    private func markClosed() {
         let (receivers, senders) = lock.withLock {
             isClosed = true
             lock.broadcast()
             var r: [CheckedContinuation<[[UInt8]], Error>] = []
-            while let c = asyncReceivers.popFirst() { r.append(c) }
+            while let receiver = asyncReceivers.popFirst() {
+                if let c = receiver.take() { r.append(c) }
+            }
             var s: [CheckedContinuation<Void, Never>] = []
             while let c = asyncSenders.popFirst() { s.append(c) }
             return (r, s)

@@ -21,8 +21,10 @@ public final class ZMTPSocket: @unchecked Sendable {
     @exclusivity(unchecked) var readable = RingBuffer<Pipe>()
     @exclusivity(unchecked) var nextPipe = 0
     @exclusivity(unchecked) var isClosed = false
+    /// The handler's consumer asked to stop reading (`pauseReading`): new pipes start paused.
+    @exclusivity(unchecked) var readingPaused = false
     @exclusivity(unchecked) var waiters = 0
-    @exclusivity(unchecked) var asyncReceivers = RingBuffer<CheckedContinuation<[[UInt8]], Error>>()
+    @exclusivity(unchecked) var asyncReceivers = RingBuffer<AsyncReceiver>()
     @exclusivity(unchecked) var asyncSenders = RingBuffer<CheckedContinuation<Void, Never>>()
     /// Large frame bodies received into a `Message` and finished with, for reuse.
     @exclusivity(unchecked) var spareLargeBodies: [[UInt8]] = []
@@ -45,6 +47,8 @@ public final class ZMTPSocket: @unchecked Sendable {
     var disconnectHandler: ((_ peer: [UInt8]) -> Void)?
     var lowWaterHandler: ((_ peer: [UInt8]) -> Void)?
     var nextGeneratedID: UInt32 = UInt32.random(in: 0...UInt32.max)
+    /// How dialers find their hosts' addresses (tests put a slow one in before connecting).
+    var resolver = HostResolver.system
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
 
     public init(type: SocketType, options: SocketOptions = SocketOptions(), loop: EventLoop? = nil,
@@ -86,7 +90,7 @@ public final class ZMTPSocket: @unchecked Sendable {
         try onLoop {
             let pipe = Pipe(persistent: true)
             self.lock.withLock { self.pipes.append(pipe) }
-            let dialer = Dialer(socket: self, endpoint: ep, pipe: pipe)
+            let dialer = Dialer(socket: self, endpoint: ep, pipe: pipe, resolver: self.resolver)
             self.dialers.append(dialer)
             dialer.dial()
         }
@@ -102,20 +106,15 @@ public final class ZMTPSocket: @unchecked Sendable {
 
     /// Installs a handler called on the loop thread with each message and the routing id of
     /// the peer that sent it; `send` may be called from inside it. Call before bind/connect.
-    public func serve(_ handler: @escaping (_ peer: [UInt8], _ message: [[UInt8]]) -> Void,
-                      onDisconnect: ((_ peer: [UInt8]) -> Void)? = nil) {
-        let box = UncheckedBox((handler, onDisconnect))
+    /// The handlers are `@Sendable`: they run on the loop thread, not the caller's, so what
+    /// they capture must be safe there (a loop-confined object checks `loop.inLoop`).
+    public func serve(_ handler: @escaping @Sendable (_ peer: [UInt8], _ message: [[UInt8]]) -> Void,
+                      onDisconnect: (@Sendable (_ peer: [UInt8]) -> Void)? = nil) {
         _ = try? onLoop {
-            self.handler = box.value.0
-            self.disconnectHandler = box.value.1
+            self.handler = handler
+            self.disconnectHandler = onDisconnect
         }
     }
 
     func emit(_ event: SocketEvent) { options.onEvent?(event) }
-}
-
-/// Carries loop-confined values into a loop task; the loop thread is the only one touching them.
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import ZMTP
+
+/// The async send and receive honour Task cancellation, and a socket closed after its loop
+/// shut down still wakes whoever waits on it. (The bounds are generous because blocking tests
+/// running alongside may hold the few cooperative threads a resumed Task needs.)
+@Suite struct AsyncCancellationTests {
+    @Test func cancelledReceiveThrowsPromptly() async throws {
+        let dealer = try ZMTPSocket(type: .dealer)
+        defer { dealer.close() }
+        let task = Task { try await dealer.receive() }
+        #expect(await waitUntil { dealer.lock.withLock { !dealer.asyncReceivers.isEmpty } }, "the receive never waited")
+        task.cancel()
+        let result = await outcome(of: task, within: .seconds(20))
+        #expect(result.map { if case .failure(let e) = $0 { e is CancellationError } else { false } } == true,
+                "a cancelled receive must throw CancellationError at once, got \(String(describing: result))")
+    }
+
+    @Test func cancelledSendThrowsPromptly() async throws {
+        let dealer = try ZMTPSocket(type: .dealer)  // no peer: a send waits for one
+        defer { dealer.close() }
+        let task = Task { try await dealer.send([[1]]) }
+        #expect(await waitUntil { dealer.lock.withLock { !dealer.asyncSenders.isEmpty } }, "the send never waited")
+        task.cancel()
+        let result = await outcome(of: task, within: .seconds(20))
+        #expect(result.map { if case .failure(let e) = $0 { e is CancellationError } else { false } } == true,
+                "a cancelled send must throw CancellationError at once, got \(String(describing: result))")
+    }
+
+    /// A cancelled receiver is skipped: the next message goes to the one still waiting.
+    @Test func messageSkipsACancelledReceiver() async throws {
+        let router = try ZMTPSocket(type: .router)
+        let endpoint = try router.bind("tcp://127.0.0.1:0")
+        var options = SocketOptions()
+        options.identity = Array("d".utf8)
+        let dealer = try ZMTPSocket(type: .dealer, options: options)
+        defer { dealer.close(); router.close() }
+        try dealer.connect(endpoint.description)
+
+        let cancelled = Task { try await dealer.receive() }
+        #expect(await waitUntil { dealer.lock.withLock { dealer.asyncReceivers.count == 1 } })
+        let waiting = Task { try await dealer.receive() }
+        #expect(await waitUntil { dealer.lock.withLock { dealer.asyncReceivers.count == 2 } })
+        cancelled.cancel()
+        _ = await outcome(of: cancelled, within: .seconds(20))
+
+        try dealer.send([[0]], timeout: .seconds(5))  // the router learns the dealer's id
+        #expect(try await router.receive() == [Array("d".utf8), [0]])
+        try router.send([Array("d".utf8), Array("hello".utf8)], timeout: .zero)
+        let result = await outcome(of: waiting, within: .seconds(20))
+        #expect((try? result?.get()) == [Array("hello".utf8)])
+    }
+
+    @Test func closeAfterTheLoopShutDownWakesReceivers() async throws {
+        let loop = try EventLoop(name: "shut-down")
+        let dealer = try ZMTPSocket(type: .dealer, loop: loop)
+        let task = Task { try await dealer.receive() }
+        #expect(await waitUntil { dealer.lock.withLock { !dealer.asyncReceivers.isEmpty } })
+        loop.shutdown()
+        dealer.close()
+        let result = await outcome(of: task, within: .seconds(20))
+        #expect(result.map { if case .failure(let e) = $0 { e as? SocketError == .closed } else { false } } == true,
+                "got \(String(describing: result))")
+    }
+}
