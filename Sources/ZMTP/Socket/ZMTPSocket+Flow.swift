@@ -34,9 +34,8 @@ extension ZMTPSocket {
     /// Installs the handler called on the loop thread when a peer found at or over its
     /// high-water mark (by `isAtHighWaterMark` or `sendPastHighWaterMark`) has drained to the
     /// low-water mark, half of it. Not called for a peer that disconnects first.
-    public func onLowWater(_ handler: @escaping (_ peer: [UInt8]) -> Void) {
-        let box = UncheckedBox(handler)
-        _ = try? onLoop { self.lowWaterHandler = box.value }
+    public func onLowWater(_ handler: @escaping @Sendable (_ peer: [UInt8]) -> Void) {
+        _ = try? onLoop { self.lowWaterHandler = handler }
     }
 
     /// Stops reading messages from the peer (loop thread); other peers are read as before.

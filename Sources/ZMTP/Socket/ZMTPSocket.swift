@@ -45,7 +45,7 @@ public final class ZMTPSocket: @unchecked Sendable {
     var connections: [ObjectIdentifier: PeerConnection] = [:]
     var handler: ((_ peer: [UInt8], _ message: [[UInt8]]) -> Void)?
     var disconnectHandler: ((_ peer: [UInt8]) -> Void)?
-    var lowWaterHandler: ((_ peer: [UInt8]) -> Void)?
+    var lowWaterHandler: (@Sendable (_ peer: [UInt8]) -> Void)?
     var nextGeneratedID: UInt32 = UInt32.random(in: 0...UInt32.max)
     /// How dialers find their hosts' addresses (tests put a slow one in before connecting).
     var resolver = HostResolver.system
