@@ -22,6 +22,8 @@ public final class BrokerCore {
     var topics: [[UInt8]: [ObjectIdentifier: BrokerClient]] = [:]
     private var deadlines = BrokerDeadlineHeap()
     private var counters = BrokerStats()
+    /// Client messages by verb and PUT fan-out, for the metrics endpoint.
+    public internal(set) var traffic = BrokerTraffic()
     private var flow = BrokerFlow()
     private var actions: [BrokerAction] = []
     /// The latest time given to the core (for work that comes without one: a lost transport).

@@ -38,6 +38,7 @@ public final class ZMTPSocket: @unchecked Sendable {
     /// polls): a delivery to them asks the loop to poll for their answer.
     let pollingReceivers = Atomic<Int>(0)
     let handshakeCounters = HandshakeCounters()
+    let metrics: SocketMetrics
 
     // Loop-confined:
     var listeners: [Listener] = []
@@ -65,6 +66,7 @@ public final class ZMTPSocket: @unchecked Sendable {
         receiveLimit = options.receiveHighWaterMark
         self.loop = try loop ?? EventLoop.shared()
         self.logger = logger
+        metrics = SocketMetrics(name: options.metricsName.isEmpty ? type.rawValue.lowercased() : options.metricsName)
     }
 
     deinit { readBuffer.deallocate() }
