@@ -18,7 +18,11 @@ struct Scrape {
         guard response.hasPrefix("HTTP/1.1 200 OK\r\n"), let split = response.range(of: "\r\n\r\n") else {
             throw ScrapeError.badResponse(String(response.prefix(200)))
         }
-        let text = String(response[split.upperBound...])
+        return parse(String(response[split.upperBound...]))
+    }
+
+    /// The samples of an exposition text.
+    static func parse(_ text: String) -> Scrape {
         var samples: [String: Double] = [:]
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             guard let space = line.lastIndex(of: " ") else { continue }

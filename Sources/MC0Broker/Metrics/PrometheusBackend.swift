@@ -40,6 +40,13 @@ public final class PrometheusBackend: MetricsFactory, Sendable {
     public func destroyRecorder(_ handler: any RecorderHandler) {}
     public func destroyTimer(_ handler: any TimerHandler) {}
 
+    /// Everything this backend holds, in the text format (what mc0d appends to its own).
+    public func metricsText() -> String {
+        var out = PrometheusText()
+        write(into: &out)
+        return out.text
+    }
+
     /// Every family in name order, each series in label order.
     func write(into out: inout PrometheusText) {
         let snapshot = families.withLock { $0 }
