@@ -1,4 +1,5 @@
 import CoreMetrics
+import MC0
 import Testing
 @testable import MC0Broker
 
@@ -90,6 +91,17 @@ struct MetricsExpositionTests {
         #expect(MetricsExchange.head(of: Array("GET /metrics HTTP/1.1\r\nHost: x\r\n".utf8)) == nil)
         #expect(MetricsExchange.head(of: Array("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".utf8)) == "GET /metrics HTTP/1.1")
         #expect(MetricsExchange.head(of: Array("GET /metrics HTTP/1.1\r\n\r\n".utf8)) == "GET /metrics HTTP/1.1")
+    }
+
+    @Test func verbsAreCountedInTheirLabelsSlots() {
+        for (index, verb) in Verb.fromClient.enumerated() {
+            var traffic = BrokerTraffic()
+            traffic.count(verb)
+            #expect(traffic.received.firstIndex(of: 1) == index, "\(verb)")
+        }
+        var traffic = BrokerTraffic()
+        for verb in [Verb.message, .error, .ok] { traffic.count(verb) }
+        #expect(traffic.received.allSatisfy { $0 == 0 })
     }
 
     @Test func latencyBucketsAreCumulative() {

@@ -20,6 +20,8 @@ final class MetricsServer: IOHandler {
     let render: () -> String
     private var exchanges: [ObjectIdentifier: MetricsExchange] = [:]
     private var closed = false
+    /// Set while accepting is suspended after an accept error.
+    private var errorPause: TimerHandle?
 
     init(endpoint: Endpoint, loop: EventLoop, timeout: Duration, render: @escaping () -> String) throws {
         assert(loop.inLoop)
@@ -40,7 +42,16 @@ final class MetricsServer: IOHandler {
     func ioReady(readable: Bool, writable: Bool) {
         assert(loop.inLoop)
         for _ in 0..<16 {
-            guard !closed, let accepted = try? TCP.accept(fd) else { return }
+            guard !closed else { return }
+            let accepted: (fd: Int32, peer: String)
+            do {
+                guard let next = try TCP.accept(fd) else { return }
+                accepted = next
+            } catch {
+                // Out of descriptors or similar: the fd stays readable, so stop polling it for a
+                // moment instead of spinning; the broker's own listener does the same.
+                return pauseAccepting()
+            }
             guard exchanges.count < Self.maxConnections else {
                 TCP.close(accepted.fd)
                 continue
@@ -53,6 +64,14 @@ final class MetricsServer: IOHandler {
         }
     }
 
+    private func pauseAccepting() {
+        guard errorPause == nil, (try? loop.setInterest(fd: fd, [])) != nil else { return }
+        errorPause = loop.schedule(after: 100_000_000) { [self] in
+            errorPause = nil
+            if !closed { try? loop.setInterest(fd: fd, .readable) }
+        }
+    }
+
     func ended(_ exchange: MetricsExchange) {
         exchanges[ObjectIdentifier(exchange)] = nil
     }
@@ -61,6 +80,7 @@ final class MetricsServer: IOHandler {
         assert(loop.inLoop)
         guard !closed else { return }
         closed = true
+        if let errorPause { loop.cancel(errorPause) }
         loop.unregister(fd: fd)
         TCP.close(fd)
         for exchange in Array(exchanges.values) { exchange.close() }
@@ -88,6 +108,7 @@ final class MetricsExchange: IOHandler {
     }
 
     func ioReady(readable: Bool, writable: Bool) {
+        assert(server.loop.inLoop)
         if readable && response.isEmpty { read() }
         if !closed && !response.isEmpty { write() }
     }

@@ -4,8 +4,9 @@ import Synchronization
 /// A swift-metrics backend that keeps every metric in memory and writes them in the Prometheus
 /// text format on demand: what mc0d bootstraps so the ZMTP library's per-socket counters appear
 /// on its /metrics endpoint. Counters are one relaxed atomic add per update. Gauges (recorders
-/// that do not aggregate) keep their last value; aggregating recorders and timers are written
-/// as summaries without quantiles (count and sum; timers in seconds). Thread-safe.
+/// that do not aggregate) keep their last value, meters their running sum; aggregating
+/// recorders and timers are written as summaries without quantiles (count and sum; timers in
+/// seconds). Thread-safe.
 public final class PrometheusBackend: MetricsFactory, Sendable {
     private let families = Mutex<[String: Family]>([:])
     private let help: [String: String]
@@ -29,6 +30,10 @@ public final class PrometheusBackend: MetricsFactory, Sendable {
         return series(label, dimensions, .gauge) { GaugeSeries() }
     }
 
+    public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
+        series(label, dimensions, .gauge) { MeterSeries() }
+    }
+
     public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         series(label, dimensions, .summary) { SummarySeries(scale: 1e-9) }
     }
@@ -38,6 +43,7 @@ public final class PrometheusBackend: MetricsFactory, Sendable {
     public func destroyCounter(_ handler: any CounterHandler) {}
     public func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) {}
     public func destroyRecorder(_ handler: any RecorderHandler) {}
+    public func destroyMeter(_ handler: any MeterHandler) {}
     public func destroyTimer(_ handler: any TimerHandler) {}
 
     /// Everything this backend holds, in the text format (what mc0d appends to its own).
@@ -129,6 +135,18 @@ private final class GaugeSeries: RecorderHandler, Series {
     func record(_ value: Double) { bits.store(value.bitPattern, ordering: .relaxed) }
     func write(_ name: String, _ labels: [(String, String)], into out: inout PrometheusText) {
         out.sample(name, labels, Double(bitPattern: bits.load(ordering: .relaxed)))
+    }
+}
+
+/// A gauge that is added to: every meter of the same name and labels moves the same value.
+private final class MeterSeries: MeterHandler, Series {
+    private let value = Mutex<Double>(0)
+    func set(_ value: Int64) { set(Double(value)) }
+    func set(_ value: Double) { self.value.withLock { $0 = value } }
+    func increment(by amount: Double) { value.withLock { $0 += amount } }
+    func decrement(by amount: Double) { value.withLock { $0 -= amount } }
+    func write(_ name: String, _ labels: [(String, String)], into out: inout PrometheusText) {
+        out.sample(name, labels, value.withLock { $0 })
     }
 }
 

@@ -17,8 +17,9 @@ public final class SocketMetrics: Sendable {
     let droppedUnroutable: Counter
     /// Handshakes completed (connections that became usable).
     let connectionsOpened: Counter
-    /// Open TCP connections, handshaking or not.
-    let connections: Gauge
+    /// Open TCP connections, handshaking or not. A meter (added to, not set), so sockets that
+    /// share a name add up.
+    let connections: Meter
     private let name: String
 
     init(name: String) {
@@ -31,7 +32,7 @@ public final class SocketMetrics: Sendable {
         droppedAtHighWaterMark = Counter(label: "zmtp_dropped_messages_total", dimensions: socket + [("reason", "high_water_mark")])
         droppedUnroutable = Counter(label: "zmtp_dropped_messages_total", dimensions: socket + [("reason", "unroutable")])
         connectionsOpened = Counter(label: "zmtp_connections_total", dimensions: socket)
-        connections = Gauge(label: "zmtp_connections", dimensions: socket)
+        connections = Meter(label: "zmtp_connections", dimensions: socket)
     }
 
     /// What each metric means, for backends that show help text (swift-metrics carries none).

@@ -49,7 +49,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         engine.reuseLargeBody = { [socket] size in socket.spareLargeBody(atLeast: size) }
         try socket.loop.register(fd: fd, interest: interest, handler: self)
         socket.connections[ObjectIdentifier(self)] = self
-        socket.metrics.connections.record(socket.connections.count)
+        socket.metrics.connections.increment()
         rearmTimer()
     }
 
@@ -280,7 +280,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         socket.loop.unregister(fd: fd)
         TCP.close(fd)
         socket.connections[ObjectIdentifier(self)] = nil
-        socket.metrics.connections.record(socket.connections.count)
+        socket.metrics.connections.decrement()
         socket.detach(self)
     }
 }
