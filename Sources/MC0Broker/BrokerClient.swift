@@ -22,7 +22,8 @@ final class BrokerClient {
     var paused = false
     /// When its queue was found at the high-water mark, until it drains to the low-water mark.
     var fullSince: UInt64?
-    /// When it is disconnected as a slow consumer if it has not drained by then.
+    /// When it is disconnected as a slow consumer if it has not drained by then (set when it
+    /// first holds up another client).
     var slowConsumerAt: UInt64 = .max
 
     init(id: [UInt8], ttlMilliseconds: UInt64, now: UInt64) {

@@ -27,9 +27,11 @@ public struct BrokerConfig: Sendable, Equatable {
     /// buffered whole.
     public var maxMessageBytes: Int
     public var maxFramesPerMessage: Int
-    /// How long a client's send queue may stay at its high-water mark (until it drains to
-    /// the low-water mark) before the client is sent an ERROR and disconnected, in
-    /// nanoseconds. Meanwhile the clients whose messages wait for it are not read.
+    /// How long a client's full send queue may hold up other clients (from the first message
+    /// of another client that finds it at its high-water mark, until it drains to the
+    /// low-water mark) before the client is sent an ERROR and disconnected, in nanoseconds.
+    /// Meanwhile the clients whose messages wait for it are not read. A client full only of
+    /// its own replies holds up nobody but itself: it is paused, not disconnected.
     public var slowConsumerTimeout: UInt64
 
     public init(

@@ -9,8 +9,9 @@ import MC0
 /// It never drops a message it owes a client. When a message finds its recipient's queue at
 /// the high-water mark, the message is still handed over and the client whose message caused
 /// it stops being read (`BrokerAction.pauseReading`) until the recipient drains to the
-/// low-water mark (`drained(client:now:)`). A recipient that stays at the mark longer than
-/// `BrokerConfig.slowConsumerTimeout` is sent an ERROR and disconnected.
+/// low-water mark (`drained(client:now:)`). A recipient that holds up other clients this way
+/// longer than `BrokerConfig.slowConsumerTimeout` is sent an ERROR and disconnected; one full
+/// of its own replies only holds up itself, and is only paused.
 public final class BrokerCore {
     public let config: BrokerConfig
     private let isFull: ([UInt8]) -> Bool
@@ -110,8 +111,11 @@ public final class BrokerCore {
             guard entry.isLive else { continue }
             let client = entry.client
             if now >= client.slowConsumerAt {
-                disconnectSlowConsumer(client, now: now)
-                continue
+                if flow.holdsOthers(client.id) {
+                    disconnectSlowConsumer(client, now: now)
+                    continue
+                }
+                client.slowConsumerAt = .max  // those it held have gone
             }
             if now >= client.evictAt {
                 counters.evictions += 1
@@ -184,12 +188,19 @@ public final class BrokerCore {
     }
 
     /// Queues `frames` for `id`, always. When the recipient's queue is at its mark, `sender`
-    /// (the client whose message this answers or forwards) waits for it to drain.
+    /// (the client whose message this answers or forwards) waits for it to drain, and a
+    /// recipient that holds up another client starts its slow-consumer clock.
     func send(_ frames: [[UInt8]], to id: [UInt8], client: BrokerClient?, from sender: [UInt8], now: UInt64,
               into out: inout [Outgoing]) {
-        if checkFull(id, client: client, now: now), flow.block(sender, on: id) {
-            actions.append(.pauseReading(client: sender))
-            clients[sender]?.paused = true
+        if checkFull(id, client: client, now: now) {
+            if flow.block(sender, on: id) {
+                actions.append(.pauseReading(client: sender))
+                clients[sender]?.paused = true
+            }
+            if sender != id, let client, client.slowConsumerAt == .max {
+                client.slowConsumerAt = saturatingAdd(now, config.slowConsumerTimeout)
+                schedule(client)
+            }
         }
         out.append(Outgoing(client: id, frames: frames))
         counters.messagesOut += 1
@@ -198,14 +209,10 @@ public final class BrokerCore {
 
     // MARK: - Flow control
 
-    /// Whether `id`'s queue is at its mark; starts a client's slow-consumer clock if so.
+    /// Whether `id`'s queue is at its mark (noted in the client's `fullSince`).
     private func checkFull(_ id: [UInt8], client: BrokerClient?, now: UInt64) -> Bool {
         guard isFull(id) else { return false }
-        if let client, client.fullSince == nil {
-            client.fullSince = now
-            client.slowConsumerAt = saturatingAdd(now, config.slowConsumerTimeout)
-            schedule(client)
-        }
+        if let client, client.fullSince == nil { client.fullSince = now }
         return true
     }
 

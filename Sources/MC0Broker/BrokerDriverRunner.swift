@@ -57,6 +57,7 @@ final class BrokerDriverRunner: @unchecked Sendable {
             rearm()
         })
         socket.onLowWater { [self] peer in
+            assert(loop.inLoop, "the broker runs on its socket's loop thread")
             core.drained(client: peer, now: loop.now)
             applyActions()
             rearm()
@@ -107,8 +108,10 @@ final class BrokerDriverRunner: @unchecked Sendable {
         }
     }
 
-    /// How long a disconnected slow consumer's connection stays open for its ERROR to be read.
-    static let finalMessageLinger: Duration = .seconds(2)
+    /// How long a disconnected slow consumer's connection stays open for its ERROR to be read
+    /// (behind what was already encoded for it). It costs no more than the live connection
+    /// did: its queue is freed and it is no longer read.
+    static let finalMessageLinger: Duration = .seconds(30)
 
     /// Keeps one timer at the core's next deadline. A deadline that moved later needs nothing:
     /// the early tick finds nothing due and re-arms.

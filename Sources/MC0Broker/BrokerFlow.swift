@@ -11,7 +11,10 @@ struct BrokerFlow {
 
     var pausedCount: Int { waitingFor.count }
 
-    func isPaused(_ sender: [UInt8]) -> Bool { waitingFor[sender] != nil }
+    /// Whether a client other than `recipient` itself waits for it.
+    func holdsOthers(_ recipient: [UInt8]) -> Bool {
+        blocking[recipient]?.contains { $0 != recipient } ?? false
+    }
 
     /// Records that `sender` waits for `recipient`. Returns true when the sender was not
     /// waiting before (its reading must pause now).

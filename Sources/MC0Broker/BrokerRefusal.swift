@@ -9,7 +9,6 @@ enum BrokerRefusal: Error, Equatable {
     case malformed(MC0ParseError)
     case brokerOnlyVerb(Verb)
     case notConnected(Verb)
-    case alreadyConnected
     case missingHeader(Verb, String)
     case unsupportedVersion(String, accepted: [String])
     case badTTL(String)
@@ -40,8 +39,6 @@ enum BrokerRefusal: Error, Equatable {
             return "\(verb.rawValue) is sent only by the broker: a client sends \(Self.clientVerbs)"
         case .notConnected(let verb):
             return "not connected (never connected, or dropped after a TTL of silence): send CONNECT again, then retry \(verb.rawValue)"
-        case .alreadyConnected:
-            return "already connected: send DISCONNECT before a second CONNECT"
         case .missingHeader(let verb, let key):
             return "\(verb.rawValue) needs a \(key) header"
         case .unsupportedVersion(let version, let accepted):

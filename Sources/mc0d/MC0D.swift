@@ -51,7 +51,7 @@ struct MC0D: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds a client may take to complete its ZMTP/CURVE handshake before it is dropped.", valueName: "seconds"))
     var handshakeTimeout: Double = 30
 
-    @Option(help: ArgumentHelp("Seconds a client's queue may stay full (at 1000 messages) before the client is sent an ERROR and disconnected; meanwhile the publishers feeding it are paused.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds a client's full queue (1000 messages) may hold up the publishers feeding it (they are paused meanwhile) before the client is sent an ERROR and disconnected.", valueName: "seconds"))
     var slowConsumerTimeout: Double = 5
 
     @Option(help: ArgumentHelp("Listen backlog: connections the kernel holds while the broker is at its cap of handshakes in progress (net.core.somaxconn caps it).", valueName: "n"))

@@ -160,6 +160,15 @@ import MC0Broker
 
     /// As both originals: a PUT from a client without a session (evicted, or never connected)
     /// still reaches the subscribers, and no session is created for it.
+    @Test func clientIDsAreLoggedAsTextWhenPrintableElseHex() {
+        let h = Harness()
+        h.connect("web1 4242")
+        let binary: [UInt8] = [0, 0x80, 0, 0, 1]
+        _ = h.core.handle(client: binary, frames: f("", "CONNECT"), now: h.now)
+        #expect(h.env.logs.contains { $0.text.hasPrefix("client 'web1 4242': CONNECT") })
+        #expect(h.env.logs.contains { $0.text.hasPrefix("client 0x0080000001: CONNECT") })
+    }
+
     @Test func putWithoutASessionIsDelivered() {
         let h = Harness()
         h.connect("sub")

@@ -66,10 +66,12 @@ import TestSupport
         return (router, endpoint)
     }
 
-    static func dealer(_ name: String, to endpoint: String, receiveHighWaterMark: Int = 1000) throws -> ZMTPSocket {
+    static func dealer(_ name: String, to endpoint: String, receiveHighWaterMark: Int = 1000,
+                       reconnectInterval: Duration = .milliseconds(100)) throws -> ZMTPSocket {
         var options = SocketOptions()
         options.identity = id(name)
         options.receiveHighWaterMark = receiveHighWaterMark
+        options.reconnectInterval = reconnectInterval
         options.linger = .zero
         let dealer = try ZMTPSocket(type: .dealer, options: options)
         try dealer.connect(endpoint)
@@ -149,6 +151,37 @@ import TestSupport
         #expect(throws: SocketError.timedOut) { try dealer.receive(timeout: .milliseconds(100)) }
         #expect(try router.loop.submit { !router.disconnect(Self.id("nobody")) })
         #expect(recorder.disconnectedPeers.isEmpty)
+    }
+
+    /// A new connection that takes over a routing id (handover) takes over its flow-control
+    /// state: it is paused if the old one was, and a drain waited for is reported (the old
+    /// queue went with the old connection).
+    @Test func handoverKeepsThePauseAndReportsTheDrain() throws {
+        var options = SocketOptions()
+        options.sendHighWaterMark = 10
+        let recorder = Recorder()
+        let (router, endpoint) = try Self.router(options, recorder: recorder)
+        defer { router.close() }
+        // It takes one message in and then reads no more; it must not come back by itself.
+        let old = try Self.dealer("d", to: endpoint, receiveHighWaterMark: 1, reconnectInterval: .seconds(60))
+        defer { old.close() }
+        try Self.hello(old, "d", recorder)
+        let body = [UInt8](repeating: 1, count: 64 << 10)
+        let full: Bool = try router.loop.submit {
+            router.pauseReading(from: Self.id("d"))
+            var full = false
+            for _ in 0..<400 { full = (try? router.sendPastHighWaterMark(to: Self.id("d"), [body])) ?? false }
+            return full
+        }
+        #expect(full)
+
+        let new = try Self.dealer("d", to: endpoint)
+        defer { new.close() }
+        try new.send([Self.id("after")], timeout: .seconds(5))
+        #expect(recorder.wait { $0.drainedPeers == [Self.id("d")] })
+        #expect(!recorder.received.contains([Self.id("d"), Self.id("after")]))
+        #expect(try router.loop.submit { router.resumeReading(from: Self.id("d")) })
+        #expect(recorder.wait { $0.received.contains([Self.id("d"), Self.id("after")]) })
     }
 
     /// A peer that sends requests and never reads the replies: the router stops reading it

@@ -33,7 +33,8 @@ extension ZMTPSocket {
 
     /// Installs the handler called on the loop thread when a peer found at or over its
     /// high-water mark (by `isAtHighWaterMark` or `sendPastHighWaterMark`) has drained to the
-    /// low-water mark, half of it. Not called for a peer that disconnects first.
+    /// low-water mark, half of it. Not called for a peer that disconnects first. `@Sendable`
+    /// as the `serve` handlers: it runs on the loop thread, not the caller's.
     public func onLowWater(_ handler: @escaping @Sendable (_ peer: [UInt8]) -> Void) {
         _ = try? onLoop { self.lowWaterHandler = handler }
     }

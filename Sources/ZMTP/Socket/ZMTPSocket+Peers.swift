@@ -13,16 +13,20 @@ extension ZMTPSocket {
                 routingID = [0] + withUnsafeBytes(of: nextGeneratedID.bigEndian) { Array($0) }
             }
         }
-        enum Outcome { case attached(flush: Bool, displaced: PeerConnection?), refused }
+        enum Outcome { case attached(flush: Bool, displaced: PeerConnection?, drained: Bool), refused }
         var wokenSenders: [CheckedContinuation<Void, Never>] = []
         defer { for c in wokenSenders { c.resume() } }
         let outcome: Outcome = lock.withLock {
             var displaced: PeerConnection?
+            var drained = false
             if type == .router {
                 if let existing = routes[routingID], existing !== pipe {
                     guard options.routerHandover else { return .refused }
                     displaced = existing.connection
                     existing.isReady = false
+                    // Its queue goes with it: a drain someone waits for has happened.
+                    drained = existing.watchLowWater
+                    existing.watchLowWater = false
                 }
                 routes[routingID] = pipe
             }
@@ -35,13 +39,19 @@ extension ZMTPSocket {
             while let c = asyncSenders.popFirst() { wokenSenders.append(c) }
             let flush = !pipe.outbound.isEmpty && !pipe.flushScheduled
             if flush { pipe.flushScheduled = true }
-            return .attached(flush: flush, displaced: displaced)
+            return .attached(flush: flush, displaced: displaced, drained: drained)
         }
         switch outcome {
         case .refused:
             connection.fail(reason: "routing id already held by a live connection (handover off)", error: nil)
-        case .attached(let flush, let displaced):
+        case .attached(let flush, let displaced, let drained):
+            // The routing id keeps its flow-control state: paused stays paused.
+            if displaced?.readHeld == true {
+                connection.readHeld = true
+                connection.updateReadInterest()
+            }
             displaced?.close(reason: "identity handed over to a new connection")
+            if drained { lowWaterHandler?(routingID) }
             emit(.handshakeSucceeded(peer: connection.peerName, routingID: routingID))
             if flush { scheduleFlush(connection) }
         }
