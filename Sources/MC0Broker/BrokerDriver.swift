@@ -35,12 +35,14 @@ public final class BrokerDriver: @unchecked Sendable {
     ///   - statsInterval: period of the stats log line (nil or zero: none).
     ///   - handshakeTimeout: how long a connection may take to complete its handshake.
     ///   - backlog: the listen backlog (see `defaultBacklog`).
+    ///   - handshakeStallLimit: at the cap of connections in handshake, the least silence after
+    ///     which one may be evicted for a waiting one (`SocketOptions.handshakeStallLimit`).
     ///   - busyPoll: how long the driver's own loop keeps polling after traffic before it sleeps
     ///     (`EventLoop(busyPoll:)`); not used when `loop` is given.
     ///   - loop: the event loop to run on; by default the driver makes (and owns) its own.
     public init(bind endpoint: String, security: BrokerSecurity, config: BrokerConfig = BrokerConfig(),
                 statsInterval: Duration? = nil, handshakeTimeout: Duration = .seconds(30),
-                backlog: Int32 = BrokerDriver.defaultBacklog,
+                backlog: Int32 = BrokerDriver.defaultBacklog, handshakeStallLimit: Duration = .seconds(2),
                 busyPoll: Duration = .microseconds(50), logger: Logger = Logger(label: "mc0d"),
                 loop: EventLoop? = nil) throws(BrokerDriverError) {
         let parsed: Endpoint
@@ -65,6 +67,7 @@ public final class BrokerDriver: @unchecked Sendable {
         options.handshakeTimeout = handshakeTimeout
         options.linger = .milliseconds(500)
         options.backlog = backlog
+        options.handshakeStallLimit = handshakeStallLimit
         let refusals = LoopConfined(HandshakeRefusalLog(interval: Self.refusalLogInterval) { logger.notice("\($0)") })
         let metrics = BrokerMetrics(loop: theLoop, mechanism: security.publicKey == nil ? "null" : "curve")
         options.onEvent = { [logger] event in

@@ -54,6 +54,9 @@ struct MC0D: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds a client's full queue (1000 messages) may hold up the publishers feeding it (they are paused meanwhile) before the client is sent an ERROR and disconnected.", valueName: "seconds"))
     var slowConsumerTimeout: Double = 5
 
+    @Option(help: ArgumentHelp("With as many connections in their handshake as mc0d takes at once (1024), one that sent no handshake step for this long may be dropped to admit a waiting one (longer when handshakes are slow lately).", valueName: "seconds"))
+    var handshakeStall: Double = 2
+
     @Option(help: ArgumentHelp("Listen backlog: connections the kernel holds while the broker is at its cap of handshakes in progress (net.core.somaxconn caps it).", valueName: "n"))
     var backlog: Int = Int(BrokerDriver.defaultBacklog)
 
@@ -80,6 +83,9 @@ struct MC0D: ParsableCommand {
         }
         guard slowConsumerTimeout.isFinite, slowConsumerTimeout >= 0.01, slowConsumerTimeout <= 3600 else {
             throw ValidationError("--slow-consumer-timeout \(slowConsumerTimeout) is out of range: use 0.01 to 3600 seconds")
+        }
+        guard handshakeStall.isFinite, handshakeStall >= 0.1, handshakeStall <= 3600 else {
+            throw ValidationError("--handshake-stall \(handshakeStall) is out of range: use 0.1 to 3600 seconds")
         }
         guard (1...Int(Int32.max)).contains(backlog) else {
             throw ValidationError("--backlog \(backlog) is out of range: use 1 or more (the kernel caps it at net.core.somaxconn)")
@@ -166,6 +172,7 @@ struct MC0D: ParsableCommand {
                                       statsInterval: .milliseconds(Int64(statsInterval * 1000)),
                                       handshakeTimeout: .milliseconds(Int64(handshakeTimeout * 1000)),
                                       backlog: Int32(backlog),
+                                      handshakeStallLimit: .milliseconds(Int64(handshakeStall * 1000)),
                                       busyPoll: .microseconds(busyPoll), logger: logger)
         } catch {
             throw .broker(error)

@@ -48,6 +48,7 @@ import ZMTP
             (["--no-curve", "--slow-consumer-timeout", "0"], "--slow-consumer-timeout 0.0 is out of range"),
             (["--no-curve", "--slow-consumer-timeout", "nan"], "--slow-consumer-timeout nan is out of range"),
             (["--no-curve", "--backlog", "0"], "--backlog 0 is out of range"),
+            (["--no-curve", "--handshake-stall", "0"], "--handshake-stall 0.0 is out of range"),
             (["--port", "0"], "CURVE needs the broker's secret key"),
             (["--no-curve", "--curve-private-key", key + ".private"], "--no-curve cannot be combined with --curve-private-key"),
             (["--curve-private-key", scratch.path("missing.private")], "missing.private: does not exist"),

@@ -13,9 +13,13 @@ final class HandshakeAdmission: @unchecked Sendable {
     let loop: EventLoop
     /// Connections in handshake at most; the listener stops accepting at this count.
     let cap: Int
-    /// Nanoseconds without a handshake step after which a connection may be evicted to admit a
-    /// waiting one.
-    let stallLimit: UInt64
+    /// The least time without a handshake step after which a connection may be evicted to
+    /// admit a waiting one, in nanoseconds.
+    let minimumStall: UInt64
+    /// The slowest step of the handshakes completed lately (an exponential average): when
+    /// clients are slow (a storm saturating their hosts), a silence that long is not a stall.
+    /// Only completed handshakes count, so stalled connections cannot raise it.
+    private(set) var typicalStep: UInt64 = 0
     /// Handshake inputs read per loop round.
     static let turnsPerRound = 16
 
@@ -32,8 +36,12 @@ final class HandshakeAdmission: @unchecked Sendable {
     init(loop: EventLoop, cap: Int, stallLimit: UInt64) {
         self.loop = loop
         self.cap = max(1, cap)
-        self.stallLimit = stallLimit
+        minimumStall = stallLimit
     }
+
+    /// Silence after which a connection counts as stalled: 4 typical slowest steps, at least
+    /// the minimum and at most 8 times it (slow peers must not shelter stalled ones for long).
+    var stallLimit: UInt64 { min(8 * minimumStall, max(minimumStall, 4 * typicalStep)) }
 
     var isFull: Bool { count >= cap }
 
@@ -65,15 +73,20 @@ final class HandshakeAdmission: @unchecked Sendable {
     func stepped(_ ticket: AdmissionTicket) {
         assert(loop.inLoop)
         guard ticket.isAdmitted else { return }
+        ticket.slowestStep = max(ticket.slowestStep, loop.now - ticket.lastStep)
         unlink(ticket)
         ticket.lastStep = loop.now
         append(ticket)
     }
 
-    /// The connection finished its handshake or closed: its slot frees.
-    func release(_ ticket: AdmissionTicket) {
+    /// The connection finished its handshake (`completed`) or closed: its slot frees.
+    func release(_ ticket: AdmissionTicket, completed: Bool) {
         assert(loop.inLoop)
         guard ticket.isAdmitted else { return }
+        if completed {
+            let slowest = max(ticket.slowestStep, loop.now - ticket.lastStep)
+            typicalStep = typicalStep - typicalStep / 16 + slowest / 16
+        }
         unlink(ticket)
         ticket.isAdmitted = false
         ticket.connection = nil
@@ -135,6 +148,8 @@ final class AdmissionTicket {
     fileprivate var next: AdmissionTicket?
     /// When the connection was accepted or last took a handshake step.
     fileprivate(set) var lastStep: UInt64
+    /// The longest wait between two of its steps so far.
+    fileprivate var slowestStep: UInt64 = 0
     fileprivate(set) var inputQueued = false
     fileprivate(set) var isAdmitted = true
 
@@ -146,5 +161,5 @@ final class AdmissionTicket {
 
     func queueInput() { admission.queueInput(self) }
     func stepped() { admission.stepped(self) }
-    func release() { admission.release(self) }
+    func release(completed: Bool) { admission.release(self, completed: completed) }
 }

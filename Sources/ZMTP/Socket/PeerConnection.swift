@@ -196,7 +196,8 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     private func handshakeComplete(_ metadata: Metadata) {
         handshakeDone = true
         socket.metrics.connectionsOpened.increment()
-        releaseAdmission()
+        admission?.release(completed: true)
+        admission = nil
         socket.attach(self, metadata: metadata)
         dialer?.handshakeSucceeded()
     }
@@ -208,7 +209,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     }
 
     private func releaseAdmission() {
-        admission?.release()
+        admission?.release(completed: false)
         admission = nil
     }
 

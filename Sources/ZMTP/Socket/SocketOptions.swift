@@ -39,7 +39,8 @@ public struct SocketOptions: Sendable {
     /// kernel dropped at a full queue is held up by TCP's retransmission backoff for seconds
     /// once accepted. At least 1.
     public var maxWaitingConnections = 8192
-    /// At the cap, a connection that took no handshake step for this long is evicted to admit a
+    /// At the cap, a connection that took no handshake step for this long (or for 4 times the
+    /// time steps take lately, when that is longer, up to 8 times this) is evicted to admit a
     /// waiting one; one that keeps stepping never is (the handshake timeout still bounds it).
     public var handshakeStallLimit: Duration = .seconds(2)
     /// Security mechanism for every connection of this socket.
