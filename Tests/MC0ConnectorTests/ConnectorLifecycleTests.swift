@@ -49,16 +49,18 @@ import ZMTP
     /// A broker (our ROUTER, which never drops: ROUTER_MANDATORY and retries) sends far more
     /// than the connector may hold while nobody reads `messages`: the connector stops reading
     /// at its mark, so later messages wait in the socket and kernel queues, not in the
-    /// connector. Once read, every message arrives, in order.
+    /// connector. The pause is not taken for a silent broker. Once read, every message
+    /// arrives, in order.
     @Test func aLaggingConsumerPausesReadingAndLosesNothing() async throws {
         var options = SocketOptions()
         options.routerMandatory = true
         let broker = try ZMTPSocket(type: .router, options: options)
         let endpoint = try broker.bind("tcp://127.0.0.1:0")
         defer { broker.close() }
-        var config = testConfig(port: Int(endpoint.port), heartbeat: .seconds(30))
+        var config = testConfig(port: Int(endpoint.port), heartbeat: .milliseconds(300))
         config.messageBuffer = 8
-        let connector = try MC0Connector(config: config)
+        let events = EventRecorder()
+        let connector = try MC0Connector(config: config, onEvent: events.handler)
 
         let total = 5_000
         let sent = Counter()
@@ -96,6 +98,12 @@ import ZMTP
         // The mark plus what one 64 KiB read brought in after it was reached.
         let held = connector.deliveries.count
         #expect(held <= 8 + 64, "the connector holds \(held) deliveries with reading paused")
+        // Nothing is read while paused, so only the silence check moves lastHeard, by at least
+        // a heartbeat once it ran: after that the session must still be up.
+        let heard = try connector.loop.submit { connector.lastHeard }
+        let refreshed = await waitUntil(timeout: 10) { ((try? connector.loop.submit { connector.lastHeard }) ?? 0) > heard + 300_000_000 }
+        #expect(refreshed, "the silence check did not run while reading was paused")
+        #expect(!events.all.contains { if case .sessionLost = $0 { true } else { false } }, "\(events.all)")
 
         let reader = Task { () throws -> [Int] in
             var seqs: [Int] = []
