@@ -10,7 +10,8 @@ final class BrokerMetrics: @unchecked Sendable {
     /// "curve" or "null": the `mechanism` label of handshake failures.
     let mechanism: String
     private var handshakeFailures: [String: UInt64] = [:]
-    var latency = DeliveryLatency()
+    /// Updated per PUT on the loop thread: no dynamic exclusivity check.
+    @exclusivity(unchecked) var latency = DeliveryLatency()
     let keyReloads = Atomic<UInt64>(0)
     let keyReloadFailures = Atomic<UInt64>(0)
 

@@ -26,8 +26,9 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     var owedPaused = false
     var closingTimer: TimerHandle?
     let maxOwedBytes: Int
-    /// Traffic not yet added to the socket's metrics (PeerConnection+Metrics.swift).
-    var unreported = TrafficTally()
+    /// Traffic not yet added to the socket's metrics (PeerConnection+Metrics.swift); updated
+    /// per read and write, so without dynamic exclusivity checks.
+    @exclusivity(unchecked) var unreported = TrafficTally()
 
     /// Output above this stops pulling messages from the pipe until the kernel takes some.
     static let outputBatch = 256 << 10
