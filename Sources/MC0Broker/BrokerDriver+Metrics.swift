@@ -28,12 +28,6 @@ extension BrokerDriver {
         }
     }
 
-    /// The exposition now, as a scrape would get it. Any thread.
-    public func metricsText(backend: PrometheusBackend? = nil) -> String? {
-        let box = MetricsRunnerBox(runner: runner, authorizer: security.authorizer, backend: backend)
-        return try? loop.submit { box.render() }
-    }
-
     /// Counts a SIGHUP reload of the authorized keys that failed (the old list stays). Any thread.
     public func authorizedKeysReloadFailed() {
         runner.metrics.keyReloadFailures.add(1, ordering: .relaxed)

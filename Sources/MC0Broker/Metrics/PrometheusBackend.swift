@@ -7,6 +7,11 @@ import Synchronization
 /// that do not aggregate) keep their last value, meters their running sum; aggregating
 /// recorders and timers are written as summaries without quantiles (count and sum; timers in
 /// seconds). Thread-safe.
+///
+/// Not swift-prometheus: the broker's own metrics are integers its loop already keeps and reads
+/// at a scrape, which that library's push-only metrics (a counter can only be incremented, a
+/// histogram observation takes a lock) would duplicate on the message path; with one text
+/// writer needed anyway, this backend is the little that remains.
 public final class PrometheusBackend: MetricsFactory, Sendable {
     private let families = Mutex<[String: Family]>([:])
     private let help: [String: String]
