@@ -142,4 +142,23 @@ import Testing
         // The endpoint still answers.
         #expect(try broker.scrape()["mc0d_clients"] == 1)
     }
+
+    /// Scrapers past the cap of 16 at once are closed as soon as accepted; once the stalled
+    /// ones time out, scrapes are answered again.
+    @Test func scrapersPastTheCapAreClosedAtOnce() throws {
+        let broker = try BrokerProcess(["--no-curve", "--metrics", "127.0.0.1:0"])
+        defer { broker.stop() }
+        let port = try #require(broker.metricsPort)
+        var stalled: [RawPeer] = []
+        for _ in 0..<16 {
+            let peer = try RawPeer(port: port, timeoutSeconds: 20)
+            peer.write(Array("GET /metrics HTTP/1.1\r\n".utf8))
+            stalled.append(peer)
+        }
+        // Accepted after the 16 (the backlog is FIFO); closed well before their 5 s timeout.
+        let extra = try RawPeer(port: port, timeoutSeconds: 2)
+        #expect(extra.closedByPeer())
+        for peer in stalled { #expect(peer.closedByPeer()) }
+        #expect(try broker.scrape()["mc0d_clients"] == 0)
+    }
 }
