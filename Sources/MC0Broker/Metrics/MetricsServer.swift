@@ -1,4 +1,3 @@
-import Glibc
 import ZMTP
 
 /// A minimal HTTP/1.x responder for `GET /metrics`, on the broker's own event loop: accepting,
