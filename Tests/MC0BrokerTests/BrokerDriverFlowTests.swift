@@ -90,4 +90,36 @@ import ZMTP
         let stats = try #require(driver.stats())
         #expect(stats.slowConsumers == 0 && stats.clients == 2)
     }
+
+    /// A client that publishes large messages to a topic it subscribes to, faster than it reads,
+    /// with a small owed bound: the broker pauses it on its own full queue, and the client,
+    /// reading all along, drains it. Its own queued sends (below its high-water mark, however
+    /// many bytes) do not count as owed to the broker.
+    @Test func aSelfSubscribedPublisherOfLargeMessagesNeverDeadlocks() throws {
+        var config = BrokerConfig()
+        config.maxQueuedPerClient = 10
+        let driver = try BrokerDriver(bind: "tcp://127.0.0.1:0", security: .null, config: config, logger: D.logger)
+        defer { driver.stop() }
+        var options = SocketOptions()
+        options.linger = .zero
+        options.maxOwedBytes = 1 << 20
+        let client = try ZMTPSocket(type: .dealer, options: options)
+        defer { client.close() }
+        try client.connect(driver.endpoint.description)
+        try D.request(client, D.frames("", "CONNECT", "ID", "c"), ack: "c")
+        try D.request(client, D.frames("", "SUB", "ID", "s", "", "fan"), ack: "s")
+
+        let count = 300, size = 64 << 10
+        let reader = Thread.detachNewThreadResult {
+            for n in 0..<count {
+                let message = try client.receive(timeout: .seconds(20))
+                guard message.count == 6, message.last?.count == size,
+                      message.last?.starts(with: Array("\(n).".utf8)) == true else { return "message \(n) missing or out of order" }
+            }
+            return "ok"
+        }
+        for n in 0..<count { try client.send(D.put(n, size: size), timeout: .seconds(20)) }
+        #expect(reader.wait(timeout: 60) == "ok")
+        #expect(driver.stats()?.slowConsumers == 0)
+    }
 }

@@ -177,11 +177,41 @@ import TestSupport
 
         let new = try Self.dealer("d", to: endpoint)
         defer { new.close() }
-        try new.send([Self.id("after")], timeout: .seconds(5))
         #expect(recorder.wait { $0.drainedPeers == [Self.id("d")] })
+        // Sent once the handover is done, so it cannot share a read with the handshake.
+        try new.send([Self.id("after")], timeout: .seconds(5))
+        // A round trip through another peer gives it time to arrive: it must not be handled.
+        let other = try Self.dealer("e", to: endpoint)
+        defer { other.close() }
+        try Self.hello(other, "e", recorder)
         #expect(!recorder.received.contains([Self.id("d"), Self.id("after")]))
         #expect(try router.loop.submit { router.resumeReading(from: Self.id("d")) })
         #expect(recorder.wait { $0.received.contains([Self.id("d"), Self.id("after")]) })
+    }
+
+    /// Messages a DEALER queued below its high-water mark are not owed in the sense of the
+    /// bound, however many bytes: its peer may be waiting for it to read before it reads again.
+    @Test func queuedSendsBelowTheMarkDoNotStopReading() throws {
+        let recorder = Recorder()
+        let (router, endpoint) = try Self.router(recorder: recorder)
+        defer { router.close() }
+        var options = SocketOptions()
+        options.identity = Self.id("d")
+        options.maxOwedBytes = 1 << 20
+        options.linger = .zero
+        let dealer = try ZMTPSocket(type: .dealer, options: options)
+        defer { dealer.close() }
+        try dealer.connect(endpoint)
+        try Self.hello(dealer, "d", recorder)
+
+        #expect(try router.loop.submit { router.pauseReading(from: Self.id("d")) })
+        // 25 MiB: more than the kernel buffers between the two hold, so most stays queued.
+        let body = [UInt8](repeating: 2, count: 64 << 10)
+        for _ in 0..<400 { try dealer.send([body], timeout: .seconds(5)) }
+        try router.send([Self.id("d"), Self.id("reply")])
+        #expect(try dealer.receive(timeout: .seconds(5)) == [Self.id("reply")])
+        #expect(try router.loop.submit { router.resumeReading(from: Self.id("d")) })
+        #expect(recorder.wait(timeout: 30) { $0.received.count == 401 })
     }
 
     /// A peer that sends requests and never reads the replies: the router stops reading it

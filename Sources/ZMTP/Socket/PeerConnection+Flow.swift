@@ -3,9 +3,16 @@ extension PeerConnection {
     /// True while reading must wait: the receive queue is at its high-water mark, the
     /// application paused this peer, more than `maxOwedBytes` are owed to it (until they are
     /// down to half), or the connection is closing after its last message.
+    ///
+    /// Owed: the encoded output not yet written, plus the queued messages once the queue is at
+    /// or past its high-water mark. Below the mark the senders are bounded by it (and a sender
+    /// that blocks there may be waiting for this very peer to read: pausing it then could
+    /// deadlock the two); past it, only a send that ignores the mark put them there.
     func readBlocked() -> Bool {
         if readHeld || closingTimer != nil { return true }
-        let (paused, queued) = socket.lock.withLock { (pipe.readPaused, pipe.outbound.payloadBytes) }
+        let (paused, queued) = socket.lock.withLock {
+            (pipe.readPaused, pipe.hasRoom(socket.sendLimits) ? 0 : pipe.outbound.payloadBytes)
+        }
         if paused { return true }
         let owed = engine.outputCount + queued
         if owedPaused {

@@ -21,10 +21,12 @@ public struct SocketOptions: Sendable {
     /// ZMQ_LINGER: how long close() waits for queued messages to be written. libzmq waits
     /// forever by default; a finite default keeps a dead peer from hanging shutdown.
     public var linger: Duration = .seconds(1)
-    /// Reading from a peer pauses while more than this many bytes are owed to it (queued for it
-    /// and encoded but not yet written), and resumes once they are down to half: a peer that
-    /// sends requests and never reads the replies costs bounded memory. Sends that respect the
-    /// high-water marks stay below it unless the marks allow more than this in bytes.
+    /// Reading from a peer pauses while more than this many bytes are owed to it, and resumes
+    /// once they are down to half: a peer that sends requests and never reads what they earn
+    /// (ZMTP PONGs, a server's replies queued past the high-water mark) costs bounded memory.
+    /// Owed: encoded output not yet written, plus the queued messages once the queue is at or
+    /// past its high-water mark (below it, the mark bounds the senders). Keep it well above
+    /// the 256 KiB a connection encodes ahead of the kernel.
     public var maxOwedBytes = 64 << 20
     /// Listen backlog (the kernel clamps it to net.core.somaxconn): connections wait there once
     /// the listener's own waiting room is full. libzmq's 100 makes bursts of connects wait out
