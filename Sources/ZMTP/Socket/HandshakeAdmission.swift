@@ -11,15 +11,10 @@
 /// Loop-confined: every method runs on the loop thread (the task hop is why it is Sendable).
 final class HandshakeAdmission: @unchecked Sendable {
     let loop: EventLoop
-    /// Connections in handshake at most; the listener stops accepting at this count.
+    /// Connections in handshake at most; past it the listener keeps newcomers waiting.
     let cap: Int
-    /// The least time without a handshake step after which a connection may be evicted to
-    /// admit a waiting one, in nanoseconds.
-    let minimumStall: UInt64
-    /// The slowest step of the handshakes completed lately (an exponential average): when
-    /// clients are slow (a storm saturating their hosts), a silence that long is not a stall.
-    /// Only completed handshakes count, so stalled connections cannot raise it.
-    private(set) var typicalStep: UInt64 = 0
+    /// Silence after which a connection may be evicted to admit a waiting one.
+    private(set) var stallLimit: StallLimit
     /// Handshake inputs read per loop round.
     static let turnsPerRound = 16
 
@@ -27,21 +22,17 @@ final class HandshakeAdmission: @unchecked Sendable {
     private var head: AdmissionTicket?
     private var tail: AdmissionTicket?
     /// Connections whose input waits for its turn, oldest first.
-    private var waiting = RingBuffer<AdmissionTicket>()
+    private var inputQueue = RingBuffer<AdmissionTicket>()
     private var turnsScheduled = false
-    /// Called when a slot frees or the stalest connection changes (the listener re-decides
-    /// whether to accept).
+    /// Called when a slot frees or the stalest connection may have become evictable (the
+    /// listener admits waiting connections and re-arms its eviction timer).
     var changed: () -> Void = {}
 
     init(loop: EventLoop, cap: Int, stallLimit: UInt64) {
         self.loop = loop
         self.cap = max(1, cap)
-        minimumStall = stallLimit
+        self.stallLimit = StallLimit(minimum: stallLimit)
     }
-
-    /// Silence after which a connection counts as stalled: 4 typical slowest steps, at least
-    /// the minimum and at most 8 times it (slow peers must not shelter stalled ones for long).
-    var stallLimit: UInt64 { min(8 * minimumStall, max(minimumStall, 4 * typicalStep)) }
 
     var isFull: Bool { count >= cap }
 
@@ -58,7 +49,7 @@ final class HandshakeAdmission: @unchecked Sendable {
     /// stalest has input waiting for its turn (it is waiting for us, not stalled).
     var nextEviction: UInt64? {
         guard let head, !head.inputQueued else { return nil }
-        return head.lastStep &+ stallLimit
+        return head.lastStep &+ stallLimit.current
     }
 
     /// Evicts the stalest connection if it took no step for the stall limit; false otherwise.
@@ -84,8 +75,7 @@ final class HandshakeAdmission: @unchecked Sendable {
         assert(loop.inLoop)
         guard ticket.isAdmitted else { return }
         if completed {
-            let slowest = max(ticket.slowestStep, loop.now - ticket.lastStep)
-            typicalStep = typicalStep - typicalStep / 16 + slowest / 16
+            stallLimit.completed(slowestStep: max(ticket.slowestStep, loop.now - ticket.lastStep))
         }
         unlink(ticket)
         ticket.isAdmitted = false
@@ -99,7 +89,7 @@ final class HandshakeAdmission: @unchecked Sendable {
         assert(loop.inLoop)
         guard ticket.isAdmitted, !ticket.inputQueued else { return }
         ticket.inputQueued = true
-        waiting.append(ticket)
+        inputQueue.append(ticket)
         guard !turnsScheduled else { return }
         turnsScheduled = true
         loop.execute { self.takeTurns() }
@@ -110,14 +100,14 @@ final class HandshakeAdmission: @unchecked Sendable {
         turnsScheduled = false
         var turns = 0
         var headServed = false
-        while turns < Self.turnsPerRound, let ticket = waiting.popFirst() {
+        while turns < Self.turnsPerRound, let ticket = inputQueue.popFirst() {
             ticket.inputQueued = false
             guard let connection = ticket.connection else { continue }  // closed while waiting
             headServed = headServed || ticket === head
             turns += 1
             connection.readAdmittedInput()
         }
-        if !waiting.isEmpty {
+        if !inputQueue.isEmpty {
             turnsScheduled = true
             loop.execute { self.takeTurns() }
         }
