@@ -24,8 +24,8 @@ public final class BrokerDriver: @unchecked Sendable {
     public static let messageSizeSlack = 64 << 10
 
     /// The listen backlog mc0d asks for: as many as the kernel allows (net.core.somaxconn caps
-    /// it), so a fleet reconnecting at once waits there while the broker is at its cap of
-    /// connections in handshake, instead of retrying SYNs.
+    /// it), so a fleet reconnecting at once waits there once the socket's handshake slots and
+    /// waiting room are full, instead of retrying SYNs.
     public static let defaultBacklog: Int32 = 65535
     /// How often refused handshakes from one address are logged at most (with a count).
     public static let refusalLogInterval: UInt64 = 10_000_000_000

@@ -197,8 +197,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     private func handshakeComplete(_ metadata: Metadata) {
         handshakeDone = true
         socket.metrics.connectionsOpened.increment()
-        admission?.release(completed: true)
-        admission = nil
+        releaseAdmission(completed: true)
         socket.attach(self, metadata: metadata)
         dialer?.handshakeSucceeded()
     }
@@ -209,8 +208,8 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         do { try socket.loop.setInterest(fd: fd, next) } catch { fail(reason: "\(error)", error: nil) }
     }
 
-    private func releaseAdmission() {
-        admission?.release(completed: false)
+    private func releaseAdmission(completed: Bool) {
+        admission?.release(completed: completed)
         admission = nil
     }
 
@@ -271,7 +270,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
 
     /// Writes what the engine left (an ERROR command), releases the fd and detaches the pipe.
     private func teardown() {
-        releaseAdmission()
+        releaseAdmission(completed: false)
         engine.close()
         engine.onReady = { _ in }
         engine.reuseLargeBody = { _ in nil }
