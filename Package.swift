@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),  // Meter
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
@@ -23,23 +24,26 @@ let package = Package(
         .target(name: "ZMTP", dependencies: [
             "CSodium", "CLinux",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .target(name: "MC0"),
         .target(name: "MC0Broker", dependencies: [
             "MC0", "ZMTP",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .target(name: "MC0Connector", dependencies: [
             "MC0", "ZMTP",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "mc0d", dependencies: [
-            "MC0Broker", "ZMTP",
+            "MC0Broker", "MC0", "ZMTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .executableTarget(name: "mc0", dependencies: [
-            "MC0Connector", "ZMTP",
+            "MC0Connector", "MC0", "ZMTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

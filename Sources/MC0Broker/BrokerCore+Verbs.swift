@@ -18,6 +18,7 @@ extension BrokerCore {
             if case .unknownVerb(let verb) = error { throw .unknownVerb(verb) }
             throw .malformed(error)
         }
+        traffic.count(message.verb)
 
         switch message.verb {
         case .message, .error, .ok:
@@ -110,7 +111,11 @@ extension BrokerCore {
                          into out: inout [Outgoing]) throws(BrokerRefusal) {
         guard let topic = message.header(MC0Header.topic) else { throw .missingHeader(.put, MC0Header.topic) }
         try validateTopic(topic, verb: .put)
-        guard let subscribers = topics[topic] else { return }
+        guard let subscribers = topics[topic] else {
+            traffic.unsubscribedPuts += 1
+            return
+        }
+        traffic.deliveries += UInt64(subscribers.count)
         let forwarded = message.headers.filter { $0.key != MC0Header.id && $0.key != MC0Header.topic }
         let frames = MC0Message.message(topic: topic, headers: forwarded, body: message.positional).frames()
         out.reserveCapacity(out.count + subscribers.count + 1)

@@ -23,6 +23,9 @@ public final class BrokerCore {
     var topics: [[UInt8]: [ObjectIdentifier: BrokerClient]] = [:]
     private var deadlines = BrokerDeadlineHeap()
     private var counters = BrokerStats()
+    /// Client messages by verb and PUT fan-out, for the metrics endpoint. Updated per message
+    /// on the core's one thread: no dynamic exclusivity check.
+    @exclusivity(unchecked) public internal(set) var traffic = BrokerTraffic()
     private var flow = BrokerFlow()
     private var actions: [BrokerAction] = []
     /// The latest time given to the core (for work that comes without one: a lost transport).

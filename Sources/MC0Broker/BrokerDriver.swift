@@ -13,11 +13,11 @@ public final class BrokerDriver: @unchecked Sendable {
     public let endpoint: Endpoint
     public let security: BrokerSecurity
     public let config: BrokerConfig
-    private let loop: EventLoop
+    let loop: EventLoop
     private let ownsLoop: Bool
     private let stopped = Atomic<Bool>(false)
     /// Loop-confined: touched only in tasks run on `loop`.
-    private let runner: BrokerDriverRunner
+    let runner: BrokerDriverRunner
 
     /// A message larger than the core's limit by up to this much still reaches the core, which
     /// answers ERROR; beyond it the transport closes the connection before buffering it.
@@ -55,6 +55,7 @@ public final class BrokerDriver: @unchecked Sendable {
         var options = SocketOptions()
         options.security = security.socketSecurity
         options.routerHandover = true
+        options.metricsName = "mc0d"
         options.routerMandatory = true
         options.sendHighWaterMark = config.maxQueuedPerClient
         options.sendHighWaterBytes = config.maxQueuedBytesPerClient
@@ -68,7 +69,11 @@ public final class BrokerDriver: @unchecked Sendable {
         options.backlog = backlog
         options.handshakeStallLimit = handshakeStallLimit
         let refusals = LoopConfined(HandshakeRefusalLog(interval: Self.refusalLogInterval) { logger.notice("\($0)") })
-        options.onEvent = { [logger] event in Self.log(event, to: logger, refusals: refusals.value, loop: theLoop) }
+        let metrics = BrokerMetrics(loop: theLoop, mechanism: security.publicKey == nil ? "null" : "curve")
+        options.onEvent = { [logger] event in
+            if case .handshakeFailed(_, let error) = event { metrics.handshakeFailed(error) }
+            Self.log(event, to: logger, refusals: refusals.value, loop: theLoop)
+        }
         let socket: ZMTPSocket
         do {
             socket = try ZMTPSocket(type: .router, options: options, loop: theLoop, logger: logger)
@@ -76,7 +81,7 @@ public final class BrokerDriver: @unchecked Sendable {
             if loop == nil { theLoop.shutdown() }
             throw .cannotStart(reason: "\(error)")
         }
-        let runner = BrokerDriverRunner(socket: socket, config: config,
+        let runner = BrokerDriverRunner(socket: socket, config: config, metrics: metrics,
                                         statsInterval: Self.nanoseconds(statsInterval), logger: logger)
         runner.install()
         do {
@@ -122,6 +127,7 @@ public final class BrokerDriver: @unchecked Sendable {
     public func replaceAuthorizedKeys(_ keys: Set<CurvePublicKey>?) -> Bool {
         guard let authorizer = security.authorizer else { return false }
         authorizer.replaceAllowed(keys)
+        runner.metrics.keyReloads.add(1, ordering: .relaxed)
         return true
     }
 

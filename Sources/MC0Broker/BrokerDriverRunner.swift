@@ -12,6 +12,9 @@ final class BrokerDriverRunner: @unchecked Sendable {
     private let logger: Logger
     private let statsInterval: UInt64
     let failedSends = Atomic<UInt64>(0)
+    let metrics: BrokerMetrics
+    /// The --metrics endpoint, when serving (BrokerDriver+Metrics.swift).
+    var metricsServer: MetricsServer?
     private var stopped = false
     private var tickTimer: TimerHandle?
     /// When `tickTimer` fires; .max when none is armed.
@@ -20,8 +23,9 @@ final class BrokerDriverRunner: @unchecked Sendable {
     /// Replies and fan-out of the message being handled; kept between messages for its capacity.
     private var outgoing: [Outgoing] = []
 
-    init(socket: ZMTPSocket, config: BrokerConfig, statsInterval: UInt64, logger: Logger) {
+    init(socket: ZMTPSocket, config: BrokerConfig, metrics: BrokerMetrics, statsInterval: UInt64, logger: Logger) {
         self.socket = socket
+        self.metrics = metrics
         self.loop = socket.loop
         self.logger = logger
         self.statsInterval = statsInterval
@@ -38,8 +42,10 @@ final class BrokerDriverRunner: @unchecked Sendable {
             // would get a fresh one instead of touching it.
             var batch = outgoing
             outgoing = []
+            let delivered = core.traffic.deliveries
             core.handle(client: peer, frames: message, now: loop.now, into: &batch)
             deliver(batch)
+            if core.traffic.deliveries != delivered { metrics.latency.observe(since: loop.now) }
             batch.removeAll(keepingCapacity: true)
             outgoing = batch
             applyActions()
@@ -68,6 +74,8 @@ final class BrokerDriverRunner: @unchecked Sendable {
 
     func stop() {
         stopped = true
+        metricsServer?.close()
+        metricsServer = nil
         if let tickTimer { loop.cancel(tickTimer) }
         if let statsTimer { loop.cancel(statsTimer) }
         tickTimer = nil

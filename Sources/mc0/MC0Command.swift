@@ -1,4 +1,5 @@
 import ArgumentParser
+import MC0
 
 /// `mc0`: tools around the mc0 connector (keys, ping, sub, pub, load).
 @main
@@ -11,5 +12,6 @@ struct MC0Command: AsyncParsableCommand {
             plugin.zeromq.broker.host, plugin.zeromq.broker.port, plugin.zeromq.curve, plugin.zeromq.broker.public_key, \
             plugin.zeromq.public_key, plugin.zeromq.private_key, plugin.zeromq.heartbeat, identity); flags override it.
             """,
+        version: MC0Release.version,
         subcommands: [KeygenCommand.self, PingCommand.self, SubCommand.self, PubCommand.self, LoadCommand.self])
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
+import CoreMetrics
 import Dispatch
 import Glibc
 import Logging
+import MC0
 import MC0Broker
 import ZMTP
 
@@ -16,7 +18,8 @@ struct MC0D: ParsableCommand {
         First run: `mc0d --bind 127.0.0.1 --data-dir DIR --generate-keys` creates DIR/broker.private \
         and DIR/broker.public and prints the settings MCollective nodes need. SIGHUP reloads \
         --authorized-keys; SIGTERM and SIGINT shut down cleanly.
-        """)
+        """,
+        version: MC0Release.version)
 
     @Option(help: "Address to listen on: an IPv4 or IPv6 address, a host name, or * (all interfaces).")
     var bind = "0.0.0.0"
@@ -60,6 +63,9 @@ struct MC0D: ParsableCommand {
     @Option(help: ArgumentHelp("Microseconds the event loop keeps polling after traffic before it sleeps (0: never): lower latency for at most that much CPU per burst.", valueName: "us"))
     var busyPoll = 50
 
+    @Option(help: ArgumentHelp("Serve Prometheus metrics at http://ADDR:PORT/metrics (off by default; bind it to loopback or a management network: it has no authentication). Port 0 picks a free one.", valueName: "addr:port"))
+    var metrics: String?
+
     /// Checks values and combinations. Called after parsing (not as `validate()`, which
     /// ArgumentParser runs before it reports an unknown option, hiding the real mistake).
     func check() throws(ValidationError) {
@@ -86,6 +92,9 @@ struct MC0D: ParsableCommand {
         }
         guard (0...10_000).contains(busyPoll) else {
             throw ValidationError("--busy-poll \(busyPoll) is out of range: use 0 (off) to 10000 microseconds")
+        }
+        if let metrics, Self.metricsEndpoint(metrics) == nil {
+            throw ValidationError("--metrics '\(metrics)' is not ADDR:PORT: give e.g. --metrics 127.0.0.1:9616 or --metrics [::1]:9616")
         }
         if bind.isEmpty || bind.contains("://") || bind.contains("[") {
             throw ValidationError("--bind '\(bind)' is not an address: give a bare IP address or host name, e.g. --bind 127.0.0.1 or --bind ::1")
@@ -152,6 +161,9 @@ struct MC0D: ParsableCommand {
         let security: BrokerSecurity = keys.secretKey.map { .curve(secretKey: $0, authorizer: authorizer) } ?? .null
         let host = bind == "*" ? "0.0.0.0" : bind
         let endpoint = Endpoint(host: host, port: UInt16(port)).description
+        // Before the broker's socket exists: it asks the backend for its counters when made.
+        let backend = metrics.map { _ in PrometheusBackend(help: SocketMetrics.help) }
+        if let backend { MetricsSystem.bootstrap(backend) }
         let driver: BrokerDriver
         do {
             var config = BrokerConfig()
@@ -186,6 +198,7 @@ struct MC0D: ParsableCommand {
                 driver.replaceAuthorizedKeys(keys)
                 logger.notice("SIGHUP: reloaded \(keys.count) authorized client key(s) from \(authorizedKeys)")
             } catch {
+                driver.authorizedKeysReloadFailed()
                 logger.error("SIGHUP: reload failed, keeping the previous authorized keys: \(error)")
             }
         }
@@ -194,12 +207,32 @@ struct MC0D: ParsableCommand {
             Output.line(ClientSettings.text(endpoint: driver.endpoint, publicKey: publicKey,
                                             publicKeyPath: keys.publicKeyPath, generated: keys.generated))
         }
+        if let metrics, let address = Self.metricsEndpoint(metrics) {
+            do {
+                let bound = try driver.serveMetrics(on: address, backend: backend)
+                Output.line("mc0d metrics on http://\(bound.description.dropFirst("tcp://".count))/metrics")
+            } catch {
+                driver.stop()
+                throw .broker(error)
+            }
+        }
         let mechanism = security.publicKey.map { "CURVE, public key \($0.z85)" } ?? "NULL, no encryption: --no-curve"
         Output.line("mc0d listening on \(driver.endpoint) (\(mechanism))")
         if let authorizedKeys {
             logger.info("only client keys listed in \(authorizedKeys) are accepted (SIGHUP reloads it)")
         }
         shutdown.wait()
+    }
+}
+
+extension MC0D {
+    /// "HOST:PORT" (or "[V6]:PORT") as the endpoint to serve metrics on, or nil.
+    static func metricsEndpoint(_ text: String) -> String? {
+        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else { return nil }
+        let host = text[..<colon]
+        guard !host.isEmpty, !host.contains("/") else { return nil }
+        let address = "tcp://\(host):\(port)"
+        return (try? Endpoint.parse(address)) == nil ? nil : address
     }
 }
 

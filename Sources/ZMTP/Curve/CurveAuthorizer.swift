@@ -18,6 +18,11 @@ public final class CurveAuthorizer: Sendable {
         allowed.withLock { $0 = keys }
     }
 
+    /// How many keys the allow-list holds now (nil: any key is accepted).
+    public var allowedCount: Int? {
+        allowed.withLock { $0?.count }
+    }
+
     public func isAuthorized(_ key: CurvePublicKey) -> Bool {
         let listed = allowed.withLock { set in set.map { $0.contains(key) } ?? true }
         return listed && (policy?(key) ?? true)

@@ -26,6 +26,9 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     var owedPaused = false
     var closingTimer: TimerHandle?
     let maxOwedBytes: Int
+    /// Traffic not yet added to the socket's metrics (PeerConnection+Metrics.swift); updated
+    /// per read and write, so without dynamic exclusivity checks.
+    @exclusivity(unchecked) var unreported = TrafficTally()
 
     /// Output above this stops pulling messages from the pipe until the kernel takes some.
     static let outputBatch = 256 << 10
@@ -47,6 +50,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         engine.reuseLargeBody = { [socket] size in socket.spareLargeBody(atLeast: size) }
         try socket.loop.register(fd: fd, interest: interest, handler: self)
         socket.connections[ObjectIdentifier(self)] = self
+        socket.metrics.connections.increment()
         rearmTimer()
     }
 
@@ -62,6 +66,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     }
 
     func readAvailable() {
+        defer { reportTraffic() }
         // A bounded number of reads per wake keeps one busy peer from starving the others.
         for _ in 0..<16 {
             if isClosed || readBlocked() { break }
@@ -90,12 +95,16 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         var result = TCP.ReadResult.wouldBlock
         let direct = try engine.receiveDirect(now: socket.loop.now) { target in
             result = try TCP.read(fd, into: target)
-            if case .bytes(let n) = result { return n }
+            if case .bytes(let n) = result {
+                unreported.bytesIn += n
+                return n
+            }
             return 0
         }
         if direct != nil { return result }
         result = try TCP.read(fd, into: socket.readBuffer)
         if case .bytes(let n) = result {
+            unreported.bytesIn += n
             try engine.receive(UnsafeRawBufferPointer(rebasing: socket.readBuffer[0..<n]), now: socket.loop.now)
             if n < socket.readBuffer.count { return .bytes(0) }
         }
@@ -105,6 +114,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     /// Hands the messages of one read to the socket in one batch (one lock, one wake-up).
     private func deliverReceived() {
         guard !engine.received.isEmpty else { return }
+        unreported.messagesIn += engine.received.count
         socket.deliver(&engine.received, from: pipe)
     }
 
@@ -126,6 +136,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     /// number of rounds per call keeps a sender that never pauses from starving the loop's other
     /// connections: past it, a task comes back after them.
     func flush() {
+        defer { reportTraffic() }
         var again = false
         var rounds = 0
         repeat {
@@ -144,6 +155,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
                         return wrote
                     }
                     if wrote == 0 { break }
+                    unreported.bytesOut += wrote
                     socket.loop.expectActivity()  // a request or reply went out: an answer may follow
                 }
             } catch {
@@ -170,6 +182,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
             return (true, socket.spaceFreedLocked(in: pipe), socket.reachedLowWaterLocked(pipe))
         }
         for s in senders { s.resume() }
+        unreported.messagesOut += sending.count
         do {
             try engine.send(&sending)
             // Last: the handler may send, resume or close other peers (or this one).
@@ -183,6 +196,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
 
     private func handshakeComplete(_ metadata: Metadata) {
         handshakeDone = true
+        socket.metrics.connectionsOpened.increment()
         releaseAdmission(completed: true)
         socket.attach(self, metadata: metadata)
         dialer?.handshakeSucceeded()
@@ -232,6 +246,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         if wasHandshaking {
             let failure = error ?? .closedDuringHandshake(reason)
             socket.handshakeCounters.record(failure)
+            socket.metrics.handshakeFailed(failure)
             // Debug only: under a reconnect storm or a flood this would be a line per connection
             // (the event lets the application summarise).
             socket.logger.debug("handshake with \(peerName) failed: \(failure)")
@@ -266,6 +281,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         socket.loop.unregister(fd: fd)
         TCP.close(fd)
         socket.connections[ObjectIdentifier(self)] = nil
+        socket.metrics.connections.decrement()
         socket.detach(self)
     }
 }

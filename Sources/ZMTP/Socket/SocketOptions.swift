@@ -49,6 +49,9 @@ public struct SocketOptions: Sendable {
     public var security: Security = .null
     /// Limits and heartbeats of each connection (ZMQ_MAXMSGSIZE, HANDSHAKE_IVL, HEARTBEAT_*).
     public var connection = ConnectionOptions()
+    /// The `socket` dimension of this socket's swift-metrics counters (SocketMetrics); empty:
+    /// the socket type in lower case.
+    public var metricsName = ""
     /// Receives connection events (on the loop thread: keep it short).
     public var onEvent: (@Sendable (SocketEvent) -> Void)? = nil
 

@@ -175,10 +175,12 @@ extension ZMTPSocket {
         guard message.frameCount > first else { throw SocketError.invalidMessage("a message needs at least one frame") }
         guard let pipe = routes[id], pipe.isReady else {
             if options.routerMandatory { throw SocketError.hostUnreachable(routingID: id) }
+            metrics.droppedUnroutable.increment()
             return .dropped
         }
         guard pipe.hasRoom(sendLimits) else {
             if options.routerMandatory { throw SocketError.wouldBlock }
+            metrics.droppedAtHighWaterMark.increment()
             return .dropped
         }
         return .queued(flush: enqueue(message, from: first, on: pipe))

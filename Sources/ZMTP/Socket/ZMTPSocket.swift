@@ -36,6 +36,7 @@ public final class ZMTPSocket: @unchecked Sendable {
     /// polls): a delivery to them asks the loop to poll for their answer.
     let pollingReceivers = Atomic<Int>(0)
     let handshakeCounters = HandshakeCounters()
+    let metrics: SocketMetrics
 
     // Loop-confined:
     var listeners: [Listener] = []
@@ -45,7 +46,7 @@ public final class ZMTPSocket: @unchecked Sendable {
     var disconnectHandler: ((_ peer: [UInt8]) -> Void)?
     /// The handler's consumer asked to stop reading from every peer (`pauseReading()`).
     var readingPaused = false
-    var lowWaterHandler: ((_ peer: [UInt8]) -> Void)?
+    var lowWaterHandler: (@Sendable (_ peer: [UInt8]) -> Void)?
     var nextGeneratedID: UInt32 = UInt32.random(in: 0...UInt32.max)
     /// How dialers find their hosts' addresses (tests put a slow one in before connecting).
     var resolver = HostResolver.system
@@ -65,6 +66,7 @@ public final class ZMTPSocket: @unchecked Sendable {
         receiveLimit = options.receiveHighWaterMark
         self.loop = try loop ?? EventLoop.shared()
         self.logger = logger
+        metrics = SocketMetrics(name: options.metricsName.isEmpty ? type.rawValue.lowercased() : options.metricsName)
     }
 
     deinit { readBuffer.deallocate() }
