@@ -74,10 +74,11 @@ import ZMTP
         let bystander = try D.client(driver)
         defer { bystander.close() }
 
-        // Its sends block once the broker stops reading it and the buffers between are full.
+        // Its sends block once the broker stops reading it and the buffers between are full
+        // (the kernel's hold megabytes of OKs first: a generous bound for a loaded machine).
         var sent = 0
         var sawPaused = false
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
             if (try? flooder.send(D.frames("", "NOOP", "ID", "\(sent)"), timeout: .milliseconds(200))) != nil {
                 sent += 1
