@@ -1,4 +1,5 @@
 import CoreMetrics
+import Dispatch
 import MC0Broker
 import TestSupport
 import Testing
@@ -67,5 +68,41 @@ struct SocketMetricsTests {
         // Bytes include greetings and handshakes: more than the payloads.
         #expect((samples[#"zmtp_bytes_received_total{socket="metrics-test-router"}"#] ?? 0) > 15)
         #expect((samples[#"zmtp_bytes_sent_total{socket="metrics-test-dealer"}"#] ?? 0) > 15)
+    }
+
+    /// A ROUTER drops a message for a peer whose queue is at its high-water mark (router
+    /// mandatory off, as libzmq). The router's own loop is held busy meanwhile, so nothing is
+    /// written and the queue stays full whatever the timing.
+    @Test func routerCountsDropsAtTheHighWaterMark() throws {
+        _ = Self.backend
+        let loop = try EventLoop(name: "metrics-hwm")
+        defer { loop.shutdown() }
+        var routerOptions = SocketOptions()
+        routerOptions.metricsName = "metrics-test-hwm"
+        routerOptions.sendHighWaterMark = 1
+        let router = try ZMTPSocket(type: .router, options: routerOptions, loop: loop)
+        defer { router.close() }
+        let endpoint = try router.bind("tcp://127.0.0.1:0")
+        var dealerOptions = SocketOptions()
+        dealerOptions.identity = Array("d".utf8)
+        let dealer = try ZMTPSocket(type: .dealer, options: dealerOptions)
+        defer { dealer.close() }
+        try dealer.connect(endpoint.description)
+        try dealer.send([Array("hello".utf8)], timeout: .seconds(10))
+        _ = try router.receive(timeout: .seconds(10))  // the route to "d" is ready
+
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        loop.execute {
+            entered.signal()
+            release.wait()
+        }
+        entered.wait()
+        for n in 0..<3 { try router.send(to: Array("d".utf8), [Array("m\(n)".utf8)]) }
+        release.signal()
+        #expect(try dealer.receive(timeout: .seconds(10)) == [Array("m0".utf8)])
+
+        let series = #"zmtp_dropped_messages_total{socket="metrics-test-hwm",reason="high_water_mark"}"#
+        #expect(Self.samples()[series] == 2, "\(Self.samples().text)")
     }
 }
