@@ -42,8 +42,10 @@ struct BrokerFlow {
     /// Forgets `peer` in both roles. Returns the senders that now wait for nobody (never
     /// `peer` itself), and whether `peer` was paused.
     mutating func remove(_ peer: [UInt8]) -> (resumed: [[UInt8]], wasPaused: Bool) {
+        // Asked before `release`, which forgets a peer that waited only for itself.
+        let wasPaused = waitingFor[peer] != nil
         let resumed = release(peer).filter { $0 != peer }
-        guard let recipients = waitingFor.removeValue(forKey: peer) else { return (resumed, false) }
+        guard let recipients = waitingFor.removeValue(forKey: peer) else { return (resumed, wasPaused) }
         for recipient in recipients {
             blocking[recipient]?.remove(peer)
             if blocking[recipient]?.isEmpty == true { blocking[recipient] = nil }

@@ -252,6 +252,19 @@ import MC0Broker
         #expect(h.core.stats.slowConsumers == 0)
     }
 
+    /// A client paused on its own replies that then sends DISCONNECT (read in the same batch)
+    /// is resumed: its connection may CONNECT again.
+    @Test func disconnectOfAClientPausedOnlyByItselfResumesIt() {
+        let h = Self.harness()
+        h.connect("a")
+        h.env.fullPipes = [b("a")]
+        _ = h.send("a", "", "NOOP", "ID", "1")
+        #expect(h.core.takeActions() == [.pauseReading(client: b("a"))])
+        _ = h.send("a", "", "DISCONNECT")
+        #expect(h.core.takeActions() == [.resumeReading(client: b("a"))])
+        #expect(h.core.stats.paused == 0)
+    }
+
     @Test func heartbeatsSkipAFullClientThatHoldsUpNobody() {
         let h = Self.harness()
         h.connect("a", ttl: 100_000)

@@ -53,6 +53,23 @@ import TestSupport
         #expect((try? result?.get()) == [Array("hello".utf8)])
     }
 
+    /// Receives cancelled on a quiet socket leave nothing queued behind a live one.
+    @Test func cancelledReceiversDoNotPileUp() async throws {
+        let dealer = try ZMTPSocket(type: .dealer)
+        defer { dealer.close() }
+        let live = Task { try await dealer.receive() }
+        #expect(await waitUntil(timeout: 120) { dealer.lock.withLock { dealer.asyncReceivers.count == 1 } })
+        for _ in 0..<20 {
+            let task = Task { try await dealer.receive() }
+            #expect(await waitUntil(timeout: 120) { dealer.lock.withLock { dealer.asyncReceivers.count == 2 } })
+            task.cancel()
+            _ = await outcome(of: task, within: .seconds(120))
+        }
+        #expect(dealer.lock.withLock { dealer.asyncReceivers.count } == 1)
+        live.cancel()
+        _ = await outcome(of: live, within: .seconds(120))
+    }
+
     @Test func closeAfterTheLoopShutDownWakesReceivers() async throws {
         let loop = try EventLoop(name: "shut-down")
         let dealer = try ZMTPSocket(type: .dealer, loop: loop)

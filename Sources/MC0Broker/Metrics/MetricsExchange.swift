@@ -32,8 +32,11 @@ final class MetricsExchange: IOHandler {
             let result = chunk.withUnsafeMutableBytes { buffer in Result { try TCP.read(fd, into: buffer) } }
             switch result {
             case .success(.bytes(let n)):
+                // The blank line may straddle the last read: look from 3 bytes before it, so a
+                // head trickled a byte at a time is not rescanned from its start each time.
+                let from = max(0, request.count - 3)
                 request += chunk[0..<n]
-                respondIfComplete()
+                respondIfComplete(searchingFrom: from)
             case .success(.wouldBlock):
                 return
             case .success(.eof), .failure:
@@ -42,8 +45,8 @@ final class MetricsExchange: IOHandler {
         }
     }
 
-    private func respondIfComplete() {
-        if let head = Self.head(of: request) {
+    private func respondIfComplete(searchingFrom start: Int) {
+        if let head = Self.head(of: request, searchingFrom: start) {
             response = Self.response(to: head, render: server.render)
         } else if request.count > MetricsServer.maxRequestBytes {
             response = Self.plain(431, "Request Header Fields Too Large", "request too large\n")
@@ -76,11 +79,12 @@ final class MetricsExchange: IOHandler {
         server.ended(self)
     }
 
-    /// The request line, once the whole head (up to the blank line) has arrived.
-    static func head(of request: [UInt8]) -> Substring? {
+    /// The request line, once the whole head (up to the blank line) has arrived; the blank
+    /// line is looked for from `start` on (the bytes before it were searched already).
+    static func head(of request: [UInt8], searchingFrom start: Int = 0) -> Substring? {
         let end: [UInt8] = [13, 10, 13, 10]
-        guard request.count >= 4,
-              (0...(request.count - 4)).contains(where: { request[$0..<($0 + 4)].elementsEqual(end) }) else { return nil }
+        guard request.count >= 4, start <= request.count - 4,
+              (start...(request.count - 4)).contains(where: { request[$0..<($0 + 4)].elementsEqual(end) }) else { return nil }
         let text = String(decoding: request, as: UTF8.self)
         return text.split(separator: "\r\n", maxSplits: 1, omittingEmptySubsequences: false).first
     }

@@ -41,7 +41,7 @@ final class MetricsServer: IOHandler {
     func ioReady(readable: Bool, writable: Bool) {
         assert(loop.inLoop)
         for _ in 0..<16 {
-            guard !closed else { return }
+            guard !closed, errorPause == nil else { return }
             let accepted: (fd: Int32, peer: String)
             do {
                 guard let next = try TCP.accept(fd) else { return }
@@ -63,11 +63,15 @@ final class MetricsServer: IOHandler {
         }
     }
 
+    /// Stops polling the listening fd for 100 ms; a failed re-enable pauses again rather than
+    /// leaving the endpoint deaf.
     private func pauseAccepting() {
-        guard errorPause == nil, (try? loop.setInterest(fd: fd, [])) != nil else { return }
+        guard errorPause == nil else { return }
+        try? loop.setInterest(fd: fd, [])
         errorPause = loop.schedule(after: 100_000_000) { [self] in
             errorPause = nil
-            if !closed { try? loop.setInterest(fd: fd, .readable) }
+            guard !closed else { return }
+            do { try loop.setInterest(fd: fd, .readable) } catch { pauseAccepting() }
         }
     }
 

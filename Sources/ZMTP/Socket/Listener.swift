@@ -46,6 +46,8 @@ final class Listener: IOHandler {
     func ioReady(readable: Bool, writable: Bool) {
         assert(socket.loop.inLoop)
         for _ in 0..<64 {
+            // An event handler called while admitting may have closed the socket.
+            guard !closed else { return }
             guard waiting.count < maxWaiting || !admission.isFull else { break }
             let accepted: (fd: Int32, peer: String)?
             do {
@@ -93,13 +95,16 @@ final class Listener: IOHandler {
         armEvictionTimer(at: waiting.isEmpty ? nil : admission.nextEviction)
     }
 
+    /// The flag follows what epoll holds: a failed re-enable (ENOMEM, ENOSPC in a storm) is
+    /// retried after the error pause instead of leaving the listener deaf for good.
     private func setAccepting(_ on: Bool) {
         guard on != accepting else { return }
-        accepting = on
         do {
             try socket.loop.setInterest(fd: fd, on ? .readable : [])
+            accepting = on
         } catch {
-            socket.logger.error("listener on \(endpoint): \(error)")
+            socket.logger.error("listener on \(endpoint): \(error); retrying in 100 ms")
+            if on { pauseAfterError() }
         }
     }
 

@@ -58,7 +58,10 @@ extension ZMTPSocket {
                 if let ready { c.resume(with: ready) }
             }
         } onCancel: {
-            lock.withLock { receiver.cancel() }?.resume(throwing: CancellationError())
+            lock.withLock {
+                defer { dropCancelledReceiversLocked() }
+                return receiver.cancel()
+            }?.resume(throwing: CancellationError())
         }
     }
 
@@ -66,6 +69,16 @@ extension ZMTPSocket {
     func hasAsyncReceiverLocked() -> Bool {
         while let first = asyncReceivers.first, first.isCancelled { _ = asyncReceivers.popFirst() }
         return !asyncReceivers.isEmpty
+    }
+
+    /// Takes the cancelled receivers out of the queue (lock held), so calls cancelled while no
+    /// message comes do not pile up behind a live one.
+    private func dropCancelledReceiversLocked() {
+        var live = RingBuffer<AsyncReceiver>()
+        while let receiver = asyncReceivers.popFirst() {
+            if !receiver.isCancelled { live.append(receiver) }
+        }
+        asyncReceivers = live
     }
 }
 
