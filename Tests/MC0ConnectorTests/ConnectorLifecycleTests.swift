@@ -21,9 +21,17 @@ import ZMTP
         await connector.close()
     }
 
+    /// Nothing answers there, and the connect timeout is far off: a call keeps waiting until
+    /// the test ends it (with tests running alongside, seconds can pass before it looks).
+    static var unanswered: ConnectorConfig {
+        var config = testConfig(port: 1)
+        config.connectTimeout = .seconds(3600)
+        return config
+    }
+
     @Test func callsWaitingWhenTheLoopStopsThrow() async throws {
         let loop = try EventLoop(name: "connector-stops")
-        let connector = try MC0Connector(config: testConfig(port: 1), loop: loop)  // nothing answers there
+        let connector = try MC0Connector(config: Self.unanswered, loop: loop)
         let connecting = Task { try await connector.connect() }
         #expect(await waitUntil(timeout: 120) { (try? loop.submit { connector.connectWaiters.count }) == 1 })
         loop.shutdown()
@@ -36,7 +44,7 @@ import ZMTP
     }
 
     @Test func cancelledConnectThrowsCancellationError() async throws {
-        let connector = try MC0Connector(config: testConfig(port: 1))
+        let connector = try MC0Connector(config: Self.unanswered)
         let connecting = Task { try await connector.connect() }
         #expect(await waitUntil(timeout: 120) { (try? connector.loop.submit { connector.connectWaiters.count }) == 1 })
         connecting.cancel()
