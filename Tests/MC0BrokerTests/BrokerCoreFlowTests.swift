@@ -162,13 +162,19 @@ import MC0Broker
         #expect(h.core.stats.evictions == 1)
     }
 
-    @Test func disconnectOfABlockedPublisherOrOfTheSubscriberItWaitsFor() {
+    /// p1 and p2 publish to "t", whose one subscriber "sub" is full: both are paused.
+    static func twoPublishersBlockedOnOneSubscriber() -> Harness {
         let h = Self.harness()
         for name in ["p1", "p2", "sub"] { h.connect(name) }
         h.send("sub", "", "SUB", "", "t")
         h.env.fullPipes = [b("sub")]
         for p in ["p1", "p2"] { _ = Self.put(h, p, "t", p) }
         _ = h.core.takeActions()
+        return h
+    }
+
+    @Test func disconnectOfABlockedPublisherOrOfTheSubscriberItWaitsFor() {
+        let h = Self.twoPublishersBlockedOnOneSubscriber()
         // p1 leaves (its DISCONNECT read in the batch): its connection is read again.
         h.send("p1", "", "DISCONNECT")
         #expect(h.core.takeActions() == [.resumeReading(client: b("p1"))])
@@ -183,12 +189,7 @@ import MC0Broker
     }
 
     @Test func transportLossOfABlockedPublisherOrOfTheSubscriberItWaitsFor() {
-        let h = Self.harness()
-        for name in ["p1", "p2", "sub"] { h.connect(name) }
-        h.send("sub", "", "SUB", "", "t")
-        h.env.fullPipes = [b("sub")]
-        for p in ["p1", "p2"] { _ = Self.put(h, p, "t", p) }
-        _ = h.core.takeActions()
+        let h = Self.twoPublishersBlockedOnOneSubscriber()
         h.core.disconnected(client: b("p1"))
         _ = h.core.takeActions()
         #expect(h.core.stats.paused == 1)

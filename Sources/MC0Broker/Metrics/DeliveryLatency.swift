@@ -1,4 +1,4 @@
-import Glibc
+import ZMTP
 
 /// The histogram behind `mc0d_delivery_latency_seconds`: for each PUT with at least one
 /// subscriber, the time from the start of the event-loop round that read it to the moment
@@ -15,9 +15,7 @@ struct DeliveryLatency {
 
     /// One observation from `start` (a loop `now`) to the clock now.
     mutating func observe(since start: UInt64) {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        let now = UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+        let now = monotonicNow()
         let elapsed = now > start ? now - start : 0
         sumNanoseconds &+= elapsed
         counts[Self.bounds.firstIndex { elapsed <= $0 } ?? Self.bounds.count] += 1
