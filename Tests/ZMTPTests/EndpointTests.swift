@@ -24,7 +24,7 @@ import Testing
         let cases: [(String, EndpointError)] = [
             ("", .empty),
             ("127.0.0.1:5555", .missingScheme("127.0.0.1:5555")),
-            ("ipc://x", .unsupportedScheme(scheme: "ipc", endpoint: "ipc://x")),
+            ("pgm://x", .unsupportedScheme(scheme: "pgm", endpoint: "pgm://x")),
             ("TCP://1.2.3.4:5", .unsupportedScheme(scheme: "TCP", endpoint: "TCP://1.2.3.4:5")),
             ("tcp://1.2.3.4", .missingPort("tcp://1.2.3.4")),
             ("tcp://1.2.3.4:", .missingPort("tcp://1.2.3.4:")),
@@ -51,6 +51,6 @@ import Testing
     @Test func errorMessagesNameTheProblem() {
         #expect(EndpointError.ipv6NeedsBrackets("tcp://::1:5").description.contains("tcp://[::1]:5555"))
         #expect(EndpointError.badPort(port: "99999", endpoint: "tcp://h:99999").description.contains("99999"))
-        #expect(EndpointError.unsupportedScheme(scheme: "ipc", endpoint: "ipc://x").description.contains("only tcp://"))
+        #expect(EndpointError.unsupportedScheme(scheme: "pgm", endpoint: "pgm://x").description.contains("only tcp://, ipc:// and inproc://"))
     }
 }

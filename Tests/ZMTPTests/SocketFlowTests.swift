@@ -232,7 +232,7 @@ import TestSupport
 
         func owed() throws -> (bytes: Int, paused: Bool) {
             try router.loop.submit {
-                guard let connection = router.connections.values.first else { return (0, false) }
+                guard let connection = router.connections.values.first as? PeerConnection else { return (0, false) }
                 let queued = router.lock.withLock { connection.pipe.outbound.payloadBytes }
                 return (connection.engine.outputCount + queued, connection.owedPaused)
             }

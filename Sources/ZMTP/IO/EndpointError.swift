@@ -3,8 +3,16 @@ public enum EndpointError: Error, Equatable, Sendable, CustomStringConvertible {
     case empty
     /// No "scheme://" prefix at all.
     case missingScheme(String)
-    /// A scheme other than tcp (ipc, inproc, pgm... are not implemented).
+    /// A scheme other than tcp, ipc and inproc (pgm, udp... are not implemented).
     case unsupportedScheme(scheme: String, endpoint: String)
+    /// "ipc://", "ipc://@" or "inproc://" with no path or name.
+    case emptyName(String)
+    /// An ipc path (or "@" and abstract name) longer than a Unix socket address holds.
+    case pathTooLong(path: String, bytes: Int, limit: Int)
+    /// "ipc://*": libzmq's generated temporary path is not implemented.
+    case ipcWildcard(String)
+    /// A zero byte inside an ipc path or name.
+    case zeroByteInPath(String)
     case missingHost(String)
     case missingPort(String)
     /// Port text that is not a decimal number in 0...65535.
@@ -19,14 +27,22 @@ public enum EndpointError: Error, Equatable, Sendable, CustomStringConvertible {
     case unresolvable(host: String, reason: String)
 
     public var description: String {
-        let form = "expected tcp://HOST:PORT, tcp://[IPV6]:PORT or tcp://*:PORT"
+        let form = "expected tcp://HOST:PORT, tcp://[IPV6]:PORT, tcp://*:PORT, ipc://PATH, ipc://@NAME or inproc://NAME"
         switch self {
         case .empty:
             return "empty endpoint: \(form)"
         case .missingScheme(let e):
             return "endpoint '\(e)' has no scheme: \(form)"
         case .unsupportedScheme(let s, let e):
-            return "endpoint '\(e)': transport '\(s)' is not supported, only tcp:// is"
+            return "endpoint '\(e)': transport '\(s)' is not supported, only tcp://, ipc:// and inproc:// are"
+        case .emptyName(let e):
+            return "endpoint '\(e)' names no path or name: \(form)"
+        case .pathTooLong(let p, let n, let limit):
+            return "ipc path '\(p)' is \(n) bytes, more than the \(limit) a Unix socket address holds; use a shorter path"
+        case .ipcWildcard(let e):
+            return "endpoint '\(e)': the ipc wildcard (a generated temporary path) is not supported; name a path"
+        case .zeroByteInPath(let e):
+            return "endpoint '\(e)': an ipc path cannot contain a zero byte"
         case .missingHost(let e):
             return "endpoint '\(e)' has no host: \(form)"
         case .missingPort(let e):

@@ -13,11 +13,12 @@ struct HostResolver: Sendable {
     private static let threads = DispatchQueue(label: "zmtp.resolver", attributes: .concurrent)
 
     /// Calls `completion` on `loop` with the address of `endpoint`: at once when it is numeric
-    /// (or the connect wildcard, refused), else once the lookup is done. Nothing is called if
+    /// or ipc (or the connect wildcard, refused), else once the lookup is done. Nothing is called if
     /// the loop shut down meanwhile. Loop thread.
     func resolve(_ endpoint: Endpoint, on loop: EventLoop,
                  _ completion: @escaping @Sendable (Result<SocketAddress, EndpointError>) -> Void) {
         assert(loop.inLoop, "a dialer resolves on its loop thread")
+        if let unix = SocketAddress.unix(endpoint) { return completion(.success(unix)) }
         if endpoint.host == "*" { return completion(.failure(.wildcardConnect(endpoint.description))) }
         if let address = SocketAddress.numeric(host: endpoint.host, port: endpoint.port) {
             return completion(.success(address))

@@ -1,6 +1,6 @@
 import Glibc
 
-/// A resolved IPv4 or IPv6 socket address held by value (no pointers to free).
+/// A resolved IPv4, IPv6 or Unix socket address held by value (no pointers to free).
 struct SocketAddress {
     var storage = sockaddr_storage()
     var length: socklen_t = 0
@@ -119,8 +119,9 @@ struct SocketAddress {
     }
 
     /// "127.0.0.1:5555" or "[::1]:5555"; IPv4-mapped IPv6 (a dual-stack listener's IPv4 peer)
-    /// is shown as plain IPv4.
+    /// is shown as plain IPv4; Unix addresses as `unixText`.
     var text: String {
+        if family == AF_UNIX { return unixText }
         guard let port else { return "unknown address family \(family)" }
         switch family {
         case AF_INET:

@@ -4,7 +4,8 @@ import Glibc
 /// Thin wrappers over the TCP socket calls the engine needs. Every socket is non-blocking and
 /// close-on-exec, EINTR is retried, and failures throw `SystemError` (or `EndpointError` for
 /// a host that does not resolve). Sends use MSG_NOSIGNAL, so a peer that went away yields
-/// EPIPE instead of a SIGPIPE that would kill the process.
+/// EPIPE instead of a SIGPIPE that would kill the process. Accept, connect to an address, read
+/// and write serve ipc's Unix stream sockets too (without TCP_NODELAY, which they lack).
 public enum TCP {
     /// Binds and listens; returns the fd and the actually bound port (port 0 -> ephemeral).
     /// SO_REUSEADDR is on. "*" binds in6addr_any dual-stack, or INADDR_ANY where IPv6 is
@@ -36,6 +37,7 @@ public enum TCP {
                 clinux_accept4(listenFD, pointer, length, socketFlags)
             }
             if fd >= 0 {
+                if address.family == AF_UNIX { return (fd, address.text) }
                 do throws(SystemError) { try setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)") } catch {
                     close(fd)
                     throw error
@@ -62,7 +64,7 @@ public enum TCP {
     static func connect(to address: SocketAddress) throws -> (fd: Int32, connected: Bool) {
         let fd = try makeSocket(family: address.family)
         do {
-            try setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)")
+            if address.family != AF_UNIX { try setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)") }
             if address.withSockaddr({ Glibc.connect(fd, $0, $1) }) == 0 { return (fd, true) }
             switch Glibc.errno {
             // After EINTR a non-blocking connect carries on in the background, like EINPROGRESS.

@@ -109,7 +109,7 @@ final class Dialer: IOHandler, @unchecked Sendable {
         retry = socket.loop.schedule(after: delay) { [weak self] in self?.dial() }
     }
 
-    func stop() {
+    func stop(reason: String = "socket closed") {
         stopped = true
         if let retry { socket.loop.cancel(retry) }
         if pendingFD >= 0 {
@@ -117,6 +117,6 @@ final class Dialer: IOHandler, @unchecked Sendable {
             TCP.close(pendingFD)
             pendingFD = -1
         }
-        connection?.close(reason: "socket closed")
+        connection?.close(reason: reason)
     }
 }

@@ -1,4 +1,4 @@
-/// A listening TCP socket: accepts peers and hands each to a new PeerConnection, at most
+/// A listening TCP or Unix (ipc) socket: accepts peers and hands each to a new PeerConnection, at most
 /// `maxHandshakingConnections` of them in their handshake at once. Past the cap, accepted
 /// connections wait, untouched and in order, for a slot (`maxWaitingConnections` of them; when
 /// that is full, the listener stops accepting and the kernel's backlog holds the rest). A slot
@@ -31,9 +31,14 @@ final class Listener: IOHandler {
         admission = HandshakeAdmission(loop: socket.loop, cap: options.maxHandshakingConnections,
                                        stallLimit: options.handshakeStallLimit.nanoseconds)
         maxWaiting = max(1, options.maxWaitingConnections)  // a waiting one is what lets a stalled one be evicted
-        let (fd, port) = try TCP.listen(endpoint, backlog: options.backlog)
-        self.fd = fd
-        self.endpoint = Endpoint(host: endpoint.host, port: port)
+        if SocketAddress.unix(endpoint) != nil {
+            fd = try UnixSocket.listen(endpoint, backlog: options.backlog)
+            self.endpoint = endpoint
+        } else {
+            let (fd, port) = try TCP.listen(endpoint, backlog: options.backlog)
+            self.fd = fd
+            self.endpoint = Endpoint(host: endpoint.host, port: port)
+        }
         do {
             try socket.loop.register(fd: fd, interest: .readable, handler: self)
         } catch {
@@ -76,6 +81,7 @@ final class Listener: IOHandler {
             _ = waiting.popFirst()
             do {
                 let connection = try PeerConnection(socket: socket, fd: next.fd, pipe: Pipe(persistent: false), peerName: next.peer, dialer: nil)
+                connection.acceptedOn = endpoint
                 admission.admit(connection)
                 socket.emit(.accepted(peer: next.peer))
             } catch {

@@ -1,7 +1,7 @@
-/// One live TCP connection of a socket: the I/O shell around a sans-I/O `Connection`.
+/// One live TCP or ipc connection of a socket: the I/O shell around a sans-I/O `Connection`.
 /// Loop-confined: every method runs on the socket's loop thread. References cross threads only
 /// inside tasks queued to that loop, hence the unchecked Sendable.
-final class PeerConnection: IOHandler, @unchecked Sendable {
+final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     /// Strong: a socket dropped without close() leaks its connections rather than crashing them.
     let socket: ZMTPSocket
     let fd: Int32
@@ -11,6 +11,8 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     /// Set for outgoing connections, so a lost connection is redialed. Strong, not weak: a weak
     /// reference anywhere to a hot object moves all its reference counting to a slow path.
     private(set) var dialer: Dialer?
+    /// The listener's endpoint, for an accepted connection.
+    var acceptedOn: Endpoint?
     /// Set while an accepted connection is in its handshake (see HandshakeAdmission).
     var admission: AdmissionTicket?
     private(set) var interest: IOInterest = [.readable, .writable]
@@ -57,6 +59,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     /// Set once the handshake completed; the engine's state says closed after any error.
     private(set) var handshakeDone = false
     var isHandshaking: Bool { !handshakeDone && !isClosed }
+    var hasUnsentOutput: Bool { engine.hasOutput && !isHandshaking }
 
     func ioReady(readable: Bool, writable: Bool) {
         if readable {

@@ -9,7 +9,7 @@ final class Pipe {
     /// Messages from the peer, handed over by the loop thread after each read.
     @exclusivity(unchecked) var inbound = InboundQueue()
     /// The live connection to the peer, if any (a dialer's pipe outlives its connections).
-    @exclusivity(unchecked) var connection: PeerConnection?
+    @exclusivity(unchecked) var connection: (any PeerLink)?
     /// Handshake complete: messages may be written.
     @exclusivity(unchecked) var isReady = false
     /// A flush task is already queued on the loop.

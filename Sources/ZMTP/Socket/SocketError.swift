@@ -11,6 +11,10 @@ public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The message cannot be sent as given (e.g. a ROUTER message without a routing-id frame).
     case invalidMessage(String)
     case unsupportedSocketType(SocketType)
+    /// The inproc name is bound by a socket already (EADDRINUSE).
+    case addressInUse(String)
+    /// `unbind` or `disconnect` of an endpoint this socket did not bind or connect (ENOENT).
+    case endpointNotFound(String)
 
     public var description: String {
         switch self {
@@ -20,6 +24,8 @@ public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
         case .closed: return "socket is closed"
         case .invalidMessage(let s): return "invalid message: \(s)"
         case .unsupportedSocketType(let t): return "socket type \(t.rawValue) is not implemented"
+        case .addressInUse(let e): return "\(e) is bound by another socket already"
+        case .endpointNotFound(let e): return "\(e) is not an endpoint this socket bound or connected (use the endpoint bind returned)"
         }
     }
 }

@@ -11,7 +11,7 @@ extension ZMTPSocket {
     public func sendPastHighWaterMark(to routingID: [UInt8], _ message: [[UInt8]]) throws -> Bool {
         assert(loop.inLoop, "sendPastHighWaterMark runs on the loop thread")
         guard type == .router else { throw SocketError.invalidMessage("sendPastHighWaterMark is for ROUTER sockets") }
-        let (flush, full): (PeerConnection?, Bool) = try lock.withLock {
+        let (flush, full): ((any PeerLink)?, Bool) = try lock.withLock {
             if isClosed { throw SocketError.closed }
             guard !message.isEmpty else { throw SocketError.invalidMessage("a message needs at least one frame") }
             guard let pipe = routes[routingID], pipe.isReady else { throw SocketError.hostUnreachable(routingID: routingID) }
@@ -60,7 +60,7 @@ extension ZMTPSocket {
     @discardableResult
     public func disconnect(_ routingID: [UInt8], finalMessage: [[UInt8]]? = nil, linger: Duration = .seconds(1)) -> Bool {
         assert(loop.inLoop, "disconnect runs on the loop thread")
-        let connection: PeerConnection? = lock.withLock {
+        let connection: (any PeerLink)? = lock.withLock {
             guard let pipe = routes[routingID], pipe.isReady, let connection = pipe.connection else { return nil }
             routes[routingID] = nil
             pipe.isReady = false

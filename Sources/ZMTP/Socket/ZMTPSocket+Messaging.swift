@@ -24,7 +24,7 @@ extension ZMTPSocket {
         var polled = false
         while true {
             var seen = 0
-            let outcome: PeerConnection?? = try lock.withLock {
+            let outcome: (any PeerLink)?? = try lock.withLock {
                 while true {
                     if isClosed { throw SocketError.closed }
                     switch try route(message) {
@@ -60,7 +60,7 @@ extension ZMTPSocket {
     /// its senders instead).
     public func send(to routingID: [UInt8], _ message: [[UInt8]]) throws {
         guard type == .router else { throw SocketError.invalidMessage("send(to:) is for ROUTER sockets") }
-        let flush: PeerConnection? = try lock.withLock {
+        let flush: (any PeerLink)? = try lock.withLock {
             if isClosed { throw SocketError.closed }
             guard case .queued(let flush) = try routeTo(routingID, message, from: 0) else { return nil }
             return flush
@@ -103,7 +103,7 @@ extension ZMTPSocket {
     /// that comes within it is taken without a sleep and a wake-up (see EventLoop.init).
     private func receiveMessage<T>(timeout: Duration?, _ take: (inout FramedMessages, [UInt8]?) -> T?) throws -> T {
         var seen: Int?
-        let (message, resume): (T, PeerConnection?) = try lock.withLock {
+        let (message, resume): (T, (any PeerLink)?) = try lock.withLock {
             if let taken = dequeue(take) { return taken }
             if isClosed { throw SocketError.closed }
             if timeout == .zero { throw SocketError.wouldBlock }
@@ -141,7 +141,7 @@ extension ZMTPSocket {
 
     enum RouteOutcome {
         /// Queued; the connection needs a flush scheduled when non-nil.
-        case queued(flush: PeerConnection?)
+        case queued(flush: (any PeerLink)?)
         /// ROUTER without routerMandatory: unknown or full peer, the message is dropped.
         case dropped
         /// No pipe can take it now (DEALER): wait or fail.
@@ -191,7 +191,7 @@ extension ZMTPSocket {
         return pipes.contains { ($0.isReady || $0.persistent) && $0.hasRoom(sendLimits) }
     }
 
-    func enqueue<M: OutgoingMessage>(_ message: M, from first: Int, on pipe: Pipe) -> PeerConnection? {
+    func enqueue<M: OutgoingMessage>(_ message: M, from first: Int, on pipe: Pipe) -> (any PeerLink)? {
         message.append(to: &pipe.outbound, from: first)
         guard pipe.isReady, !pipe.flushScheduled, let connection = pipe.connection else { return nil }
         pipe.flushScheduled = true
@@ -205,7 +205,7 @@ extension ZMTPSocket {
 
     /// Takes the next message round-robin across pipes with `take` (given the pipe's queue and
     /// the ROUTER routing id to put in front); also says which connection may read again.
-    func dequeue<T>(_ take: (inout FramedMessages, [UInt8]?) -> T?) -> (T, PeerConnection?)? {
+    func dequeue<T>(_ take: (inout FramedMessages, [UInt8]?) -> T?) -> (T, (any PeerLink)?)? {
         guard let pipe = readable.first,
               let message = pipe.inbound.pop({ take(&$0, type == .router ? pipe.routingID : nil) }) else { return nil }
         if pipe.inbound.isEmpty {
@@ -214,7 +214,7 @@ extension ZMTPSocket {
         } else if readable.count > 1 {
             readable.append(readable.popFirst()!)  // the next message comes from the next pipe
         }
-        var resume: PeerConnection?
+        var resume: (any PeerLink)?
         // Hysteresis, as libzmq's low-water mark: resume reading at half the high-water mark,
         // not at the first free slot, so reader and loop do not ping-pong per message.
         if pipe.readPaused, pipe.inbound.count <= receiveLimit / 2 {
@@ -224,7 +224,7 @@ extension ZMTPSocket {
         return (message, resume)
     }
 
-    func scheduleFlush(_ connection: PeerConnection) {
+    func scheduleFlush(_ connection: any PeerLink) {
         loop.execute { connection.flush() }
     }
 

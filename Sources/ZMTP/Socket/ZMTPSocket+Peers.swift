@@ -1,7 +1,7 @@
 /// Connection lifecycle on the loop thread: a handshake attaches a pipe (routing ids, handover),
 /// a closed connection detaches it, and close() lingers then tears everything down.
 extension ZMTPSocket {
-    func attach(_ connection: PeerConnection, metadata: Metadata) {
+    func attach(_ connection: any PeerLink, metadata: Metadata) {
         let pipe = connection.pipe
         var routingID: [UInt8] = []
         if type == .router {
@@ -13,11 +13,11 @@ extension ZMTPSocket {
                 routingID = [0] + withUnsafeBytes(of: nextGeneratedID.bigEndian) { Array($0) }
             }
         }
-        enum Outcome { case attached(flush: Bool, displaced: PeerConnection?, drained: Bool), refused }
+        enum Outcome { case attached(flush: Bool, displaced: (any PeerLink)?, drained: Bool), refused }
         var wokenSenders: [CheckedContinuation<Void, Never>] = []
         defer { for c in wokenSenders { c.resume() } }
         let outcome: Outcome = lock.withLock {
-            var displaced: PeerConnection?
+            var displaced: (any PeerLink)?
             var drained = false
             if type == .router {
                 if let existing = routes[routingID], existing !== pipe {
@@ -56,7 +56,7 @@ extension ZMTPSocket {
         }
     }
 
-    func detach(_ connection: PeerConnection) {
+    func detach(_ connection: any PeerLink) {
         let pipe = connection.pipe
         let lostRoute: [UInt8]? = lock.withLock {
             guard pipe.connection === connection else { return nil }
@@ -104,7 +104,7 @@ extension ZMTPSocket {
 
     private func isDrained() -> Bool {
         let queued = lock.withLock { pipes.contains { !$0.outbound.isEmpty } }
-        return !queued && !connections.values.contains { $0.engine.hasOutput && !$0.isHandshaking }
+        return !queued && !connections.values.contains { $0.hasUnsentOutput }
     }
 
     private func closeNow() {
@@ -112,6 +112,7 @@ extension ZMTPSocket {
         guard !alreadyClosed else { return }
         for listener in listeners { listener.close() }
         for dialer in dialers { dialer.stop() }
+        closeInproc()
         for connection in Array(connections.values) { connection.close(reason: "socket closed") }
         listeners = []
         dialers = []

@@ -41,7 +41,10 @@ public final class ZMTPSocket: @unchecked Sendable {
     // Loop-confined:
     var listeners: [Listener] = []
     var dialers: [Dialer] = []
-    var connections: [ObjectIdentifier: PeerConnection] = [:]
+    /// The inproc names this socket bound, and its inproc connects.
+    var inprocNames: [Endpoint] = []
+    var inprocConnectors: [InprocConnector] = []
+    var connections: [ObjectIdentifier: any PeerLink] = [:]
     var handler: ((_ peer: [UInt8], _ message: [[UInt8]]) -> Void)?
     var disconnectHandler: ((_ peer: [UInt8]) -> Void)?
     /// The handler's consumer asked to stop reading from every peer (`pauseReading()`).
@@ -74,9 +77,11 @@ public final class ZMTPSocket: @unchecked Sendable {
     // MARK: Endpoints
 
     /// Binds and listens; returns the bound endpoint (with the real port when 0 was asked).
+    /// An inproc name can be bound by one socket at a time (`SocketError.addressInUse`).
     @discardableResult
     public func bind(_ endpoint: String) throws -> Endpoint {
         let ep = try Endpoint.parse(endpoint)
+        if case .inproc(let name) = ep.address { return try bindInproc(ep, name: name) }
         return try onLoop {
             let listener = try Listener(socket: self, endpoint: ep)
             self.listeners.append(listener)
@@ -86,9 +91,10 @@ public final class ZMTPSocket: @unchecked Sendable {
     }
 
     /// Connects (and keeps reconnecting) to `endpoint`. Messages may be sent at once: they
-    /// queue until the connection is up, as with libzmq.
+    /// queue until the connection is up, as with libzmq. An inproc name may be bound later.
     public func connect(_ endpoint: String) throws {
         let ep = try Endpoint.parse(endpoint)
+        if case .inproc(let name) = ep.address { return try connectInproc(ep, name: name) }
         try onLoop {
             let pipe = Pipe(persistent: true)
             self.lock.withLock { self.pipes.append(pipe) }
