@@ -53,4 +53,34 @@ import Testing
         #expect(EndpointError.badPort(port: "99999", endpoint: "tcp://h:99999").description.contains("99999"))
         #expect(EndpointError.unsupportedScheme(scheme: "pgm", endpoint: "pgm://x").description.contains("only tcp://, ipc:// and inproc://"))
     }
+    @Test func acceptsIPCAndInprocForms() throws {
+        #expect(try Endpoint.parse("ipc:///run/mc0/broker.sock") == Endpoint(.ipc(path: "/run/mc0/broker.sock")))
+        #expect(try Endpoint.parse("ipc://relative.sock") == Endpoint(.ipc(path: "relative.sock")))
+        #expect(try Endpoint.parse("ipc://@mc0-broker") == Endpoint(.ipcAbstract(name: "mc0-broker")))
+        #expect(try Endpoint.parse("inproc://workers") == Endpoint(.inproc(name: "workers")))
+        for text in ["ipc:///tmp/a b.sock", "ipc://@name", "inproc://a/b:c"] {
+            #expect(try Endpoint.parse(text).description == text)
+        }
+        let longest = "/" + String(repeating: "p", count: Endpoint.maxIPCPathBytes - 1)
+        #expect(try Endpoint.parse("ipc://" + longest) == Endpoint(.ipc(path: longest)))
+        #expect(try Endpoint.parse("ipc://inproc").host == "")
+    }
+
+    @Test func rejectsBadIPCAndInprocText() {
+        let long = "/" + String(repeating: "p", count: Endpoint.maxIPCPathBytes)
+        let longAbstract = "@" + String(repeating: "n", count: Endpoint.maxIPCPathBytes)
+        let cases: [(String, EndpointError)] = [
+            ("ipc://", .emptyName("ipc://")),
+            ("ipc://@", .emptyName("ipc://@")),
+            ("inproc://", .emptyName("inproc://")),
+            ("ipc://*", .ipcWildcard("ipc://*")),
+            ("ipc://a\u{0}b", .zeroByteInPath("ipc://a\u{0}b")),
+            ("ipc://" + long, .pathTooLong(path: long, bytes: 108, limit: 107)),
+            ("ipc://" + longAbstract, .pathTooLong(path: longAbstract, bytes: 108, limit: 107)),
+        ]
+        for (text, expected) in cases {
+            #expect(throws: expected, "\(text)") { try Endpoint.parse(text) }
+        }
+        #expect(EndpointError.pathTooLong(path: long, bytes: 108, limit: 107).description.contains("107"))
+    }
 }
