@@ -8,7 +8,7 @@ final class Pipe {
     @exclusivity(unchecked) var outbound = FramedMessages()
     /// Messages from the peer, handed over by the loop thread after each read.
     @exclusivity(unchecked) var inbound = InboundQueue()
-    /// The live connection to the peer, if any (a dialer's pipe outlives its connections).
+    /// The live link to the peer, if any (a connect's pipe outlives its connections).
     @exclusivity(unchecked) var connection: (any PeerLink)?
     /// Handshake complete: messages may be written.
     @exclusivity(unchecked) var isReady = false

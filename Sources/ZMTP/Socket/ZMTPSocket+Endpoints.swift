@@ -25,7 +25,8 @@ extension ZMTPSocket {
     }
 
     /// Stops connecting to `endpoint` (as given to `connect`): the connection closes, no
-    /// reconnect follows, and the messages still queued for it are dropped. Throws
+    /// reconnect follows, and the messages still queued for it are dropped (an inproc peer
+    /// gets them, as when the socket closes). Throws
     /// `SocketError.endpointNotFound` for an endpoint this socket has not connected.
     public func disconnect(_ endpoint: String) throws {
         let ep = try Endpoint.parse(endpoint)
