@@ -73,7 +73,7 @@ import Testing
         #expect(FileManager.default.createFile(atPath: regular, contents: Data("keep".utf8)))
         let other = try ZMTPSocket(type: .router)
         defer { other.close() }
-        #expect { try other.bind("ipc://" + regular) } throws: { ($0 as? SystemError)?.errno == EADDRINUSE }
+        #expect { try other.bind("ipc://" + regular) } throws: { ($0 as? SystemError)?.errno == .addressInUse }
         #expect(FileManager.default.contents(atPath: regular) == Data("keep".utf8))
     }
 
@@ -82,7 +82,7 @@ import Testing
         defer { directory.remove() }
         let router = try ZMTPSocket(type: .router)
         defer { router.close() }
-        #expect { try router.bind("ipc://\(directory.path)/missing/x.sock") } throws: { ($0 as? SystemError)?.errno == ENOENT }
+        #expect { try router.bind("ipc://\(directory.path)/missing/x.sock") } throws: { ($0 as? SystemError)?.errno == .noSuchFile }
     }
 
     @Test func pathTooLongIsRefusedBeforeAnySyscall() throws {

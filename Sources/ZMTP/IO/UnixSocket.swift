@@ -13,23 +13,30 @@ enum UnixSocket {
             preconditionFailure("UnixSocket.listen takes ipc endpoints")
         }
         if case .ipc(let path) = endpoint.address { try removeStaleSocket(at: path) }
-        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 { throw SystemError.last("socket(AF_UNIX)") }
-        if address.withSockaddr({ bind(fd, $0, $1) }) != 0 || Glibc.listen(fd, backlog) != 0 {
-            let error = SystemError.last("bind \(endpoint)")
+        let fd = try Syscall.run {
+            socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        }.get("socket(AF_UNIX)")
+        do throws(SystemError) {
+            _ = try Syscall.run { address.withSockaddr { bind(fd, $0, $1) } }.get("bind \(endpoint)")
+            _ = try Syscall.run { Glibc.listen(fd, backlog) }.get("listen")
+            return fd
+        } catch {
             TCP.close(fd)
             throw error
         }
-        return fd
     }
 
     private static func removeStaleSocket(at path: String) throws(SystemError) {
         var status = stat()
-        guard lstat(path, &status) == 0 else { return }  // nothing there (or not reachable: bind says why)
+        // Nothing there, or not reachable: bind says why.
+        guard case .success = Syscall.run({ lstat(path, &status) }) else { return }
         guard status.st_mode & S_IFMT == S_IFSOCK else {
-            throw SystemError(operation: "bind ipc://\(path): the path exists and is not a socket", errno: EADDRINUSE)
+            throw SystemError(operation: "bind ipc://\(path): the path exists and is not a socket", errno: .addressInUse)
         }
-        if unlink(path) != 0 && Glibc.errno != ENOENT { throw SystemError.last("unlink \(path)") }
+        switch Syscall.run({ unlink(path) }) {
+        case .success, .failure(.noSuchFile): return
+        case .failure(let errno): throw SystemError(operation: "unlink \(path)", errno: errno)
+        }
     }
 }
 

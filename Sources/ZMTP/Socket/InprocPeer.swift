@@ -1,4 +1,4 @@
-import Synchronization
+@_spi(Engine) import ZMTPCore
 
 /// One end of an inproc link: two sockets of this process joined without a connection. Each
 /// end serves its own socket's pipe for the other socket. Messages move from one socket's

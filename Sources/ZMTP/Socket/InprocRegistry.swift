@@ -1,3 +1,4 @@
+@_spi(Engine) import ZMTPCore
 import Synchronization
 
 /// The inproc names of this process: the socket bound to each, and the connects waiting for

@@ -1,3 +1,5 @@
+@_spi(Engine) import ZMTPCore
+
 /// Endpoints beyond bind and connect over streams: inproc's bind and connect, and `unbind` and
 /// `disconnect` for every transport (zmq_unbind and zmq_disconnect).
 extension ZMTPSocket {
