@@ -13,9 +13,10 @@
 /// the sender's queue fills to its send mark and the sender blocks. Everything an end tells its
 /// partner (something to pull, the link ended) runs on the partner's loop.
 ///
-/// Loop-confined to its socket's loop; `partner` is set before either end is started and only
-/// read afterwards. References cross threads only inside tasks queued to a loop, hence the
-/// unchecked Sendable.
+/// Loop-confined to its socket's loop: `partner` is set before either end starts, and from
+/// then on only this end's loop reads or clears it (the partner's own fields it reaches are
+/// constants, and its pipe is guarded by its socket's lock). References cross threads only
+/// inside tasks queued to a loop, hence the unchecked Sendable.
 final class InprocPeer: PeerLink, @unchecked Sendable {
     let socket: ZMTPSocket
     let pipe: Pipe
