@@ -185,4 +185,20 @@ import Testing
         first.close()
         try second.bind(name)
     }
+    /// The handler face works as over a connection: a ROUTER's handler disconnects a peer
+    /// after a last message, which arrives before the disconnect.
+    @Test func handlerDisconnectsAPeerAfterALastMessage() throws {
+        let name = Self.uniqueName()
+        let router = try Self.socket(.router)
+        defer { router.close() }
+        router.serve { peer, _ in router.disconnect(peer, finalMessage: [Array("bye".utf8)]) }
+        try router.bind(name)
+        let events = EventLog()
+        let dealer = try Self.socket(.dealer, events: events)
+        defer { dealer.close() }
+        try dealer.connect(name)
+        try dealer.send([Array("hello".utf8)], timeout: .seconds(5))
+        #expect(try dealer.receive(timeout: .seconds(5)) == [Array("bye".utf8)])
+        #expect(events.wait { if case .disconnected(name, _) = $0 { true } else { false } })
+    }
 }
