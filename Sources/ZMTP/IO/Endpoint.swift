@@ -21,7 +21,7 @@ public struct Endpoint: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// bytes, one of them the terminating zero libzmq keeps.
     public static let maxIPCPathBytes = 107
 
-    /// A TCP endpoint.
+    /// A TCP endpoint for `host` (without brackets for IPv6) and `port`.
     public init(host: String, port: UInt16) {
         address = .tcp(host: host, port: port)
     }
