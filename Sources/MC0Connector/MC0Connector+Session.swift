@@ -32,6 +32,8 @@ extension MC0Connector {
     /// socket sends it once the handshake is done).
     func startAttempt(initial: Bool) {
         dropSocket()
+        // A broker lost, or an attempt failed: the next one of the pool (MCollective's way).
+        if !initial { endpointIndex = (endpointIndex + 1) % endpoints.count }
         generation += 1
         let current = generation
         routingID = "\(config.identity) \(pid) \(socketCounter.add(1, ordering: .relaxed).newValue)"
@@ -73,6 +75,7 @@ extension MC0Connector {
     /// The broker acknowledged CONNECT: re-subscribe, send what waited, start heartbeats.
     func sessionStarted() {
         cancelTimers()
+        initialTries = 0
         phase = .connected
         lastSent = loop.now
         lastHeard = loop.now
@@ -104,6 +107,13 @@ extension MC0Connector {
     func attemptFailed(_ error: MC0ConnectorError, retryAfter delay: UInt64) {
         if case .connecting(initial: true) = phase {
             dropSocket()
+            initialTries += 1
+            if initialTries < endpoints.count {
+                logger.warning("connecting to \(endpoint) failed: \(error); trying the next broker of the pool")
+                endpointIndex = (endpointIndex + 1) % endpoints.count
+                return startAttempt(initial: true)
+            }
+            initialTries = 0
             phase = .idle
             let waiters = connectWaiters
             connectWaiters = []
