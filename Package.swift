@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "ZMTPTests", dependencies: ["ZMTP", "TestSupport"]),
         .testTarget(name: "MC0Tests", dependencies: ["MC0"]),
         .testTarget(name: "NATSTests", dependencies: ["NATSWire", "NATSClient", "ZMTP", "TestSupport"]),
-        .testTarget(name: "MC0BrokerTests", dependencies: ["MC0Broker", "MC0", "ZMTP", "NATSClient", "TestSupport"]),
+        .testTarget(name: "MC0BrokerTests", dependencies: ["MC0Broker", "MC0", "ZMTP", "NATSWire", "TestSupport"]),
         .testTarget(name: "MC0ConnectorTests", dependencies: ["MC0Connector", "MC0", "ZMTP", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

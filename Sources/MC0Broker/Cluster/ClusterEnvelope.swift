@@ -6,19 +6,19 @@
 ///     frame count (2) | per frame: length (4), bytes
 ///
 /// The topic is not repeated: the subject names it.
-struct ClusterEnvelope: Equatable {
+package struct ClusterEnvelope: Equatable {
     static let version: UInt8 = 1
 
-    var origin: [UInt8]
-    var headers: [(key: String, value: [UInt8])]
-    var body: [[UInt8]]
+    package var origin: [UInt8]
+    package var headers: [(key: String, value: [UInt8])]
+    package var body: [[UInt8]]
 
-    static func == (lhs: ClusterEnvelope, rhs: ClusterEnvelope) -> Bool {
+    package static func == (lhs: ClusterEnvelope, rhs: ClusterEnvelope) -> Bool {
         lhs.origin == rhs.origin && lhs.body == rhs.body && lhs.headers.count == rhs.headers.count
             && zip(lhs.headers, rhs.headers).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 
-    func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var out: [UInt8] = [Self.version, UInt8(origin.count)]
         out += origin
         Self.put16(headers.count, &out)
@@ -39,7 +39,7 @@ struct ClusterEnvelope: Equatable {
 
     /// Reads a payload; nil when it is not a well-formed envelope of this version, or holds
     /// more headers and frames together than `maxFrames`.
-    init?(decoding bytes: [UInt8], maxFrames: Int) {
+    package init?(decoding bytes: [UInt8], maxFrames: Int) {
         var reader = Reader(bytes: bytes)
         guard reader.byte() == Self.version, let originLength = reader.byte(),
               let origin = reader.bytes(Int(originLength)), let headerCount = reader.u16() else { return nil }
@@ -64,7 +64,7 @@ struct ClusterEnvelope: Equatable {
         self.body = body
     }
 
-    init(origin: [UInt8], headers: [(key: String, value: [UInt8])], body: [[UInt8]]) {
+    package init(origin: [UInt8], headers: [(key: String, value: [UInt8])], body: [[UInt8]]) {
         self.origin = origin
         self.headers = headers
         self.body = body

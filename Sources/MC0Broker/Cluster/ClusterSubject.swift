@@ -3,10 +3,10 @@
 /// `mc0.mcollective_20rpcutil`). One token after the prefix, never a wildcard, blank or dot:
 /// any topic bytes give a valid subject, and two topics never share one (the escaping is
 /// reversible). See PROTOCOL.md, "Clustering".
-enum ClusterSubject {
-    static let prefix = "mc0."
+package enum ClusterSubject {
+    package static let prefix = "mc0."
 
-    static func subject(for topic: [UInt8]) -> String {
+    package static func subject(for topic: [UInt8]) -> String {
         var out: [UInt8] = Array(prefix.utf8)
         out.reserveCapacity(prefix.utf8.count + topic.count * 3)
         let hex = Array("0123456789ABCDEF".utf8)
