@@ -168,7 +168,7 @@ public struct ConnectorConfig: Sendable, Equatable {
     public func brokerEndpoints() throws(ConnectorConfigError) -> [String] {
         guard let poolSize else {
             guard let host, !host.isEmpty else {
-                throw .missingSetting(Key.host, why: "set it to the broker's host name or address (or use \(Key.poolSize))")
+                throw .missingSetting(Key.host, why: "set it to the broker's host name or address")
             }
             return [try Self.endpoint(host: host, setting: Key.host, port: port)]
         }

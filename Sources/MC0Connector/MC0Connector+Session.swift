@@ -12,6 +12,9 @@ extension MC0Connector {
     /// Pause before another attempt when the broker refused CONNECT, so a refusing broker is
     /// not hammered.
     static let refusedRetryDelay: UInt64 = 1_000_000_000
+    /// Pause before the next pool member after one refused the connection (libzmq's
+    /// reconnect interval), so a pool whose brokers are all down is not cycled in a tight loop.
+    static let poolRetryDelay: UInt64 = 100_000_000
 
     var heartbeatNanoseconds: UInt64 { UInt64(config.heartbeatMilliseconds) * 1_000_000 }
 
@@ -153,6 +156,10 @@ extension MC0Connector {
             }
         case .connectFailed(_, let reason):
             lastProblem = reason
+            // With a pool, a broker that refuses connections is skipped at once, not waited for.
+            if endpoints.count > 1, case .connecting = phase {
+                attemptFailed("cannot connect to \(endpoint): \(reason)", retryAfter: Self.poolRetryDelay)
+            }
         case .disconnected(_, let reason):
             lastProblem = "disconnected: \(reason)"
             // The broker forgets a client whose connection closed, so the session is gone.

@@ -73,6 +73,11 @@ struct ClusterTests {
         let took = ContinuousClock.now - killed
         #expect(recovered, "not every client received again")
         #expect(took <= heartbeat * 2, "failover took \(took)")
+        // A client starting now, with the dead broker first in its pool, connects to the next one.
+        let late = try await subscriber(poolConfig(cluster.brokers, first: 0, identity: "late", heartbeat: heartbeat), [topic])
+        try await publisher.publish(topic: topic, body: "late")
+        #expect(await waitUntil(timeout: 5) { late.1.all.contains { $0.bodyText == "late" } })
+        await late.0.close()
         for connector in subscribers.map(\.0) + [publisher] { await connector.close() }
     }
 
