@@ -43,6 +43,8 @@ public struct NATSClientStats: Equatable, Sendable {
     public var published: UInt64 = 0
     /// Publishes refused because `maxPendingBytes` were queued.
     public var droppedBufferFull: UInt64 = 0
+    /// Publishes larger than the server's `max_payload`, or with an invalid subject.
+    public var droppedRefused: UInt64 = 0
     /// Publishes still queued (not known to be written) when a connection was lost.
     public var droppedDisconnected: UInt64 = 0
     public var received: UInt64 = 0

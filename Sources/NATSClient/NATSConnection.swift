@@ -99,8 +99,9 @@ public final class NATSConnection: IOHandler, @unchecked Sendable {
         scheduleFlush()
     }
 
-    /// Queues a PUB. False when it was dropped: the queue is full, or it exceeds the server's
-    /// `max_payload`, or the subject is invalid (counted as full-buffer drops, logged).
+    /// Queues a PUB. False when it was dropped and counted: the queue is full
+    /// (`droppedBufferFull`), or it exceeds the server's `max_payload` or the subject is
+    /// invalid (`droppedRefused`, logged).
     @discardableResult
     public func publish(subject: String, payload: [UInt8]) -> Bool {
         assert(loop.inLoop, "a NATS connection is confined to its loop thread")
@@ -113,7 +114,7 @@ public final class NATSConnection: IOHandler, @unchecked Sendable {
         do {
             try NATSCommand.publish(subject: subject, payload: payload, maxPayload: maxPayload, into: &output)
         } catch {
-            counters.droppedBufferFull += 1
+            counters.droppedRefused += 1
             logger.warning("NATS publish dropped: \(error)")
             return false
         }
@@ -372,10 +373,15 @@ public final class NATSConnection: IOHandler, @unchecked Sendable {
         flush()
     }
 
-    /// Adds the servers a cluster advertises, with the connection's default credentials.
+    /// Adds the servers a cluster advertises, with the credentials of the first configured URL
+    /// that has some (else the options' own).
     private func learn(_ urls: [String]) {
+        let credentials = options.servers.first { $0.user != nil || $0.token != nil }
         for text in urls {
-            guard let url = try? NATSServerURL.parse(text), !servers.contains(where: { $0.address == url.address }) else { continue }
+            guard var url = try? NATSServerURL.parse(text), !servers.contains(where: { $0.address == url.address }) else { continue }
+            url.user = credentials?.user
+            url.password = credentials?.password
+            url.token = credentials?.token
             servers.append(url)
         }
     }

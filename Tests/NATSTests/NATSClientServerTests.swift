@@ -80,6 +80,16 @@ struct NATSClientServerTests {
         #expect(none.connectedCount == 0)
     }
 
+    @Test func usesTheServersTheClusterAdvertisesWithTheSameCredentials() throws {
+        let nodes = try NATSServer.cluster(2, authorization: "user: mc0\npassword: pw")
+        // Only the first node is named; the second is learnt from INFO's connect_urls.
+        let client = try NATSTestClient("nats://mc0:pw@127.0.0.1:\(nodes[0].clientPort)")
+        #expect(client.waitConnected())
+        nodes[0].kill()
+        #expect(client.waitConnected(2))
+        #expect(client.allEvents.contains(.connected(server: "nats://127.0.0.1:\(nodes[1].clientPort)")))
+    }
+
     @Test func movesToTheNextServerAndBoundsItsBuffer() throws {
         let server = try NATSServer()
         // The first server refuses connections: the client moves on to the second.

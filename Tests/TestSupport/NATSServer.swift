@@ -88,12 +88,12 @@ public final class NATSServer: @unchecked Sendable {
         return port
     }
 
-    /// Three servers routed into one cluster; returns once every route is up.
-    public static func cluster(_ count: Int = 3) throws -> [NATSServer] {
+    /// Servers routed into one cluster; returns once every route is up.
+    public static func cluster(_ count: Int = 3, authorization: String = "") throws -> [NATSServer] {
         let name = "mc0test"
-        let seed = try NATSServer(cluster: name)
+        let seed = try NATSServer(cluster: name, authorization: authorization)
         var servers = [seed]
-        for _ in 1..<count { servers.append(try NATSServer(cluster: name, routes: [seed.routePort])) }
+        for _ in 1..<count { servers.append(try NATSServer(cluster: name, routes: [seed.routePort], authorization: authorization)) }
         for server in servers where !server.waitRoutes(count - 1) { throw NATSServerError.routesNotUp(server.log) }
         return servers
     }

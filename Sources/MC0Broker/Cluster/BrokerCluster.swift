@@ -102,6 +102,7 @@ final class BrokerCluster {
         stats.connected = link.connected
         stats.subscriptions = sids.count
         stats.droppedBufferFull = link.droppedBufferFull
+        stats.droppedTooLarge = link.droppedRefused
         stats.droppedDisconnected = link.droppedDisconnected
         stats.reconnects = link.reconnects
         stats.serverErrors = link.serverErrors

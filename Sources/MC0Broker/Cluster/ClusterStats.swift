@@ -12,6 +12,8 @@ public struct ClusterStats: Equatable, Sendable {
     public var deliveries: UInt64 = 0
     /// PUTs not published: the outgoing buffer was full (NATS slow or away too long).
     public var droppedBufferFull: UInt64 = 0
+    /// PUTs larger than the NATS servers' `max_payload`: delivered locally only.
+    public var droppedTooLarge: UInt64 = 0
     /// PUTs queued but not written when the NATS connection was lost.
     public var droppedDisconnected: UInt64 = 0
     /// Received messages that did not decode as an mc0 envelope.
@@ -31,6 +33,6 @@ public struct ClusterStats: Equatable, Sendable {
 
     /// All messages lost on this broker's cluster link.
     public var dropped: UInt64 {
-        droppedBufferFull + droppedDisconnected + droppedMalformed + droppedOwn + droppedNoSubscribers
+        droppedBufferFull + droppedTooLarge + droppedDisconnected + droppedMalformed + droppedOwn + droppedNoSubscribers
     }
 }

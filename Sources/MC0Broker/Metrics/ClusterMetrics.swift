@@ -6,8 +6,9 @@ extension BrokerMetrics {
         out.single("mc0d_cluster_published_total", type: "counter", help: "PUTs accepted here and queued for NATS.", cluster.published)
         out.single("mc0d_cluster_received_total", type: "counter", help: "Messages from NATS.", cluster.received)
         out.single("mc0d_cluster_deliveries_total", type: "counter", help: "MESSAGEs queued for local subscribers from other brokers' PUTs.", cluster.deliveries)
-        out.family("mc0d_cluster_dropped_messages_total", type: "counter", help: "Cluster messages lost here, by reason: buffer_full, disconnected (queued, unwritten when NATS was lost), malformed, own (echo), no_subscribers.")
-        for (reason, value) in [("buffer_full", cluster.droppedBufferFull), ("disconnected", cluster.droppedDisconnected),
+        out.family("mc0d_cluster_dropped_messages_total", type: "counter", help: "Cluster messages lost here, by reason: buffer_full, too_large (over NATS max_payload), disconnected (queued, unwritten when NATS was lost), malformed, own (echo), no_subscribers.")
+        for (reason, value) in [("buffer_full", cluster.droppedBufferFull), ("too_large", cluster.droppedTooLarge),
+                                ("disconnected", cluster.droppedDisconnected),
                                 ("malformed", cluster.droppedMalformed), ("own", cluster.droppedOwn),
                                 ("no_subscribers", cluster.droppedNoSubscribers)] {
             out.sample("mc0d_cluster_dropped_messages_total", [("reason", reason)], value)
