@@ -15,6 +15,7 @@ import ZMTP
 public final class NATSConnection: IOHandler, @unchecked Sendable {
     enum Phase { case idle, connecting, handshaking, connected, closed }
 
+    /// The loop the connection runs on; call it only on this loop's thread.
     public let loop: EventLoop
     let options: NATSClientOptions
     let logger: Logger
@@ -55,6 +56,8 @@ public final class NATSConnection: IOHandler, @unchecked Sendable {
     private var counters = NATSClientStats()
     private var readBuffer = [UInt8](repeating: 0, count: 64 << 10)
 
+    /// A connection that connects once `start()` is called. `onMessage` receives the messages of
+    /// our subscriptions and `onEvent` what happens to the connection, both on the loop thread.
     public init(options: NATSClientOptions, loop: EventLoop, logger: Logger = Logger(label: "nats"),
                 onMessage: @escaping (NATSMessage) -> Void, onEvent: @escaping (NATSEvent) -> Void = { _ in }) {
         self.options = options
@@ -90,6 +93,7 @@ public final class NATSConnection: IOHandler, @unchecked Sendable {
         return nextSID
     }
 
+    /// Drops a subscription; a MSG for it that was on its way is ignored.
     public func unsubscribe(_ sid: UInt64) {
         assert(loop.inLoop, "a NATS connection is confined to its loop thread")
         guard subscriptions.removeValue(forKey: sid) != nil, phase == .connected else { return }
@@ -132,6 +136,7 @@ public final class NATSConnection: IOHandler, @unchecked Sendable {
         updateInterest()
     }
 
+    /// Reads from the server again after `pauseReading()`.
     public func resumeReading() {
         assert(loop.inLoop, "a NATS connection is confined to its loop thread")
         guard readPaused else { return }
@@ -142,6 +147,7 @@ public final class NATSConnection: IOHandler, @unchecked Sendable {
         loop.execute { [self] in if !readPaused { handleParsed() } }
     }
 
+    /// Closes the connection and stops reconnecting; what was queued is dropped.
     public func close() {
         assert(loop.inLoop, "a NATS connection is confined to its loop thread")
         guard phase != .closed else { return }
@@ -149,6 +155,7 @@ public final class NATSConnection: IOHandler, @unchecked Sendable {
         phase = .closed
     }
 
+    /// The counters now.
     public var stats: NATSClientStats {
         var stats = counters
         stats.connected = phase == .connected
@@ -167,6 +174,11 @@ public final class NATSConnection: IOHandler, @unchecked Sendable {
 
     private func connectNext() {
         guard phase != .closed else { return }
+        guard !servers.isEmpty else {
+            logger.error("NATS: no server to connect to")
+            phase = .closed
+            return
+        }
         phase = .connecting
         attempt += 1
         serverIndex = (serverIndex + 1) % servers.count
@@ -263,6 +275,7 @@ public final class NATSConnection: IOHandler, @unchecked Sendable {
 
     // MARK: - I/O
 
+    /// The loop's readiness callback (IOHandler): connects, writes, reads.
     public func ioReady(readable: Bool, writable: Bool) {
         assert(loop.inLoop, "a NATS connection is confined to its loop thread")
         if writable && phase == .handshaking && interest == .writable {

@@ -2,14 +2,21 @@
 /// `host:port` form servers advertise in `connect_urls`. Percent-escapes in the user, password
 /// and token are decoded (write `%40` for an `@` in a password).
 public struct NATSServerURL: Equatable, Hashable, Sendable, CustomStringConvertible {
+    /// The port of a URL that gives none.
     public static let defaultPort: UInt16 = 4222
 
+    /// A host name or an IP address (IPv6 without brackets).
     public var host: String
+    /// The server's client port.
     public var port: UInt16
+    /// User and password from `nats://USER:PASSWORD@...`.
     public var user: String?
+    /// The password of `user`.
     public var password: String?
+    /// The token from `nats://TOKEN@...`.
     public var token: String?
 
+    /// A server, with its credentials if it needs some.
     public init(host: String, port: UInt16 = NATSServerURL.defaultPort, user: String? = nil, password: String? = nil, token: String? = nil) {
         self.host = host
         self.port = port
@@ -99,7 +106,9 @@ public struct NATSServerURL: Equatable, Hashable, Sendable, CustomStringConverti
 
 /// A server URL that does not parse. The text never repeats credentials.
 public struct NATSURLError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The URL as given, its credentials cut out.
     public let url: String
+    /// What is wrong with it.
     public let reason: String
 
     init(url: String, reason: String) {
@@ -113,5 +122,6 @@ public struct NATSURLError: Error, Equatable, Sendable, CustomStringConvertible 
         self.reason = reason
     }
 
+    /// One line, for error output.
     public var description: String { "NATS server URL \(url): \(reason)" }
 }

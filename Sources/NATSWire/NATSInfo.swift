@@ -1,14 +1,19 @@
 /// The fields of a server's INFO that a client acts on; the rest is ignored.
 public struct NATSInfo: Equatable, Sendable {
+    /// The server's unique id.
     public var serverID: String = ""
     /// The largest payload the server accepts in PUB (its `max_payload`).
     public var maxPayload: Int = 1 << 20
+    /// The server requires credentials in CONNECT.
     public var authRequired = false
+    /// The server requires TLS (which NATSClient does not speak).
     public var tlsRequired = false
+    /// The server accepts HPUB (headers).
     public var headers = false
     /// Other servers of the cluster that clients may use ("host:port"), as gossiped by the server.
     public var connectURLs: [String] = []
 
+    /// The defaults a server that sent no such field implies.
     public init() {}
 
     /// Reads the JSON object of an INFO line.

@@ -8,7 +8,9 @@ public struct NATSParser: Sendable {
     /// which lists every server's URL, still fits.
     public static let defaultMaxControlLine = 64 << 10
 
+    /// The longest control line (up to CRLF) accepted.
     public var maxControlLine: Int
+    /// The largest MSG payload accepted; every INFO sets it to the server's `max_payload`.
     public var maxPayload: Int
     private var buffer: [UInt8] = []
     private var start = 0
@@ -17,6 +19,7 @@ public struct NATSParser: Sendable {
     /// Where the CRLF search resumes: the bytes before it were searched already.
     private var scanned = 0
 
+    /// A parser expecting the start of a stream.
     public init(maxControlLine: Int = NATSParser.defaultMaxControlLine, maxPayload: Int = 1 << 20) {
         self.maxControlLine = maxControlLine
         self.maxPayload = maxPayload
@@ -25,6 +28,7 @@ public struct NATSParser: Sendable {
     /// Bytes held and not yet parsed.
     public var buffered: Int { buffer.count - start }
 
+    /// Adds bytes read from the connection.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         if start > 0 && start >= buffer.count / 2 {
             buffer.removeSubrange(0..<start)
@@ -34,6 +38,7 @@ public struct NATSParser: Sendable {
         buffer.append(contentsOf: bytes)
     }
 
+    /// Adds bytes read from the connection.
     public mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { append($0) }
     }

@@ -18,6 +18,7 @@ public enum NATSWireError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A publish larger than the server's `max_payload`.
     case publishTooLarge(size: Int, limit: Int)
 
+    /// One line, for logs.
     public var description: String {
         switch self {
         case .controlLineTooLong(let limit): return "control line longer than \(limit) bytes"

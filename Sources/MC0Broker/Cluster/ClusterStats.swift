@@ -29,6 +29,7 @@ public struct ClusterStats: Equatable, Sendable {
     /// Bytes queued for NATS and not yet written.
     public var pendingBytes = 0
 
+    /// All zero.
     public init() {}
 
     /// All messages lost on this broker's cluster link.
