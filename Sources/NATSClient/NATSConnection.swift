@@ -12,6 +12,7 @@ import ZMTP
 /// after the next connection's SUBs.
 ///
 /// Loop-confined: every method must be called on `loop`'s thread (checked in debug builds).
+/// Call `close()` when done: until then its socket and timers keep it alive.
 public final class NATSConnection: IOHandler, @unchecked Sendable {
     enum Phase { case idle, connecting, handshaking, connected, closed }
 
