@@ -70,6 +70,9 @@ struct MC0D: ParsableCommand {
     @Option(help: ArgumentHelp("Join a cluster of brokers through these NATS servers: nats://[USER:PASSWORD@|TOKEN@]HOST:PORT, comma-separated (see docs/cluster.md).", valueName: "urls"))
     var cluster: String?
 
+    @Option(help: ArgumentHelp("With --cluster: a file with the NATS credentials, kept off the command line: 'user = NAME' and 'password = SECRET' lines, or 'token = SECRET'.", valueName: "file"))
+    var clusterCredentials: String?
+
     /// Checks values and combinations. Called after parsing (not as `validate()`, which
     /// ArgumentParser runs before it reports an unknown option, hiding the real mistake).
     func check() throws(ValidationError) {
@@ -99,6 +102,8 @@ struct MC0D: ParsableCommand {
         }
         if let cluster {
             do { _ = try NATSServerURL.parseList(cluster) } catch { throw ValidationError("--cluster: \(error)") }
+        } else if clusterCredentials != nil {
+            throw ValidationError("--cluster-credentials needs --cluster: the NATS servers to use them with")
         }
         if let metrics, Self.metricsEndpoint(metrics) == nil {
             throw ValidationError("--metrics '\(metrics)' is not ADDR:PORT: give e.g. --metrics 127.0.0.1:9616 or --metrics [::1]:9616")
@@ -172,7 +177,11 @@ struct MC0D: ParsableCommand {
         let backend = metrics.map { _ in PrometheusBackend(help: SocketMetrics.help) }
         if let backend { MetricsSystem.bootstrap(backend) }
         // Parsed already by check().
-        let clusterOptions = cluster.flatMap { try? NATSServerURL.parseList($0) }.map { NATSClientOptions(servers: $0) }
+        var clusterOptions = cluster.flatMap { try? NATSServerURL.parseList($0) }.map { NATSClientOptions(servers: $0) }
+        if let clusterCredentials, var options = clusterOptions {
+            try ClusterCredentials.load(path: clusterCredentials).apply(to: &options)
+            clusterOptions = options
+        }
         let driver: BrokerDriver
         do {
             var config = BrokerConfig()
