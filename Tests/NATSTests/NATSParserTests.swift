@@ -111,3 +111,32 @@ struct NATSParserTests {
         }
     }
 }
+
+@Suite("NATS codec, random input")
+struct NATSParserFuzzTests {
+    /// Random bytes in random chunks: the parser returns operations or throws a typed error,
+    /// and never holds more than a control line and a payload.
+    @Test func randomInputNeverCrashesAndStaysBounded() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("MSG HMSG INFO PING PONG +OK -ERR {}[]\":, 0123456789 abc\r\n".utf8)
+        for _ in 0..<300 {
+            var parser = NATSParser(maxControlLine: 256, maxPayload: 512)
+            let length = Int.random(in: 0..<2048, using: &generator)
+            let bytes = (0..<length).map { _ in
+                Bool.random(using: &generator) ? alphabet.randomElement(using: &generator)! : UInt8.random(in: 0...255, using: &generator)
+            }
+            var index = 0
+            parsing: while index < bytes.count {
+                let end = min(bytes.count, index + Int.random(in: 1...64, using: &generator))
+                parser.append(Array(bytes[index..<end]))
+                index = end
+                do {
+                    while try parser.next() != nil {}
+                } catch {
+                    break parsing
+                }
+                #expect(parser.buffered <= 256 + 512 + 64 + 2)
+            }
+        }
+    }
+}
