@@ -2,6 +2,7 @@ import MC0
 import MC0Broker
 import NATSWire
 import Testing
+import ZMTP
 
 /// The core's side of clustering, without I/O: what it asks of the cluster link, and how it
 /// delivers messages from other brokers.
@@ -88,6 +89,20 @@ import Testing
         h.env.fullPipes = []
         h.core.drained(client: b("a"), now: h.now)
         #expect(h.core.takeActions() == [.resumeReading(client: BrokerCore.clusterPeer)])
+    }
+
+    @Test func theStatsLineGoesOnWithTheClusterCounters() {
+        var cluster = ClusterStats()
+        cluster.connected = true
+        cluster.published = 10
+        cluster.received = 20
+        cluster.droppedBufferFull = 1
+        cluster.droppedDisconnected = 2
+        cluster.reconnects = 3
+        let alone = BrokerDriver.statsLine(BrokerStats(), sendFailures: 0, handshakes: HandshakeStats())
+        let clustered = BrokerDriver.statsLine(BrokerStats(), sendFailures: 0, handshakes: HandshakeStats(), cluster: cluster)
+        #expect(!alone.contains("cluster_"))
+        #expect(clustered == alone + " cluster_connected=1 cluster_out=10 cluster_in=20 cluster_dropped=3 cluster_reconnects=3")
     }
 
     @Test func subjectsAreValidAndDistinctForAnyTopicBytes() throws {

@@ -28,6 +28,9 @@ final class ClusterBroker {
         self.child = child
     }
 
+    /// What mc0d logged so far.
+    var log: [String] { child?.allLines ?? [] }
+
     /// SIGKILL: no goodbye to clients or NATS.
     func kill() {
         child?.kill()

@@ -24,7 +24,8 @@ struct ClusterTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, publisher) in publishers.enumerated() {
                 group.addTask {
-                    for seq in 0..<count {
+                    // The last one marks the end: behind it, in each publisher's order, nothing else may come.
+                    for seq in 0...count {
                         try await publisher.publish(topic: topic, headers: [("X-PUBLISHER", "\(index)"), ("X-SEQ", "\(seq)")], body: "m\(index)-\(seq)")
                     }
                 }
@@ -32,13 +33,13 @@ struct ClusterTests {
             try await group.waitForAll()
         }
         for (index, (_, collector)) in subscribers.enumerated() {
-            let all = await collector.wait(count: 3 * count, timeout: 20).filter { $0.header("X-PROBE") == nil }
-            _ = await waitUntil(timeout: 1) { false }   // a duplicate would arrive right behind
+            let ends = { collector.all.filter { $0.header("X-SEQ") == "\(count)" }.count }
+            #expect(await waitUntil(timeout: 20) { ends() == 3 }, "subscriber \(index): \(ends()) of 3 end markers")
             let received = collector.all.filter { $0.header("X-PROBE") == nil }
-            #expect(received.count == 3 * count, "subscriber \(index) got \(all.count)")
+            #expect(received.count == 3 * (count + 1), "subscriber \(index) got \(received.count)")
             for publisher in 0..<3 {
                 let sequence = received.filter { $0.header("X-PUBLISHER") == "\(publisher)" }.compactMap { $0.header("X-SEQ").flatMap(Int.init) }
-                #expect(sequence == Array(0..<count), "subscriber \(index), publisher \(publisher)")
+                #expect(sequence == Array(0...count), "subscriber \(index), publisher \(publisher)")
             }
         }
         for connector in subscribers.map(\.0) + publishers { await connector.close() }
@@ -96,6 +97,10 @@ struct ClusterTests {
         cluster.nats[0].kill()
         for (_, collector) in subscribers { collector.clear() }
         #expect(await waitForClusterInterest(publishers: publishers, collectors: subscribers.map(\.1), topic: topic))
+        let others = [cluster.nats[1].url, cluster.nats[2].url]
+        #expect(await waitUntil(timeout: 10) {
+            cluster.brokers[0].log.contains { line in others.contains { line.contains("NATS connected to \($0)") } }
+        }, "broker 0 moved to another NATS server")
         for connector in subscribers.map(\.0) + publishers { await connector.close() }
     }
 
