@@ -24,7 +24,8 @@ final class BrokerCluster {
     init(options: NATSClientOptions, loop: EventLoop, maxFrames: Int, logger: Logger) {
         var generator = SystemRandomNumberGenerator()
         let id = (0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        brokerID = Array(id.map { String($0, radix: 16) }.joined().utf8)
+        let hex = Array("0123456789abcdef".utf8)
+        brokerID = id.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 0x0F)]] }
         var options = options
         options.connect.echo = false
         if options.connect.name.isEmpty { options.connect.name = "mc0d " + String(decoding: brokerID, as: UTF8.self) }

@@ -18,7 +18,9 @@ package struct ClusterEnvelope: Equatable {
             && zip(lhs.headers, rhs.headers).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 
+    /// The payload; an origin longer than 255 bytes is cut to 255.
     package func encoded() -> [UInt8] {
+        let origin = self.origin.prefix(255)
         var out: [UInt8] = [Self.version, UInt8(origin.count)]
         out += origin
         Self.put16(headers.count, &out)
