@@ -43,4 +43,20 @@ struct NATSHostileServerTests {
         #expect(client.connectedCount == 0)
         #expect(client.allEvents.contains { if case .connectFailed(_, let reason) = $0 { reason.hasPrefix("protocol error") } else { false } })
     }
+
+    /// A server that accepts the connection and never reads: publishes queue up to the bound,
+    /// then are dropped and counted; memory stays at the bound.
+    @Test func aServerThatNeverReadsCostsNoMoreThanTheBound() throws {
+        let (server, port) = try hostileServer("INFO {}\r\nPONG\r\n", padding: 0)
+        defer { server.kill() }
+        let bound = 1 << 20
+        let client = try NATSTestClient("nats://127.0.0.1:\(port)") { $0.maxPendingBytes = bound }
+        #expect(client.waitConnected())
+        let payload = [UInt8](repeating: 0x61, count: 64 << 10)
+        for _ in 0..<20 { try client.publish("mc0.slow", Array(repeating: payload, count: 20)) }
+        let stats = try client.stats()
+        #expect(stats.pendingBytes <= bound)
+        #expect(stats.droppedBufferFull > 0)
+        #expect(stats.published + stats.droppedBufferFull == 400)
+    }
 }
