@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "MC0", targets: ["MC0"]),
         .library(name: "MC0Broker", targets: ["MC0Broker"]),
         .library(name: "MC0Connector", targets: ["MC0Connector"]),
+        .library(name: "NATSWire", targets: ["NATSWire"]),
+        .library(name: "NATSClient", targets: ["NATSClient"]),
         .executable(name: "mc0d", targets: ["mc0d"]),
         .executable(name: "mc0", targets: ["mc0"]),
         .executable(name: "zmtp-perf", targets: ["zmtp-perf"]),
@@ -34,8 +36,15 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .target(name: "MC0"),
+        // The NATS client protocol without I/O (codec and INFO reader), and its connection
+        // on the ZMTP event loop.
+        .target(name: "NATSWire"),
+        .target(name: "NATSClient", dependencies: [
+            "NATSWire", "ZMTP",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MC0Broker", dependencies: [
-            "MC0", "ZMTP",
+            "MC0", "ZMTP", "NATSClient", "NATSWire",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
@@ -44,7 +53,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "mc0d", dependencies: [
-            "MC0Broker", "MC0", "ZMTP",
+            "MC0Broker", "MC0", "ZMTP", "NATSClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -61,7 +70,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["ZMTP"], path: "Tests/TestSupport"),
         .testTarget(name: "ZMTPTests", dependencies: ["ZMTP", "ZMTPCore", "TestSupport"]),
         .testTarget(name: "MC0Tests", dependencies: ["MC0"]),
-        .testTarget(name: "MC0BrokerTests", dependencies: ["MC0Broker", "MC0", "ZMTP", "TestSupport"]),
+        .testTarget(name: "NATSTests", dependencies: ["NATSWire", "NATSClient", "ZMTP", "TestSupport"]),
+        .testTarget(name: "MC0BrokerTests", dependencies: ["MC0Broker", "MC0", "ZMTP", "NATSWire", "TestSupport"]),
         .testTarget(name: "MC0ConnectorTests", dependencies: ["MC0Connector", "MC0", "ZMTP", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -91,6 +91,7 @@ extension BrokerCore {
         let key = ObjectIdentifier(client)
         for topic in added {
             client.topics.insert(topic)
+            if topics[topic] == nil { clusterTopicAdded(topic) }
             topics[topic, default: [:]][key] = client
         }
     }
@@ -100,7 +101,10 @@ extension BrokerCore {
         let key = ObjectIdentifier(client)
         for topic in requested where client.topics.remove(topic) != nil {
             topics[topic]?[key] = nil
-            if topics[topic]?.isEmpty == true { topics[topic] = nil }
+            if topics[topic]?.isEmpty == true {
+                topics[topic] = nil
+                clusterTopicRemoved(topic)
+            }
         }
     }
 
@@ -111,12 +115,14 @@ extension BrokerCore {
                          into out: inout [Outgoing]) throws(BrokerRefusal) {
         guard let topic = message.header(MC0Header.topic) else { throw .missingHeader(.put, MC0Header.topic) }
         try validateTopic(topic, verb: .put)
+        let forwarded = message.headers.filter { $0.key != MC0Header.id && $0.key != MC0Header.topic }
+        // Once to the cluster, whoever subscribes here: other brokers' subscribers may want it.
+        if clusterEnabled { clusterWork.append(.publish(topic: topic, headers: forwarded, body: message.positional)) }
         guard let subscribers = topics[topic] else {
-            traffic.unsubscribedPuts += 1
+            if !clusterEnabled { traffic.unsubscribedPuts += 1 }
             return
         }
         traffic.deliveries += UInt64(subscribers.count)
-        let forwarded = message.headers.filter { $0.key != MC0Header.id && $0.key != MC0Header.topic }
         let frames = MC0Message.message(topic: topic, headers: forwarded, body: message.positional).frames()
         out.reserveCapacity(out.count + subscribers.count + 1)
         for subscriber in subscribers.values {

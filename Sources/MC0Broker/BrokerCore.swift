@@ -29,7 +29,10 @@ public final class BrokerCore {
     private var flow = BrokerFlow()
     private var actions: [BrokerAction] = []
     /// The latest time given to the core (for work that comes without one: a lost transport).
-    private var latest: UInt64 = 0
+    var latest: UInt64 = 0
+    /// Report topic changes and accepted PUTs as `ClusterWork` (BrokerCore+Cluster.swift).
+    public var clusterEnabled = false
+    var clusterWork: [ClusterWork] = []
 
     /// - Parameters:
     ///   - isFull: whether a client's send queue is at or over its high-water mark. Asked once
@@ -179,7 +182,10 @@ public final class BrokerCore {
         let key = ObjectIdentifier(client)
         for topic in client.topics {
             topics[topic]?[key] = nil
-            if topics[topic]?.isEmpty == true { topics[topic] = nil }
+            if topics[topic]?.isEmpty == true {
+                topics[topic] = nil
+                clusterTopicRemoved(topic)
+            }
         }
         client.topics = []
         releaseFlow(of: client.id, closing: closing)

@@ -44,6 +44,6 @@ private struct MetricsRunnerBox: @unchecked Sendable {
     func render() -> String {
         runner.metrics.render(core: runner.core, socket: runner.socket,
                               sendFailures: runner.failedSends.load(ordering: .relaxed),
-                              authorizer: authorizer, backend: backend)
+                              authorizer: authorizer, backend: backend, cluster: runner.cluster?.stats)
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import NATSClient
 import Synchronization
 import ZMTP
 
@@ -40,11 +41,13 @@ public final class BrokerDriver: @unchecked Sendable {
     ///   - busyPoll: how long the driver's own loop keeps polling after traffic before it sleeps
     ///     (`EventLoop(busyPoll:)`); not used when `loop` is given.
     ///   - loop: the event loop to run on; by default the driver makes (and owns) its own.
+    ///   - cluster: the NATS servers of the cluster to join (nil: a broker on its own); see
+    ///     docs/cluster.md.
     public init(bind endpoint: String, security: BrokerSecurity, config: BrokerConfig = BrokerConfig(),
                 statsInterval: Duration? = nil, handshakeTimeout: Duration = .seconds(30),
                 backlog: Int32 = BrokerDriver.defaultBacklog, handshakeStallLimit: Duration = .seconds(2),
                 busyPoll: Duration = .microseconds(50), logger: Logger = Logger(label: "mc0d"),
-                loop: EventLoop? = nil) throws(BrokerDriverError) {
+                loop: EventLoop? = nil, cluster: NATSClientOptions? = nil) throws(BrokerDriverError) {
         let parsed: Endpoint
         do { parsed = try Endpoint.parse(endpoint) } catch {
             throw .badEndpoint(endpoint: endpoint, reason: error.description)
@@ -82,7 +85,7 @@ public final class BrokerDriver: @unchecked Sendable {
             throw .cannotStart(reason: "\(error)")
         }
         let runner = BrokerDriverRunner(socket: socket, config: config, metrics: metrics,
-                                        statsInterval: Self.nanoseconds(statsInterval), logger: logger)
+                                        statsInterval: Self.nanoseconds(statsInterval), logger: logger, cluster: cluster)
         runner.install()
         do {
             self.endpoint = try socket.bind(parsed.description)
@@ -97,7 +100,10 @@ public final class BrokerDriver: @unchecked Sendable {
         self.config = config
         self.runner = runner
         let box = RunnerBox(runner)
-        theLoop.execute { box.runner.startStats() }
+        theLoop.execute {
+            box.runner.startStats()
+            box.runner.cluster?.start()
+        }
     }
 
     /// Closes the socket (queued messages get a short linger) and stops the driver's own loop.
@@ -108,6 +114,14 @@ public final class BrokerDriver: @unchecked Sendable {
         if loop.inLoop { runner.stop() } else { try? loop.submit { box.runner.stop() } }
         runner.socket.close()
         if ownsLoop { loop.shutdown() }
+    }
+
+    /// The cluster link's counters now; nil when not clustered or once stopped. Any thread.
+    public func clusterStats() -> ClusterStats? {
+        guard runner.cluster != nil else { return nil }
+        if loop.inLoop { return runner.cluster?.stats }
+        let box = RunnerBox(runner)
+        return try? loop.submit { box.runner.cluster?.stats }
     }
 
     /// The core's counters now, or nil once stopped. Any thread.
@@ -135,10 +149,16 @@ public final class BrokerDriver: @unchecked Sendable {
     public var handshakeStats: HandshakeStats { runner.socket.handshakeStats }
 
     /// "stats: clients=3 topics=5 in=120 out=240 paused=0 errors=1 evictions=0 slow_consumers=0
-    /// send_failures=0 handshake_failures=2 handshake_evictions=0"
-    public static func statsLine(_ s: BrokerStats, sendFailures: UInt64, handshakes: HandshakeStats) -> String {
-        "stats: clients=\(s.clients) topics=\(s.topics) in=\(s.messagesIn) out=\(s.messagesOut) paused=\(s.paused) errors=\(s.errors) evictions=\(s.evictions) slow_consumers=\(s.slowConsumers) send_failures=\(sendFailures)"
+    /// send_failures=0 handshake_failures=2 handshake_evictions=0", then, when clustered,
+    /// " cluster_connected=1 cluster_out=10 cluster_in=20 cluster_dropped=0 cluster_reconnects=0"
+    public static func statsLine(_ s: BrokerStats, sendFailures: UInt64, handshakes: HandshakeStats,
+                                 cluster: ClusterStats? = nil) -> String {
+        var line = "stats: clients=\(s.clients) topics=\(s.topics) in=\(s.messagesIn) out=\(s.messagesOut) paused=\(s.paused) errors=\(s.errors) evictions=\(s.evictions) slow_consumers=\(s.slowConsumers) send_failures=\(sendFailures)"
             + " handshake_failures=\(handshakes.failures) handshake_evictions=\(handshakes.evictions)"
+        if let c = cluster {
+            line += " cluster_connected=\(c.connected ? 1 : 0) cluster_out=\(c.published) cluster_in=\(c.received) cluster_dropped=\(c.dropped) cluster_reconnects=\(c.reconnects)"
+        }
+        return line
     }
 
     private static func nanoseconds(_ duration: Duration?) -> UInt64 {

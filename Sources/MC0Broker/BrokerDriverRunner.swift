@@ -1,4 +1,5 @@
 import Logging
+import NATSClient
 import Synchronization
 import ZMTP
 
@@ -15,6 +16,8 @@ final class BrokerDriverRunner: @unchecked Sendable {
     let metrics: BrokerMetrics
     /// The --metrics endpoint, when serving (BrokerDriver+Metrics.swift).
     var metricsServer: MetricsServer?
+    /// The link to the NATS cluster, when clustered.
+    let cluster: BrokerCluster?
     private var stopped = false
     private var tickTimer: TimerHandle?
     /// When `tickTimer` fires; .max when none is armed.
@@ -23,7 +26,8 @@ final class BrokerDriverRunner: @unchecked Sendable {
     /// Replies and fan-out of the message being handled; kept between messages for its capacity.
     private var outgoing: [Outgoing] = []
 
-    init(socket: ZMTPSocket, config: BrokerConfig, metrics: BrokerMetrics, statsInterval: UInt64, logger: Logger) {
+    init(socket: ZMTPSocket, config: BrokerConfig, metrics: BrokerMetrics, statsInterval: UInt64, logger: Logger,
+         cluster: NATSClientOptions?) {
         self.socket = socket
         self.metrics = metrics
         self.loop = socket.loop
@@ -31,6 +35,23 @@ final class BrokerDriverRunner: @unchecked Sendable {
         self.statsInterval = statsInterval
         core = BrokerCore(config: config, isFull: { socket.isAtHighWaterMark($0) },
                           log: { level, text in logger.log(level: level, "\(text)") })
+        self.cluster = cluster.map { BrokerCluster(options: $0, loop: socket.loop, maxFrames: config.maxFramesPerMessage, logger: logger) }
+        core.clusterEnabled = self.cluster != nil
+        self.cluster?.deliver = { [unowned self] topic, envelope in deliverRemote(topic: topic, envelope) }
+    }
+
+    /// A message from another broker: to the local subscribers, with flow control as for a PUT.
+    private func deliverRemote(topic: [UInt8], _ envelope: ClusterEnvelope) -> Int {
+        assert(loop.inLoop, "the broker runs on its socket's loop thread")
+        var batch = outgoing
+        outgoing = []
+        let recipients = core.deliverRemote(topic: topic, headers: envelope.headers, body: envelope.body, now: loop.now, into: &batch)
+        deliver(batch)
+        batch.removeAll(keepingCapacity: true)
+        outgoing = batch
+        applyActions()
+        rearm()
+        return recipients
     }
 
     /// Installs the handlers on the socket (before it binds, so no message arrives unhandled).
@@ -67,13 +88,14 @@ final class BrokerDriverRunner: @unchecked Sendable {
     func startStats() {
         guard statsInterval > 0, !stopped else { return }
         statsTimer = loop.schedule(after: statsInterval) { [self] in
-            logger.info("\(BrokerDriver.statsLine(core.stats, sendFailures: failedSends.load(ordering: .relaxed), handshakes: socket.handshakeStats))")
+            logger.info("\(BrokerDriver.statsLine(core.stats, sendFailures: failedSends.load(ordering: .relaxed), handshakes: socket.handshakeStats, cluster: cluster?.stats))")
             startStats()
         }
     }
 
     func stop() {
         stopped = true
+        cluster?.close()
         metricsServer?.close()
         metricsServer = nil
         if let tickTimer { loop.cancel(tickTimer) }
@@ -98,8 +120,11 @@ final class BrokerDriverRunner: @unchecked Sendable {
 
     /// Maps the core's flow-control decisions to the socket.
     private func applyActions() {
+        if let cluster { cluster.apply(core.takeClusterWork()) }
         for action in core.takeActions() {
             switch action {
+            case .pauseReading(BrokerCore.clusterPeer): cluster?.pauseReading()
+            case .resumeReading(BrokerCore.clusterPeer): cluster?.resumeReading()
             case .pauseReading(let client): socket.pauseReading(from: client)
             case .resumeReading(let client): socket.resumeReading(from: client)
             case .disconnect(let client, let finalMessage):

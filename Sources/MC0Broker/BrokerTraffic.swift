@@ -9,6 +9,7 @@ public struct BrokerTraffic: Equatable, Sendable {
     /// MESSAGEs handed to the driver for subscribers (PUT fan-out).
     public internal(set) var deliveries: UInt64 = 0
     /// PUTs to a topic nobody subscribes to: nothing to deliver, the message goes nowhere.
+    /// Not counted in a cluster, where the PUT goes on to the other brokers.
     public internal(set) var unsubscribedPuts: UInt64 = 0
 
     /// A switch rather than a search of `Verb.fromClient`: this runs for every message.

@@ -17,12 +17,33 @@ public struct ConnectorConfig: Sendable, Equatable {
         public static let privateKey = "plugin.zeromq.private_key"
         public static let heartbeat = "plugin.zeromq.heartbeat"
         public static let identity = "identity"
+        /// MCollective's pool convention: `plugin.zeromq.pool.size`, then
+        /// `plugin.zeromq.pool.N.host` and `plugin.zeromq.pool.N.port` for N from 1.
+        public static let poolSize = "plugin.zeromq.pool.size"
+        static let poolPrefix = "plugin.zeromq.pool."
+    }
+
+    /// One broker of the pool.
+    public struct PoolMember: Sendable, Equatable {
+        public var host: String?
+        public var port = 61616
+
+        public init(host: String? = nil, port: Int = 61616) {
+            self.host = host
+            self.port = port
+        }
     }
 
     /// `plugin.zeromq.broker.host` (required): name or IP literal of the broker.
     public var host: String?
     /// `plugin.zeromq.broker.port` (61616).
     public var port: Int = 61616
+    /// `plugin.zeromq.pool.size` (nil: no pool, `host` and `port` name the one broker). With a
+    /// pool the connector uses `pool[0]` first and moves to the next member whenever it loses
+    /// its broker; `host` and `port` are then not used.
+    public var poolSize: Int?
+    /// `plugin.zeromq.pool.N.host` / `.port`, N from 1 (index N - 1).
+    public var pool: [PoolMember] = []
     /// `plugin.zeromq.curve` (true): CURVE encryption; off only for tests and demos.
     public var curve = true
     /// `plugin.zeromq.broker.public_key`: path of the broker's public key file (CURVE).
@@ -87,17 +108,35 @@ public struct ConnectorConfig: Sendable, Equatable {
         case Key.privateKey: privateKeyFile = value
         case Key.heartbeat: heartbeat = try Self.parseHeartbeat(value)
         case Key.identity: identity = value
-        default: break
+        case Key.poolSize:
+            guard value.count <= 3, value.allSatisfy({ $0.isASCII && $0.isNumber }), let size = Int(value), (1...100).contains(size) else {
+                throw .invalidValue(setting: key, value: value, expected: "a number of brokers from 1 to 100")
+            }
+            poolSize = size
+        default:
+            if key.hasPrefix(Key.poolPrefix) { try setPoolMember(key, value) }
+        }
+    }
+
+    /// `plugin.zeromq.pool.N.host` or `.port`; other `pool.` keys are ignored like any unknown key.
+    private mutating func setPoolMember(_ key: String, _ value: String) throws(ConnectorConfigError) {
+        let parts = key.dropFirst(Key.poolPrefix.count).split(separator: ".")
+        guard parts.count == 2, parts[1] == "host" || parts[1] == "port" else { return }
+        guard parts[0].count <= 3, parts[0].allSatisfy({ $0.isASCII && $0.isNumber }), let index = Int(parts[0]), (1...100).contains(index) else {
+            throw .invalidValue(setting: key, value: value, expected: "a pool member numbered from 1 to 100")
+        }
+        while pool.count < index { pool.append(PoolMember()) }
+        if parts[1] == "host" {
+            pool[index - 1].host = value
+        } else {
+            pool[index - 1].port = try Self.parsePort(value, setting: key)
         }
     }
 
     /// The settings checked together: a host, a usable identity, and the key paths CURVE
     /// needs. Key files are read by `security()`.
     public func validated() throws(ConnectorConfigError) -> ConnectorConfig {
-        guard let host, !host.isEmpty else {
-            throw .missingSetting(Key.host, why: "set it to the broker's host name or address")
-        }
-        _ = try brokerEndpoint()
+        _ = try brokerEndpoints()
         guard (1...65535).contains(port) else {
             throw .invalidValue(setting: Key.port, value: String(port), expected: "a TCP port from 1 to 65535")
         }
@@ -119,16 +158,37 @@ public struct ConnectorConfig: Sendable, Equatable {
         return self
     }
 
-    /// "tcp://host:port" (IPv6 literals in brackets).
+    /// "tcp://host:port" (IPv6 literals in brackets) of the first broker.
     public func brokerEndpoint() throws(ConnectorConfigError) -> String {
-        guard let host, !host.isEmpty else {
-            throw .missingSetting(Key.host, why: "set it to the broker's host name or address")
+        try brokerEndpoints()[0]
+    }
+
+    /// The brokers in the order the connector tries them: the pool's members, or the one
+    /// broker of `plugin.zeromq.broker.host`. Never empty.
+    public func brokerEndpoints() throws(ConnectorConfigError) -> [String] {
+        guard let poolSize else {
+            guard let host, !host.isEmpty else {
+                throw .missingSetting(Key.host, why: "set it to the broker's host name or address")
+            }
+            return [try Self.endpoint(host: host, setting: Key.host, port: port)]
         }
+        var endpoints: [String] = []
+        for index in 1...poolSize {
+            let setting = "\(Key.poolPrefix)\(index).host"
+            guard index <= pool.count, let host = pool[index - 1].host, !host.isEmpty else {
+                throw .missingSetting(setting, why: "\(Key.poolSize) is \(poolSize): give every member's host")
+            }
+            endpoints.append(try Self.endpoint(host: host, setting: setting, port: pool[index - 1].port))
+        }
+        return endpoints
+    }
+
+    private static func endpoint(host: String, setting: String, port: Int) throws(ConnectorConfigError) -> String {
         let text = Endpoint(host: host, port: UInt16(clamping: port)).description
         do {
             _ = try Endpoint.parse(text)
         } catch {
-            throw .invalidValue(setting: Key.host, value: host, expected: "a host name, IPv4 or IPv6 address (\(error))")
+            throw .invalidValue(setting: setting, value: host, expected: "a host name, IPv4 or IPv6 address (\(error))")
         }
         return text
     }
@@ -162,9 +222,9 @@ public struct ConnectorConfig: Sendable, Equatable {
 
     // MARK: Value parsing
 
-    static func parsePort(_ value: String) throws(ConnectorConfigError) -> Int {
+    static func parsePort(_ value: String, setting: String = Key.port) throws(ConnectorConfigError) -> Int {
         guard value.count <= 5, value.allSatisfy({ $0.isASCII && $0.isNumber }), let port = Int(value), (1...65535).contains(port) else {
-            throw .invalidValue(setting: Key.port, value: value, expected: "a TCP port from 1 to 65535")
+            throw .invalidValue(setting: setting, value: value, expected: "a TCP port from 1 to 65535")
         }
         return port
     }

@@ -12,6 +12,9 @@ extension MC0Connector {
     /// Pause before another attempt when the broker refused CONNECT, so a refusing broker is
     /// not hammered.
     static let refusedRetryDelay: UInt64 = 1_000_000_000
+    /// Pause before the next pool member after one refused the connection (libzmq's
+    /// reconnect interval), so a pool whose brokers are all down is not cycled in a tight loop.
+    static let poolRetryDelay: UInt64 = 100_000_000
 
     var heartbeatNanoseconds: UInt64 { UInt64(config.heartbeatMilliseconds) * 1_000_000 }
 
@@ -32,6 +35,8 @@ extension MC0Connector {
     /// socket sends it once the handshake is done).
     func startAttempt(initial: Bool) {
         dropSocket()
+        // A broker lost, or an attempt failed: the next one of the pool (MCollective's way).
+        if !initial { endpointIndex = (endpointIndex + 1) % endpoints.count }
         generation += 1
         let current = generation
         routingID = "\(config.identity) \(pid) \(socketCounter.add(1, ordering: .relaxed).newValue)"
@@ -73,6 +78,7 @@ extension MC0Connector {
     /// The broker acknowledged CONNECT: re-subscribe, send what waited, start heartbeats.
     func sessionStarted() {
         cancelTimers()
+        initialTries = 0
         phase = .connected
         lastSent = loop.now
         lastHeard = loop.now
@@ -104,6 +110,13 @@ extension MC0Connector {
     func attemptFailed(_ error: MC0ConnectorError, retryAfter delay: UInt64) {
         if case .connecting(initial: true) = phase {
             dropSocket()
+            initialTries += 1
+            if initialTries < endpoints.count {
+                logger.warning("connecting to \(endpoint) failed: \(error); trying the next broker of the pool")
+                endpointIndex = (endpointIndex + 1) % endpoints.count
+                return startAttempt(initial: true)
+            }
+            initialTries = 0
             phase = .idle
             let waiters = connectWaiters
             connectWaiters = []
@@ -143,6 +156,10 @@ extension MC0Connector {
             }
         case .connectFailed(_, let reason):
             lastProblem = reason
+            // With a pool, a broker that refuses connections is skipped at once, not waited for.
+            if endpoints.count > 1, case .connecting = phase {
+                attemptFailed("cannot connect to \(endpoint): \(reason)", retryAfter: Self.poolRetryDelay)
+            }
         case .disconnected(_, let reason):
             lastProblem = "disconnected: \(reason)"
             // The broker forgets a client whose connection closed, so the session is gone.

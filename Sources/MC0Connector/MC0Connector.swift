@@ -26,7 +26,13 @@ public final class MC0Connector: @unchecked Sendable {
     let deliveries: DeliveryBuffer
     /// Fails the waiting calls when the loop is shut down under the connector.
     var shutdownHook: ShutdownHook?
-    let endpoint: String
+    /// The brokers, in the order they are tried (MCollective's pool, or the one broker).
+    let endpoints: [String]
+    /// The broker in use or being tried.
+    var endpointIndex = 0
+    var endpoint: String { endpoints[endpointIndex] }
+    /// Brokers tried by the first connect() since its last failure report.
+    var initialTries = 0
     let security: Security
     let logger: Logger
     let onEvent: (@Sendable (MC0ConnectorEvent) -> Void)?
@@ -61,7 +67,7 @@ public final class MC0Connector: @unchecked Sendable {
                 onEvent: (@Sendable (MC0ConnectorEvent) -> Void)? = nil) throws(MC0ConnectorError) {
         do {
             self.config = try config.validated()
-            self.endpoint = try config.brokerEndpoint()
+            self.endpoints = try config.brokerEndpoints()
             self.security = try config.security()
         } catch {
             throw .config(error)

@@ -8,7 +8,7 @@ import Synchronization
 struct BrokerOptions: ParsableArguments {
     @Option(name: .long, help: "MCollective-style config file (key = value lines, # comments).")
     var config: String?
-    @Option(help: "Broker host (plugin.zeromq.broker.host).")
+    @Option(help: "Broker host (plugin.zeromq.broker.host); replaces a plugin.zeromq.pool of the config file.")
     var host: String?
     @Option(help: "Broker port (plugin.zeromq.broker.port, default 61616).")
     var port: Int?
@@ -33,7 +33,10 @@ struct BrokerOptions: ParsableArguments {
     func makeConfig() throws -> ConnectorConfig {
         var result = ConnectorConfig()
         if let config { result = try ConnectorConfig.load(path: config) }
-        if let host { result.host = host }
+        if let host {
+            result.host = host
+            result.poolSize = nil   // one broker named on the command line, not the file's pool
+        }
         if let port { try result.set(ConnectorConfig.Key.port, String(port)) }
         if noCurve { result.curve = false }
         if let brokerKey { result.brokerPublicKeyFile = brokerKey }

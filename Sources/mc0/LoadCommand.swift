@@ -15,7 +15,9 @@ struct LoadCommand: AsyncParsableCommand {
             Fan-out mode (--fanout): --subscribers S connectors subscribe to one topic, --publishers P connectors each \
             publish --count M acknowledged messages to it; every subscriber should receive all P x M, in each \
             publisher's order. Lost and out-of-order messages are counted. A progress line goes to stderr, the final \
-            table to stdout. Exits 0 only if nothing failed, was lost or came out of order.
+            table to stdout. Exits 0 only if nothing failed, was lost or came out of order. With a broker pool \
+            (plugin.zeromq.pool.*) the clients are spread over its members, client i starting at member i mod size: \
+            a fan-out then crosses the cluster, and waits until every subscriber hears a probe before it starts.
             """)
 
     @OptionGroup var broker: BrokerOptions
@@ -54,6 +56,10 @@ struct LoadCommand: AsyncParsableCommand {
         for i in 0..<count {
             var config = base
             config.identity = "\(base.identity)-\(role)\(i)"
+            if let size = base.poolSize, size > 1 {
+                let members = Array(base.pool.prefix(size))
+                config.pool = Array(members[(i % size)...] + members[..<(i % size)])
+            }
             let connector = try MC0Connector(config: config)
             try await connector.connect()
             result.append(connector)
@@ -113,11 +119,19 @@ struct LoadCommand: AsyncParsableCommand {
         for (sub, tally) in zip(subs, tallies) {
             readers.append(Task {
                 for await message in sub.messages {
-                    tally.record(message)
+                    guard tally.record(message) else { continue }
                     progress.advance()
                     if tally.received >= expectedPerSubscriber { break }
                 }
             })
+        }
+        if (base.poolSize ?? 1) > 1 {
+            // Subscriptions at other brokers reach the whole NATS cluster a moment later.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while tallies.contains(where: { !$0.probed }), ContinuousClock.now < deadline {
+                try? await pubs[0].publish(topic: topic, headers: [(FanoutTally.probeHeader, "1")], body: [])
+                try await Task.sleep(for: .milliseconds(20))
+            }
         }
         progress.start()
         let started = ContinuousClock.now
@@ -166,6 +180,7 @@ struct LoadCommand: AsyncParsableCommand {
 final class FanoutTally: Sendable {
     private struct State {
         var received = 0
+        var probed = false
         var outOfOrder = 0
         /// Per publisher: highest sequence number seen, and which were seen.
         var highest: [Int]
@@ -178,18 +193,27 @@ final class FanoutTally: Sendable {
                             seen: Array(repeating: Array(repeating: false, count: count), count: publishers)))
     }
 
-    func record(_ message: MC0Delivery) {
+    static let probeHeader = "X-PROBE"
+
+    /// Counts a delivery; false for a probe, which only marks the subscriber as reached.
+    func record(_ message: MC0Delivery) -> Bool {
         state.withLock { s in
+            if message.header(Self.probeHeader) != nil {
+                s.probed = true
+                return false
+            }
             s.received += 1
             guard let p = message.header("X-PUBLISHER").flatMap({ Int($0) }), let seq = message.header("X-SEQ").flatMap({ Int($0) }),
-                  s.highest.indices.contains(p), s.seen[p].indices.contains(seq) else { return }
+                  s.highest.indices.contains(p), s.seen[p].indices.contains(seq) else { return true }
             if seq < s.highest[p] { s.outOfOrder += 1 }
             s.highest[p] = max(s.highest[p], seq)
             s.seen[p][seq] = true
+            return true
         }
     }
 
     var received: Int { state.withLock { $0.received } }
+    var probed: Bool { state.withLock { $0.probed } }
     var outOfOrder: Int { state.withLock { $0.outOfOrder } }
     var unique: Int { state.withLock { $0.seen.reduce(0) { $0 + $1.count { $0 } } } }
 }

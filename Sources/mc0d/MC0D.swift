@@ -5,6 +5,7 @@ import Glibc
 import Logging
 import MC0
 import MC0Broker
+import NATSClient
 import ZMTP
 
 /// mc0d: the mc0 broker. Command line compatible with the original
@@ -66,6 +67,12 @@ struct MC0D: ParsableCommand {
     @Option(help: ArgumentHelp("Serve Prometheus metrics at http://ADDR:PORT/metrics (off by default; bind it to loopback or a management network: it has no authentication). Port 0 picks a free one.", valueName: "addr:port"))
     var metrics: String?
 
+    @Option(help: ArgumentHelp("Join a cluster of brokers through these NATS servers: nats://[USER:PASSWORD@|TOKEN@]HOST:PORT, comma-separated (see docs/cluster.md).", valueName: "urls"))
+    var cluster: String?
+
+    @Option(help: ArgumentHelp("With --cluster: a file with the NATS credentials, kept off the command line: 'user = NAME' and 'password = SECRET' lines, or 'token = SECRET'.", valueName: "file"))
+    var clusterCredentials: String?
+
     /// Checks values and combinations. Called after parsing (not as `validate()`, which
     /// ArgumentParser runs before it reports an unknown option, hiding the real mistake).
     func check() throws(ValidationError) {
@@ -92,6 +99,11 @@ struct MC0D: ParsableCommand {
         }
         guard (0...10_000).contains(busyPoll) else {
             throw ValidationError("--busy-poll \(busyPoll) is out of range: use 0 (off) to 10000 microseconds")
+        }
+        if let cluster {
+            do { _ = try NATSServerURL.parseList(cluster) } catch { throw ValidationError("--cluster: \(error)") }
+        } else if clusterCredentials != nil {
+            throw ValidationError("--cluster-credentials needs --cluster: the NATS servers to use them with")
         }
         if let metrics, Self.metricsEndpoint(metrics) == nil {
             throw ValidationError("--metrics '\(metrics)' is not ADDR:PORT: give e.g. --metrics 127.0.0.1:9616 or --metrics [::1]:9616")
@@ -164,6 +176,12 @@ struct MC0D: ParsableCommand {
         // Before the broker's socket exists: it asks the backend for its counters when made.
         let backend = metrics.map { _ in PrometheusBackend(help: SocketMetrics.help) }
         if let backend { MetricsSystem.bootstrap(backend) }
+        // Parsed already by check().
+        var clusterOptions = cluster.flatMap { try? NATSServerURL.parseList($0) }.map { NATSClientOptions(servers: $0) }
+        if let clusterCredentials, var options = clusterOptions {
+            try ClusterCredentials.load(path: clusterCredentials).apply(to: &options)
+            clusterOptions = options
+        }
         let driver: BrokerDriver
         do {
             var config = BrokerConfig()
@@ -173,7 +191,8 @@ struct MC0D: ParsableCommand {
                                       handshakeTimeout: .milliseconds(Int64(handshakeTimeout * 1000)),
                                       backlog: Int32(backlog),
                                       handshakeStallLimit: .milliseconds(Int64(handshakeStall * 1000)),
-                                      busyPoll: .microseconds(busyPoll), logger: logger)
+                                      busyPoll: .microseconds(busyPoll), logger: logger,
+                                      cluster: clusterOptions)
         } catch {
             throw .broker(error)
         }

@@ -37,6 +37,9 @@ final class Collector: Sendable {
 
     var all: [MC0Delivery] { received.mutex.withLock { $0 } }
 
+    /// Forgets what arrived so far.
+    func clear() { received.mutex.withLock { $0 = [] } }
+
     /// Waits until `count` messages arrived (or `timeout` seconds passed); returns them all.
     func wait(count: Int, timeout: Double = 10) async -> [MC0Delivery] {
         let deadline = Date().addingTimeInterval(timeout)

@@ -28,7 +28,7 @@ final class BrokerMetrics: @unchecked Sendable {
     /// The whole exposition: the broker's metrics, the process's and what the ZMTP library
     /// reported through `backend` (if mc0d bootstrapped one). Loop thread.
     func render(core: BrokerCore, socket: ZMTPSocket, sendFailures: UInt64, authorizer: CurveAuthorizer?,
-                backend: PrometheusBackend?) -> String {
+                backend: PrometheusBackend?, cluster: ClusterStats? = nil) -> String {
         assert(loop.inLoop, "broker metrics are loop-confined")
         var out = PrometheusText()
         let stats = core.stats
@@ -73,6 +73,7 @@ final class BrokerMetrics: @unchecked Sendable {
         out.sample("mc0d_authorized_keys_reloads_total", [("result", "success")], keyReloads.load(ordering: .relaxed))
         out.sample("mc0d_authorized_keys_reloads_total", [("result", "failure")], keyReloadFailures.load(ordering: .relaxed))
 
+        if let cluster { Self.write(cluster, into: &out) }
         ProcessMetrics.write(into: &out)
         backend?.write(into: &out)
         return out.text

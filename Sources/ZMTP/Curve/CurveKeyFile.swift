@@ -89,8 +89,8 @@ public enum CurveKeyFile {
         return false
     }
 
-    /// Reads a whole regular file of at most `limit` bytes.
-    static func readFile(path: String, label: String, limit: Int) throws(CurveKeyFileError) -> [UInt8] {
+    /// Reads a whole regular file of at most `limit` bytes (mc0d reads its NATS credentials with it).
+    package static func readFile(path: String, label: String, limit: Int) throws(CurveKeyFileError) -> [UInt8] {
         func fail(_ problem: String) -> CurveKeyFileError {
             CurveKeyFileError(label: label, path: path, line: nil, problem: problem)
         }
