@@ -20,7 +20,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     var input = FuzzInput(bytes(data, size))
     let mode = input.byte() % 3
     let authorizer = mode == 2 ? CurveAuthorizer(allowed: [FixedKeys.server.publicKey]) : nil
-    let server = CurveServer(context: handshakeContext(.router), secretKey: FixedKeys.server.secretKey, authorizer: authorizer)
+    let server = CurveServer(context: handshakeContext(.router), secretKey: FixedKeys.server.secretKey, authenticator: authorizer)
     let feed = CommandFeed(server)
     if mode == 0 {
         rawCommands(feed, &input)

@@ -21,6 +21,8 @@ public final class CurveClient: SecurityMechanism {
     private var sendNonce: UInt64 = 1
     private var traffic: CurveTraffic?
     public private(set) var peerMetadata = Metadata()
+    /// A client does not authenticate its server.
+    public var userID: String? { nil }
 
     public init(context: HandshakeContext, serverKey: CurvePublicKey, keyPair: CurveKeyPair) {
         self.context = context
@@ -57,7 +59,7 @@ public final class CurveClient: SecurityMechanism {
     public func receive(_ command: Command) throws -> [Command] {
         do {
             if command.name == "ERROR", state == .expectWelcome || state == .expectReady {
-                throw ZMTPError.peerError(reason: try Command.errorReason(command.data))
+                throw try ZMTPError.fromErrorCommand(command.data)
             }
             switch (state, command.name) {
             case (.expectWelcome, "WELCOME"): return [try welcome(command.data)]

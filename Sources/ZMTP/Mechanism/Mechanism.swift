@@ -18,6 +18,10 @@ public protocol SecurityMechanism: AnyObject {
     /// The peer's metadata, available once `isComplete`.
     var peerMetadata: Metadata { get }
 
+    /// The peer's "User-Id" once `isComplete`: what the authenticator allowed, for a CURVE
+    /// server without one the client key in Z85; nil when nobody authenticated the peer.
+    var userID: String? { get }
+
     /// An ERROR command to send before closing when `receive` threw, if the mechanism
     /// wants the peer told (CURVE server refusing a client key); nil to close silently.
     func refusal(for error: Error) -> Command?
@@ -41,14 +45,22 @@ public protocol SecurityMechanism: AnyObject {
     func decodeFrame(flags: UInt8, envelope: UnsafeRawBufferPointer, payload: inout [UInt8]) throws -> UInt8
 }
 
-/// What a mechanism needs from its connection: the metadata we announce and the check that the
-/// peer's metadata (Socket-Type) is acceptable. The check runs inside the handshake, as libzmq does.
+/// What a mechanism needs from its connection: the metadata we announce, the check that the
+/// peer's metadata (Socket-Type) is acceptable, and what an authenticator is told about the peer.
+/// The check runs inside the handshake, as libzmq does.
 public struct HandshakeContext {
     public var localMetadata: Metadata
     public var validatePeer: (Metadata) throws -> Void
+    /// `SocketOptions.authenticationDomain` (ZMQ_ZAP_DOMAIN).
+    public var authenticationDomain: String
+    /// The peer's numeric IP address, without the port; empty when unknown.
+    public var peerAddress: String
 
-    public init(localMetadata: Metadata, validatePeer: @escaping (Metadata) throws -> Void) {
+    public init(localMetadata: Metadata, validatePeer: @escaping (Metadata) throws -> Void,
+                authenticationDomain: String = "", peerAddress: String = "") {
         self.localMetadata = localMetadata
         self.validatePeer = validatePeer
+        self.authenticationDomain = authenticationDomain
+        self.peerAddress = peerAddress
     }
 }

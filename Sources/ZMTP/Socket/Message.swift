@@ -18,6 +18,9 @@ public struct Message: Equatable, Sendable {
     private var spans: [Span] = []
     private var usedFrames = 0
     private var held: [[UInt8]] = []
+    /// The properties of the connection a received message came from (user id, peer address);
+    /// nil for a message the application built. Not part of equality.
+    public internal(set) var properties: MessageProperties?
 
     public init() {}
 
@@ -71,6 +74,7 @@ public struct Message: Equatable, Sendable {
     public mutating func removeAll() {
         usedBytes = 0
         usedFrames = 0
+        properties = nil
         if !held.isEmpty { held.removeAll() }
     }
 

@@ -8,6 +8,8 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
     let engine: Connection
     let pipe: Pipe
     let peerName: String
+    /// The peer's numeric IP address without the port ("Peer-Address"); nil when unknown.
+    let peerAddress: String?
     /// Set for outgoing connections, so a lost connection is redialed. Strong, not weak: a weak
     /// reference anywhere to a hot object moves all its reference counting to a slow path.
     private(set) var dialer: Dialer?
@@ -41,8 +43,11 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         self.dialer = dialer
         maxOwedBytes = socket.options.maxOwedBytes
         let type = socket.type
+        peerAddress = SocketAddress.of(fd, peer: true)?.host
         let context = HandshakeContext(localMetadata: type.metadata(identity: socket.options.identity),
-                                       validatePeer: type.peerValidator())
+                                       validatePeer: type.peerValidator(),
+                                       authenticationDomain: socket.options.authenticationDomain,
+                                       peerAddress: peerAddress ?? "")
         engine = Connection(mechanism: socket.options.security.makeMechanism(context),
                             options: socket.options.connection, now: socket.loop.now)
         // Strong captures (unowned costs an atomic slow path per message); teardown breaks the cycle.

@@ -13,6 +13,8 @@ extension ZMTPSocket {
                 routingID = [0] + withUnsafeBytes(of: nextGeneratedID.bigEndian) { Array($0) }
             }
         }
+        let properties = MessageProperties(userID: connection.engine.mechanism.userID,
+                                           peerAddress: connection.peerAddress, metadata: metadata)
         enum Outcome { case attached(flush: Bool, displaced: PeerConnection?, drained: Bool), refused }
         var wokenSenders: [CheckedContinuation<Void, Never>] = []
         defer { for c in wokenSenders { c.resume() } }
@@ -31,6 +33,7 @@ extension ZMTPSocket {
                 routes[routingID] = pipe
             }
             pipe.routingID = routingID
+            pipe.properties = properties
             pipe.connection = connection
             pipe.isReady = true
             if !pipe.persistent { pipes.append(pipe) }
