@@ -404,11 +404,11 @@ private struct CapturingLogHandler: LogHandler {
         let error = try #require(thrown)
         #expect(error as? ZMTPError == .peerDenied(status: 400, reason: "client key \(peers.clientPair.publicKey.z85) is not authorized"))
         let refusal = try #require(peers.server.refusal(for: error))
-        #expect(refusal.encoded() == [5] + Array("ERROR".utf8) + [3] + Array("400".utf8))
+        #expect(refusal == [5] + Array("ERROR".utf8) + [3] + Array("400".utf8))
         #expect(peers.server.clientKey == peers.clientPair.publicKey)
         #expect(store.lines.withLock { $0 }.contains { $0.hasPrefix("debug") && $0.contains(peers.clientPair.publicKey.z85) })
         // The client reports the ERROR as the peer's refusal.
-        #expect(throws: ZMTPError.deniedByPeer(status: 400)) { try peers.client.receive(refusal) }
+        #expect(throws: ZMTPError.deniedByPeer(status: 400)) { try peers.client.receive(Command.decode(refusal)) }
     }
 
     @Test func otherFailuresSendNoError() throws {

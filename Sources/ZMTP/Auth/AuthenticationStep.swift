@@ -26,6 +26,14 @@ extension Command {
     }
 }
 
+extension Command {
+    /// The start of libzmq's PLAIN ERROR body. Its source spells the name "\x05ERROR", which C
+    /// reads as the byte 0x5E followed by "RROR": libzmq 4.x sends `5E "RROR" len reason` and
+    /// its PLAIN client recognises only that form (a well-formed ERROR is an unexpected command
+    /// to it). Our PLAIN server sends it and `decode` reads it as ERROR.
+    static let libzmqPlainErrorName: [UInt8] = [0x5E] + Array("RROR".utf8)
+}
+
 extension ZMTPError {
     /// What an ERROR received during the handshake means: a ZAP status (the server's
     /// authenticator refused us) or another reason.

@@ -134,7 +134,7 @@ public final class CurveClient: SecurityMechanism {
         state = .complete
     }
 
-    public func refusal(for error: Error) -> Command? { nil }  // a client never sends ERROR
+    public func refusal(for error: Error) -> [UInt8]? { nil }  // a client never sends ERROR
 
     public func encodeFrame(_ body: UnsafeRawBufferPointer, more: Bool, command: Bool, into out: inout [UInt8]) throws {
         guard let traffic else {

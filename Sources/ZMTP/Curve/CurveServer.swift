@@ -197,7 +197,7 @@ public final class CurveServer: SecurityMechanism {
     }
 
     /// Only a client the authenticator refused is told, with ZAP's status as libzmq sends it.
-    public func refusal(for error: Error) -> Command? { Command.refusal(for: error) }
+    public func refusal(for error: Error) -> [UInt8]? { Command.refusal(for: error)?.encoded() }
 
     public func encodeFrame(_ body: UnsafeRawBufferPointer, more: Bool, command: Bool, into out: inout [UInt8]) throws {
         guard let traffic else {

@@ -322,7 +322,7 @@ public final class Connection {
         do {
             return try step()
         } catch {
-            if let refusal = mechanism.refusal(for: error) { appendCommand(refusal) }
+            if let refusal = mechanism.refusal(for: error) { WireFrame.append(flags: WireFrame.command, body: refusal, into: &output) }
             throw error
         }
     }

@@ -22,9 +22,10 @@ public protocol SecurityMechanism: AnyObject {
     /// server without one the client key in Z85; nil when nobody authenticated the peer.
     var userID: String? { get }
 
-    /// An ERROR command to send before closing when `receive` threw, if the mechanism
-    /// wants the peer told (CURVE server refusing a client key); nil to close silently.
-    func refusal(for error: Error) -> Command?
+    /// The body of an ERROR command frame to send before closing when `start` or `receive`
+    /// threw, if the mechanism wants the peer told (a server refusing a client); nil to close
+    /// silently. Bytes rather than a `Command`: PLAIN sends libzmq's ERROR, which is not one.
+    func refusal(for error: Error) -> [UInt8]?
 
     /// Appends one application frame (or a traffic command such as PING, with `command`)
     /// to `out` in its wire form: plain ZMTP framing for NULL, a MESSAGE box for CURVE.

@@ -39,5 +39,5 @@ public final class NullMechanism: ClearTextTraffic {
         }
     }
 
-    public func refusal(for error: Error) -> Command? { Command.refusal(for: error) }
+    public func refusal(for error: Error) -> [UInt8]? { Command.refusal(for: error)?.encoded() }
 }

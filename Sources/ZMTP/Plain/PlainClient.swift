@@ -49,5 +49,5 @@ public final class PlainClient: ClearTextTraffic {
         }
     }
 
-    public func refusal(for error: Error) -> Command? { nil }  // a client never sends ERROR
+    public func refusal(for error: Error) -> [UInt8]? { nil }  // a client never sends ERROR
 }

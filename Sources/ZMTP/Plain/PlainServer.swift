@@ -55,5 +55,9 @@ public final class PlainServer: ClearTextTraffic {
         userID = try context.authenticate(authenticator, mechanism: name, credentials: .plain(username: username, password: password))
     }
 
-    public func refusal(for error: Error) -> Command? { Command.refusal(for: error) }
+    /// libzmq's PLAIN ERROR, byte for byte, so libzmq clients report the status as an
+    /// authentication failure (see `Command.libzmqPlainErrorName`).
+    public func refusal(for error: Error) -> [UInt8]? {
+        Command.refusal(for: error).map { Command.libzmqPlainErrorName + $0.data }
+    }
 }
