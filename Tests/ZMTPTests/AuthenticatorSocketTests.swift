@@ -3,6 +3,7 @@ import Synchronization
 import TestSupport
 import Testing
 @testable import ZMTP
+@_spi(Engine) import ZMTPCore
 
 /// The authenticator on real sockets: NULL and CURVE servers asking it, refused peers told
 /// as libzmq tells them, and the properties allowed peers' messages carry.

@@ -1,5 +1,6 @@
 import Testing
 @testable import ZMTP
+@_spi(Engine) import ZMTPCore
 
 // In-memory PLAIN: commands pass between a PlainClient and a PlainServer as encoded bodies,
 // decoded as the engine decodes them.

@@ -1,3 +1,5 @@
+@_spi(Engine) import ZMTPCore
+
 extension Security {
     /// PLAIN client (RFC 24): sends `username` and `password` in clear text. Use it only over
     /// loopback or ipc://, where nobody can read the wire; elsewhere use CURVE.

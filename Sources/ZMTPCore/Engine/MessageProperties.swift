@@ -10,11 +10,12 @@ public final class MessageProperties: Sendable, CustomStringConvertible {
     /// "Peer-Address": the peer's numeric IP address ("127.0.0.1", "::1"), without the port;
     /// nil when the transport has none.
     public let peerAddress: String?
-    /// The metadata the peer announced in its handshake ("Socket-Type", "Identity", ...).
-    public let metadata: Metadata
+    /// The metadata the peer announced in its handshake ("Socket-Type", "Identity", ...);
+    /// applications read it through the subscript.
+    package let metadata: Metadata
 
     /// The properties of one connection.
-    public init(userID: String?, peerAddress: String?, metadata: Metadata) {
+    package init(userID: String?, peerAddress: String?, metadata: Metadata) {
         self.userID = userID
         self.peerAddress = peerAddress
         self.metadata = metadata
@@ -32,16 +33,5 @@ public final class MessageProperties: Sendable, CustomStringConvertible {
 
     public var description: String {
         "MessageProperties(userID: \(userID ?? "nil"), peerAddress: \(peerAddress ?? "nil"))"
-    }
-}
-
-extension ZMTPSocket {
-    /// ROUTER: the properties of the connection that now holds `routingID`, or nil when none
-    /// does. Inside a `serve` handler, called with the handler's `peer`, they are exactly those
-    /// of the message being handled. After a blocking or async `receive`, the peer may have
-    /// gone (nil) or, with handover, been replaced in the meantime: use `receive(into:)`, whose
-    /// `Message.properties` always belong to the message's sender.
-    public func properties(of routingID: [UInt8]) -> MessageProperties? {
-        lock.withLock { routes[routingID]?.properties }
     }
 }

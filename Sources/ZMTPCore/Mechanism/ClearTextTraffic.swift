@@ -1,6 +1,6 @@
 /// A mechanism whose traffic is plain ZMTP framing after its handshake (NULL and PLAIN): the
 /// engine moves such frames as they are, without calling the mechanism per frame.
-public protocol ClearTextTraffic: SecurityMechanism {}
+@_spi(Engine) public protocol ClearTextTraffic: SecurityMechanism {}
 
 extension ClearTextTraffic {
     @inline(__always)

@@ -1,6 +1,6 @@
 /// The client side of PLAIN: HELLO with the credentials, INITIATE with our metadata on WELCOME,
 /// done on READY. A refusal arrives as ERROR with the server's ZAP status.
-public final class PlainClient: ClearTextTraffic {
+@_spi(Engine) public final class PlainClient: ClearTextTraffic {
     private enum State { case idle, expectWelcome, expectReady, complete, failed }
 
     public let name = "PLAIN"
@@ -12,7 +12,7 @@ public final class PlainClient: ClearTextTraffic {
     public var userID: String? { nil }
 
     /// `username` and `password` are at most 255 bytes each (`Security.plainClient` checks).
-    init(context: HandshakeContext, username: [UInt8], password: [UInt8]) {
+    public init(context: HandshakeContext, username: [UInt8], password: [UInt8]) {
         self.context = context
         hello = PlainHello(username: username, password: password)
     }

@@ -2,7 +2,7 @@
 /// READY has been both sent and received. Traffic is plain ZMTP framing.
 /// With an authenticator, the peer is asked about before READY is sent, as libzmq asks ZAP: a
 /// refused peer gets ERROR with the status instead of READY, and the connection closes.
-public final class NullMechanism: ClearTextTraffic {
+@_spi(Engine) public final class NullMechanism: ClearTextTraffic {
     public let name = "NULL"
     private let context: HandshakeContext
     private let authenticator: (any Authenticator)?

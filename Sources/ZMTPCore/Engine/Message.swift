@@ -20,7 +20,7 @@ public struct Message: Equatable, Sendable {
     private var held: [[UInt8]] = []
     /// The properties of the connection a received message came from (user id, peer address);
     /// nil for a message the application built. Not part of equality.
-    public internal(set) var properties: MessageProperties?
+    public package(set) var properties: MessageProperties?
 
     public init() {}
 
@@ -64,7 +64,7 @@ public struct Message: Equatable, Sendable {
     }
 
     /// Takes the large frames' arrays out (the socket reuses them for the next large frames).
-    mutating func takeHeld() -> [[UInt8]] {
+    package mutating func takeHeld() -> [[UInt8]] {
         guard !held.isEmpty else { return [] }
         defer { held = [] }
         return held
@@ -83,7 +83,7 @@ public struct Message: Equatable, Sendable {
     }
 
     /// Queues the frames from `first` on as one whole message (large ones by reference).
-    func append(to queue: inout FramedMessages, from first: Int) {
+    package func append(to queue: inout FramedMessages, from first: Int) {
         storage.withUnsafeBytes { raw in
             for index in first..<usedFrames {
                 let span = spans[index]

@@ -1,7 +1,7 @@
 /// The server side of PLAIN: the authenticator checks HELLO's credentials, then WELCOME,
 /// INITIATE with the client's metadata, READY with ours. A refused client gets ERROR with the
 /// authenticator's status, as libzmq sends its ZAP handler's, and the connection closes.
-public final class PlainServer: ClearTextTraffic {
+@_spi(Engine) public final class PlainServer: ClearTextTraffic {
     private enum State { case expectHello, expectInitiate, complete, failed }
 
     public let name = "PLAIN"
@@ -12,7 +12,7 @@ public final class PlainServer: ClearTextTraffic {
     /// What the authenticator allowed the client as.
     public private(set) var userID: String?
 
-    init(context: HandshakeContext, authenticator: any Authenticator) {
+    public init(context: HandshakeContext, authenticator: any Authenticator) {
         self.context = context
         self.authenticator = authenticator
     }
