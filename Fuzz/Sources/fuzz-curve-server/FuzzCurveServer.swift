@@ -62,7 +62,7 @@ func mutatedHandshake(_ feed: CommandFeed, refused: Bool, _ input: inout FuzzInp
     }
     let server = feed.mechanism as! CurveServer
     if refused {
-        require(ready == nil && feed.failure.map { if case .handshakeFailed = $0 { true } else { false } } == true, "unauthorized client not refused")
+        require(ready == nil && feed.failure.map { if case .peerDenied(400, _) = $0 { true } else { false } } == true, "unauthorized client not refused")
         require(server.refusal(for: feed.failure!) == Command.error("400").encoded(), "refusal is not ERROR 400")
         require(server.clientKey == FixedKeys.client.publicKey, "refused client's key not recorded")
         return
