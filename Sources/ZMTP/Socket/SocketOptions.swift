@@ -1,3 +1,5 @@
+@_spi(Engine) import ZMTPCore
+
 /// Socket options, with libzmq's names and defaults except where a safer default is noted.
 public struct SocketOptions: Sendable {
     /// ZMQ_ROUTING_ID announced to peers (DEALER/ROUTER); empty lets the peer generate one.
@@ -51,7 +53,7 @@ public struct SocketOptions: Sendable {
     /// authenticator can serve several sockets with different policies.
     public var authenticationDomain = ""
     /// Limits and heartbeats of each connection (ZMQ_MAXMSGSIZE, HANDSHAKE_IVL, HEARTBEAT_*).
-    public var connection = ConnectionOptions()
+    package var connection = ConnectionOptions()
     /// The `socket` dimension of this socket's swift-metrics counters (SocketMetrics); empty:
     /// the socket type in lower case.
     public var metricsName = ""
