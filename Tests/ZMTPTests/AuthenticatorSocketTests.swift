@@ -155,6 +155,6 @@ import Testing
 
     /// The local port of a raw peer's connection: the server names it as "127.0.0.1:PORT".
     static func localPort(_ raw: RawPeer) -> UInt16 {
-        SocketAddress.of(raw.fd, peer: false)?.port ?? 0
+        (try? SocketAddress.of(raw.fd, peer: false).get())?.port ?? 0
     }
 }

@@ -45,7 +45,7 @@ final class PeerConnection: IOHandler, @unchecked Sendable {
         self.dialer = dialer
         maxOwedBytes = socket.options.maxOwedBytes
         let type = socket.type
-        peerAddress = SocketAddress.of(fd, peer: true)?.host
+        peerAddress = (try? SocketAddress.of(fd, peer: true).get())?.host
         let context = HandshakeContext(localMetadata: type.metadata(identity: socket.options.identity),
                                        validatePeer: type.peerValidator(),
                                        authenticationDomain: socket.options.authenticationDomain,
