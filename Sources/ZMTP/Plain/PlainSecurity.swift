@@ -33,5 +33,6 @@ public struct PlainCredentialsError: Error, Equatable, Sendable, CustomStringCon
     /// Its length in UTF-8 bytes.
     public var bytes: Int
 
+    /// "PLAIN username is 300 bytes; the protocol allows at most 255".
     public var description: String { "PLAIN \(field) is \(bytes) bytes; the protocol allows at most 255" }
 }

@@ -59,17 +59,21 @@ public struct PlainUsers: Authenticator {
 
 /// A users file that cannot be read or parsed; the description names the file and the line.
 public struct PlainUsersFileError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The file, as given.
     public var path: String
     /// 1-based line number; nil when the file as a whole could not be read.
     public var line: Int?
+    /// What is wrong, e.g. "expected user:password, found no colon".
     public var problem: String
 
+    /// An error about `path` (at `line`, when it is one line).
     public init(path: String, line: Int?, problem: String) {
         self.path = path
         self.line = line
         self.problem = problem
     }
 
+    /// "users file PATH line N: PROBLEM".
     public var description: String {
         "users file \(line.map { "\(path) line \($0)" } ?? path): \(problem)"
     }

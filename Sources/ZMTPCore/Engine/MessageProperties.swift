@@ -31,6 +31,7 @@ public final class MessageProperties: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The user id and peer address, for logs.
     public var description: String {
         "MessageProperties(userID: \(userID ?? "nil"), peerAddress: \(peerAddress ?? "nil"))"
     }
