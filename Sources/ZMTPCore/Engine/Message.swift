@@ -19,7 +19,9 @@ public struct Message: Equatable, Sendable {
     private var usedFrames = 0
     private var held: [[UInt8]] = []
     /// The properties of the connection a received message came from (user id, peer address);
-    /// nil for a message the application built. Not part of equality.
+    /// nil for a message the application built. Not part of equality. (A connecting socket
+    /// keeps the messages of a lost connection queued: those still unread when it reconnects
+    /// carry the new connection's properties.)
     public package(set) var properties: MessageProperties?
 
     public init() {}
