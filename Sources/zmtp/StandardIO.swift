@@ -5,6 +5,7 @@ import Glibc
 /// Reads stdin line by line as bytes (no text decoding: frames may hold any byte but newline).
 final class LineReader {
     private var buffer: [UInt8] = []
+    private var chunk = [UInt8](repeating: 0, count: 64 << 10)
     private var start = 0
     private var atEOF = false
 
@@ -23,7 +24,6 @@ final class LineReader {
             }
             buffer.removeFirst(start)
             start = 0
-            var chunk = [UInt8](repeating: 0, count: 64 << 10)
             let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { atEOF = true } else { buffer.append(contentsOf: chunk[..<n]) }

@@ -24,7 +24,7 @@ import Logging
     public private(set) var clientKey: CurvePublicKey?
     public private(set) var peerMetadata = Metadata()
     /// The authenticator's user id; without an authenticator, the client key in Z85 (what
-    /// libzmq's usual ZAP handlers, pyzmq's and CZMQ's, answer for CURVE).
+    /// libzmq's usual ZAP handler, pyzmq's zmq.auth, answers for CURVE).
     public private(set) var userID: String?
 
     private var clientTransient: [UInt8] = []
