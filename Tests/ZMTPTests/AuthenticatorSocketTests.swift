@@ -71,6 +71,16 @@ import Testing
         #expect(events.wait { if case .handshakeFailed(_, .deniedByPeer(500)) = $0 { return true } else { return false } })
     }
 
+    @Test func deniedPyzmqNullClientReportsAnAuthenticationFailure() throws {
+        let (router, endpoint) = try Self.router(.null(authenticator: Recorder(.deny(reason: "no"))), events: EventLog())
+        defer { router.close() }
+        let peer = try ChildProcess.zmqPeer(["--type", "DEALER", "--connect", endpoint.description, "--mode", "client",
+                                             "--count", "1", "--timeout-ms", "1500"])
+        #expect(peer.waitExit(timeout: 30) != 0)
+        // libzmq reads our ERROR "400" as a ZAP refusal, as it reads its own NULL server's.
+        #expect(peer.waitLine("HANDSHAKE_FAILED") == "HANDSHAKE_FAILED EVENT_HANDSHAKE_FAILED_AUTH", "\(peer.allLines)")
+    }
+
     @Test func allowedNullPeerCarriesUserIDAndPeerAddress() throws {
         let recorder = Recorder(.allow(userID: "anonymous"))
         let (router, endpoint) = try Self.router(.null(authenticator: recorder), events: EventLog(), domain: "global")
