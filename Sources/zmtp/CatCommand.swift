@@ -9,8 +9,9 @@ struct CatCommand: ParsableCommand {
         discussion: """
             A message is one line; its frames are separated by a TAB. Types that send read stdin and send \
             each line; types that receive print each message. ROUTER prints the routing-id frame in hex and \
-            takes a hex routing id as the first field of each line it sends. REP, ROUTER and PAIR with --echo \
-            answer each request with itself instead of reading stdin.
+            takes a hex routing id as the first field of each line it sends. REQ sends a line and prints its \
+            reply before the next; REP prints each request and answers it with the next line. REP, ROUTER \
+            and PAIR with --echo answer each request with itself instead of reading stdin.
             Exits 0 after --count messages (received, or sent for a type that only sends) or, for a type \
             that only sends, at the end of stdin. --timeout bounds each wait for the next message (or for a \
             peer to take one): past it, the exit status is 1. Bound endpoints are printed on stderr \

@@ -2,10 +2,22 @@ import ZMTP
 
 /// What `zmtp cat` does with a socket type: the one place a new type is described.
 struct CatRole {
-    /// Reads stdin and sends each line (unless `--echo` answers requests instead).
-    var sends: Bool
-    /// Prints each message received.
-    var receives: Bool
+    /// How stdin, stdout and the socket meet.
+    enum Flow {
+        /// Stdin lines are sent while received messages are printed, independently.
+        case duplex
+        /// Stdin lines are sent; nothing is received.
+        case sendOnly
+        /// Received messages are printed; stdin is not read.
+        case receiveOnly
+        /// Each stdin line is sent and its reply printed before the next (REQ).
+        case request
+        /// Each request is printed and answered with the next stdin line, or itself with
+        /// `--echo` (REP).
+        case reply
+    }
+
+    var flow: Flow
     /// May answer each request with itself (`--echo`).
     var echoes: Bool
     /// Takes `--subscribe` prefixes.
@@ -15,8 +27,13 @@ struct CatRole {
 
     /// The role of `type`, following libzmq's patterns.
     init(_ type: SocketType) {
-        sends = [.pub, .xpub, .push, .req, .rep, .dealer, .router, .pair, .xsub].contains(type)
-        receives = [.sub, .xsub, .xpub, .pull, .req, .rep, .dealer, .router, .pair].contains(type)
+        switch type {
+        case .dealer, .router, .pair, .xpub, .xsub: flow = .duplex
+        case .pub, .push: flow = .sendOnly
+        case .sub, .pull: flow = .receiveOnly
+        case .req: flow = .request
+        case .rep: flow = .reply
+        }
         echoes = [.rep, .router, .pair].contains(type)
         subscribes = [.sub, .xsub].contains(type)
         routingIDFirst = type == .router

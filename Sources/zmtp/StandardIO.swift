@@ -8,10 +8,18 @@ final class LineReader {
     private var chunk = [UInt8](repeating: 0, count: 64 << 10)
     private var start = 0
     private var atEOF = false
+    /// The 1-based number of the line `next` returned last.
+    private(set) var lineNumber = 0
 
     /// The next line without its newline; nil at end of input. A last line without a newline
     /// still counts.
     func next() -> [UInt8]? {
+        guard let line = nextLine() else { return nil }
+        lineNumber += 1
+        return line
+    }
+
+    private func nextLine() -> [UInt8]? {
         while true {
             if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 defer { start = newline + 1 }
