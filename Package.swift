@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "mc0d", targets: ["mc0d"]),
         .executable(name: "mc0", targets: ["mc0"]),
         .executable(name: "zmtp-perf", targets: ["zmtp-perf"]),
+        .executable(name: "zmtp", targets: ["zmtp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -64,6 +65,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "zmtp-perf", dependencies: [
+            "ZMTP",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "zmtp", dependencies: [
             "ZMTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -3,7 +3,7 @@
 // Build and run them with Fuzz/run (libFuzzer + AddressSanitizer).
 import PackageDescription
 
-let targets = ["fuzz-frames", "fuzz-null-handshake", "fuzz-curve-server", "fuzz-curve-client", "fuzz-mc0", "fuzz-undrained"]
+let targets = ["fuzz-frames", "fuzz-null-handshake", "fuzz-curve-server", "fuzz-curve-client", "fuzz-plain-server", "fuzz-mc0", "fuzz-undrained"]
 
 let package = Package(
     name: "mc0-fuzz",

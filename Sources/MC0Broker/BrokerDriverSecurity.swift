@@ -11,7 +11,7 @@ public enum BrokerSecurity: Sendable {
     var socketSecurity: Security {
         switch self {
         case .null: return .null
-        case .curve(let secretKey, let authorizer): return .curveServer(secretKey: secretKey, authorizer: authorizer)
+        case .curve(let secretKey, let authorizer): return .curveServer(secretKey: secretKey, authenticator: authorizer)
         }
     }
 

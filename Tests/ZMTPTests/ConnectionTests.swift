@@ -119,7 +119,7 @@ import Testing
 
         let e = Harness()
         e.feed(Self.greeting + Self.frame(Command.error("500").encoded(), flags: 4))
-        #expect(e.error as? ZMTPError == .peerError(reason: "500"))
+        #expect(e.error as? ZMTPError == .deniedByPeer(status: 500))
     }
 
     @Test func unknownCommandAfterHandshakeIsDropped() {

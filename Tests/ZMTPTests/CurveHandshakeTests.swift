@@ -32,7 +32,7 @@ private struct Peers {
          serverContext: HandshakeContext = context("ROUTER"), serverKeyForClient: CurvePublicKey? = nil) {
         self.clientPair = clientPair
         client = CurveClient(context: clientContext, serverKey: serverKeyForClient ?? serverPair.publicKey, keyPair: clientPair)
-        server = CurveServer(context: serverContext, secretKey: serverPair.secretKey, authorizer: authorizer, logger: logger)
+        server = CurveServer(context: serverContext, secretKey: serverPair.secretKey, authenticator: authorizer, logger: logger)
     }
 
     func hello() throws -> [UInt8] {
@@ -403,13 +403,13 @@ private struct CapturingLogHandler: LogHandler {
         var thrown: Error?
         do { _ = try deliver(initiate, to: peers.server) } catch { thrown = error }
         let error = try #require(thrown)
-        #expect(error as? ZMTPError == .handshakeFailed("client key \(peers.clientPair.publicKey.z85) is not authorized"))
+        #expect(error as? ZMTPError == .peerDenied(status: 400, reason: "client key \(peers.clientPair.publicKey.z85) is not authorized"))
         let refusal = try #require(peers.server.refusal(for: error))
-        #expect(refusal.encoded() == [5] + Array("ERROR".utf8) + [3] + Array("400".utf8))
+        #expect(refusal == [5] + Array("ERROR".utf8) + [3] + Array("400".utf8))
         #expect(peers.server.clientKey == peers.clientPair.publicKey)
         #expect(store.lines.withLock { $0 }.contains { $0.hasPrefix("debug") && $0.contains(peers.clientPair.publicKey.z85) })
         // The client reports the ERROR as the peer's refusal.
-        #expect(throws: ZMTPError.peerError(reason: "400")) { try peers.client.receive(refusal) }
+        #expect(throws: ZMTPError.deniedByPeer(status: 400)) { try peers.client.receive(Command.decode(refusal)) }
     }
 
     @Test func otherFailuresSendNoError() throws {
@@ -423,7 +423,10 @@ private struct CapturingLogHandler: LogHandler {
     @Test func clientHandlesErrorDuringHandshake() throws {
         let peers = Peers()
         _ = try peers.hello()
-        #expect(throws: ZMTPError.peerError(reason: "500")) { try peers.client.receive(Command.error("500")) }
+        #expect(throws: ZMTPError.deniedByPeer(status: 500)) { try peers.client.receive(Command.error("500")) }
+        let p1 = Peers()
+        _ = try p1.hello()
+        #expect(throws: ZMTPError.peerError(reason: "busy")) { try p1.client.receive(Command.error("busy")) }
         let p2 = Peers()
         _ = try p2.hello()
         #expect(throws: ZMTPError.self) { try p2.client.receive(Command(name: "ERROR", data: [9, 1])) }

@@ -20,7 +20,7 @@ import Testing
 
     static func curveEchoRouter(secret: CurveSecretKey, authorizer: CurveAuthorizer? = nil, events: EventLog? = nil) throws -> (ZMTPSocket, Endpoint) {
         var options = SocketOptions()
-        options.security = .curveServer(secretKey: secret, authorizer: authorizer)
+        options.security = .curveServer(secretKey: secret, authenticator: authorizer)
         if let events { options.onEvent = { events.append($0) } }
         let router = try ZMTPSocket(type: .router, options: options)
         router.serve { peer, message in try? router.send([peer] + message, timeout: .zero) }
@@ -116,7 +116,7 @@ import Testing
                                     "--curve-client", "--server-key", server.publicKey.z85, "--public", stranger.public, "--secret", stranger.secret])
         #expect(peer.waitExit(timeout: 30) != 0)
         #expect(peer.allLines.contains { $0.hasPrefix("HANDSHAKE_FAILED") })
-        #expect(events.wait { if case .handshakeFailed(_, .handshakeFailed(let why)) = $0 { return why.contains("authoriz") } else { return false } })
+        #expect(events.wait { if case .handshakeFailed(_, .peerDenied(400, let why)) = $0 { return why.contains("authoriz") } else { return false } })
 
         // The same client becomes welcome once the allowed set is replaced, without a restart.
         authorizer.replaceAllowed([allowed.publicKey, try CurvePublicKey(z85: stranger.public)])

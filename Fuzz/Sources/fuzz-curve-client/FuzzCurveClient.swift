@@ -5,7 +5,8 @@ import ZMTP
 /// The CURVE client handshake (what every node runs against mc0d). Input: mode(1) | rest.
 /// Mode 0: after HELLO, the rest is a sequence of commands (16-bit length | body) as if from
 ///   the server. Without the server's secret key no WELCOME opens, so the client never
-///   completes and never sends INITIATE; a well-formed ERROR is reported with its reason.
+///   completes and never sends INITIATE; a well-formed ERROR is reported with its reason, as a
+///   refusal with its status when the reason is a ZAP status (300, 400, 500).
 /// Mode 1: a real CurveServer's WELCOME and READY, each altered by input-chosen edits, then
 ///   traffic both ways. Intact commands complete the handshake; any change is refused.
 @main struct FuzzCurveClient {
@@ -37,7 +38,8 @@ func rawCommands(_ feed: CommandFeed, _ input: inout FuzzInput) {
         require(replies == nil, "the client answered a forged command: \(replies!.map(\.name))")
         if before == nil, let command = try? Command.decode(body), command.name == "ERROR" {
             let reason = try? Command.errorReason(command.data)
-            require(feed.failure == reason.map { .peerError(reason: $0) } ?? .malformedCommand("ERROR reason length does not match its body"),
+            let expected: ZMTPError? = reason.map { ["300", "400", "500"].contains($0) ? .deniedByPeer(status: Int($0)!) : .peerError(reason: $0) }
+            require(feed.failure == expected ?? .malformedCommand("ERROR reason length does not match its body"),
                     "ERROR reported as \(String(describing: feed.failure))")
         }
         require(!feed.mechanism.isComplete, "handshake completed without the server's secret key")

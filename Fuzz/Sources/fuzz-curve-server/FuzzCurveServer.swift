@@ -21,7 +21,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     var input = FuzzInput(bytes(data, size))
     let mode = input.byte() % 3
     let authorizer = mode == 2 ? CurveAuthorizer(allowed: [FixedKeys.server.publicKey]) : nil
-    let server = CurveServer(context: handshakeContext(.router), secretKey: FixedKeys.server.secretKey, authorizer: authorizer)
+    let server = CurveServer(context: handshakeContext(.router), secretKey: FixedKeys.server.secretKey, authenticator: authorizer)
     let feed = CommandFeed(server)
     if mode == 0 {
         rawCommands(feed, &input)
@@ -62,8 +62,8 @@ func mutatedHandshake(_ feed: CommandFeed, refused: Bool, _ input: inout FuzzInp
     }
     let server = feed.mechanism as! CurveServer
     if refused {
-        require(ready == nil && feed.failure.map { if case .handshakeFailed = $0 { true } else { false } } == true, "unauthorized client not refused")
-        require(server.refusal(for: feed.failure!) == Command.error("400"), "refusal is not ERROR 400")
+        require(ready == nil && feed.failure.map { if case .peerDenied(400, _) = $0 { true } else { false } } == true, "unauthorized client not refused")
+        require(server.refusal(for: feed.failure!) == Command.error("400").encoded(), "refusal is not ERROR 400")
         require(server.clientKey == FixedKeys.client.publicKey, "refused client's key not recorded")
         return
     }

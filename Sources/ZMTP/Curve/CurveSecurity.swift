@@ -7,13 +7,14 @@ extension Security {
         Security(mechanismName: "CURVE") { CurveClient(context: $0, serverKey: serverKey, keyPair: keyPair) }
     }
 
-    /// CURVE server: with an authorizer, clients whose long-term key it refuses get ERROR "400"
-    /// during the handshake (libzmq without a ZAP handler accepts every key).
-    public static func curveServer(secretKey: CurveSecretKey, authorizer: CurveAuthorizer? = nil,
+    /// CURVE server: with an authenticator (a `CurveAuthorizer` allow-list, or any other),
+    /// clients it refuses get ERROR with its status during the handshake (libzmq without a ZAP
+    /// handler accepts every key).
+    public static func curveServer(secretKey: CurveSecretKey, authenticator: (any Authenticator)? = nil,
                                    logger: Logger = Logger(label: "zmtp.curve")) -> Security {
         let publicKey = secretKey.publicKey  // once here, not once per connection
         return Security(mechanismName: "CURVE") {
-            CurveServer(context: $0, secretKey: secretKey, publicKey: publicKey, authorizer: authorizer, logger: logger)
+            CurveServer(context: $0, secretKey: secretKey, publicKey: publicKey, authenticator: authenticator, logger: logger)
         }
     }
 }

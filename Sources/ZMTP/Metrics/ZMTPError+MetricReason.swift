@@ -6,7 +6,7 @@ extension ZMTPError {
         case .badSignature, .unsupportedVersion: return "bad_greeting"
         case .mechanismMismatch: return "mechanism_mismatch"
         case .incompatibleSocketType: return "socket_type"
-        case .handshakeFailed, .peerError: return "refused"
+        case .handshakeFailed, .peerError, .peerDenied, .deniedByPeer: return "refused"
         case .handshakeTimeout, .heartbeatTimeout: return "timeout"
         case .handshakeStalled: return "stalled"
         case .closedDuringHandshake: return "closed"

@@ -25,6 +25,9 @@ final class InprocPeer: PeerLink, @unchecked Sendable {
     var readHeld = false
     var hasUnsentOutput: Bool { false }  // a pulled batch is delivered at once
     var peerName: String { endpoint.description }
+    /// inproc has no security handshake and no network address, as in libzmq.
+    var userID: String? { nil }
+    var peerAddress: String? { nil }
     private var partner: InprocPeer?
     /// The connect that made this end (connecting side only), told when the link ends.
     private var connector: InprocConnector?

@@ -10,6 +10,9 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     let engine: Connection
     let pipe: Pipe
     let peerName: String
+    /// The peer's numeric IP address without the port ("Peer-Address"); nil when unknown.
+    let peerAddress: String?
+    var userID: String? { engine.mechanism.userID }
     /// Set for outgoing connections, so a lost connection is redialed. Strong, not weak: a weak
     /// reference anywhere to a hot object moves all its reference counting to a slow path.
     private(set) var dialer: Dialer?
@@ -45,8 +48,11 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         self.dialer = dialer
         maxOwedBytes = socket.options.maxOwedBytes
         let type = socket.type
+        peerAddress = (try? SocketAddress.of(fd, peer: true).get())?.host
         let context = HandshakeContext(localMetadata: type.metadata(identity: socket.options.identity),
-                                       validatePeer: type.peerValidator())
+                                       validatePeer: type.peerValidator(),
+                                       authenticationDomain: socket.options.authenticationDomain,
+                                       peerAddress: peerAddress ?? "")
         engine = Connection(mechanism: socket.options.security.makeMechanism(context),
                             options: socket.options.connection, now: socket.loop.now)
         // Strong captures (unowned costs an atomic slow path per message); teardown breaks the cycle.

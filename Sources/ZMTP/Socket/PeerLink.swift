@@ -10,6 +10,10 @@ protocol PeerLink: AnyObject, Sendable {
     var pipe: Pipe { get }
     /// How events and logs name the peer.
     var peerName: String { get }
+    /// The user id the security handshake's authenticator gave the peer (nil when none did).
+    var userID: String? { get }
+    /// The peer's network address, as libzmq's "Peer-Address" property (nil when it has none).
+    var peerAddress: String? { get }
     /// The bound endpoint this link was accepted through (nil for a connected one): `unbind`
     /// closes the links accepted through what it unbinds.
     var acceptedOn: Endpoint? { get }

@@ -6,6 +6,9 @@
 final class Pipe {
     /// The peer's routing id (ROUTER), set when its handshake completes.
     @exclusivity(unchecked) var routingID: [UInt8] = []
+    /// The properties of the peer's connection, set when its handshake completes; they go with
+    /// each message taken from `inbound`.
+    @exclusivity(unchecked) var properties: MessageProperties?
     /// Messages for the peer, framed by the senders; the loop thread takes them all at once.
     @exclusivity(unchecked) var outbound = FramedMessages()
     /// Messages from the peer, handed over by the loop thread after each read.

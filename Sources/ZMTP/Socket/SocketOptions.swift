@@ -49,6 +49,9 @@ public struct SocketOptions: Sendable {
     public var handshakeStallLimit: Duration = .seconds(2)
     /// Security mechanism for every connection of this socket.
     public var security: Security = .null
+    /// ZMQ_ZAP_DOMAIN: passed to the security's authenticator with every request, so one
+    /// authenticator can serve several sockets with different policies.
+    public var authenticationDomain = ""
     /// Limits and heartbeats of each connection (ZMQ_MAXMSGSIZE, HANDSHAKE_IVL, HEARTBEAT_*).
     package var connection = ConnectionOptions()
     /// The `socket` dimension of this socket's swift-metrics counters (SocketMetrics); empty:

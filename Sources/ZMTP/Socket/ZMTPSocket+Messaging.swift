@@ -80,7 +80,11 @@ extension ZMTPSocket {
         let finished = message.takeHeld()
         if !finished.isEmpty { keepLargeBodies(finished) }
         message.removeAll()
-        try receiveMessage(timeout: timeout) { queue, prefix in queue.popMessage(into: &message, prefix: prefix) ? () : nil }
+        try receiveMessage(timeout: timeout) { (queue, prefix, pipe) -> Void? in
+            guard queue.popMessage(into: &message, prefix: prefix) else { return nil }
+            message.properties = pipe.properties
+            return ()
+        }
     }
 
     /// Keeps large bodies the application has finished with, a few, for the connections to
@@ -102,7 +106,7 @@ extension ZMTPSocket {
 
     /// A blocking receive polls for up to the loop's busy-poll time before it sleeps: a reply
     /// that comes within it is taken without a sleep and a wake-up (see EventLoop.init).
-    private func receiveMessage<T>(timeout: Duration?, _ take: (inout FramedMessages, [UInt8]?) -> T?) throws -> T {
+    private func receiveMessage<T>(timeout: Duration?, _ take: (inout FramedMessages, [UInt8]?, Pipe) -> T?) throws -> T {
         var seen: Int?
         let (message, resume): (T, (any PeerLink)?) = try lock.withLock {
             if let taken = dequeue(take) { return taken }
@@ -200,15 +204,16 @@ extension ZMTPSocket {
     }
 
     /// Takes a message as arrays: what the blocking and the async `receive` return.
-    static func popArrays(_ queue: inout FramedMessages, prefix: [UInt8]?) -> [[UInt8]]? {
+    static func popArrays(_ queue: inout FramedMessages, prefix: [UInt8]?, from pipe: Pipe) -> [[UInt8]]? {
         queue.popMessage(prefix: prefix)
     }
 
-    /// Takes the next message round-robin across pipes with `take` (given the pipe's queue and
-    /// the ROUTER routing id to put in front); also says which connection may read again.
-    func dequeue<T>(_ take: (inout FramedMessages, [UInt8]?) -> T?) -> (T, (any PeerLink)?)? {
+    /// Takes the next message round-robin across pipes with `take` (given the pipe's queue, the
+    /// ROUTER routing id to put in front and the pipe, whose properties go with the message);
+    /// also says which connection may read again.
+    func dequeue<T>(_ take: (inout FramedMessages, [UInt8]?, Pipe) -> T?) -> (T, (any PeerLink)?)? {
         guard let pipe = readable.first,
-              let message = pipe.inbound.pop({ take(&$0, type == .router ? pipe.routingID : nil) }) else { return nil }
+              let message = pipe.inbound.pop({ take(&$0, type == .router ? pipe.routingID : nil, pipe) }) else { return nil }
         if pipe.inbound.isEmpty {
             _ = readable.popFirst()
             pipe.inReadableQueue = false

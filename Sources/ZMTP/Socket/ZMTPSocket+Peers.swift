@@ -15,6 +15,8 @@ extension ZMTPSocket {
                 routingID = [0] + withUnsafeBytes(of: nextGeneratedID.bigEndian) { Array($0) }
             }
         }
+        let properties = MessageProperties(userID: connection.userID,
+                                           peerAddress: connection.peerAddress, metadata: metadata)
         enum Outcome { case attached(flush: Bool, displaced: (any PeerLink)?, drained: Bool), refused }
         var wokenSenders: [CheckedContinuation<Void, Never>] = []
         defer { for c in wokenSenders { c.resume() } }
@@ -33,6 +35,7 @@ extension ZMTPSocket {
                 routes[routingID] = pipe
             }
             pipe.routingID = routingID
+            pipe.properties = properties
             pipe.connection = connection
             pipe.isReady = true
             if !pipe.persistent { pipes.append(pipe) }

@@ -1,9 +1,10 @@
 import Synchronization
 
-/// Decides which client long-term keys a CURVE server accepts, at the point where libzmq would
-/// ask ZAP. Thread-safe: the allow-list can be replaced while servers run (e.g. on SIGHUP), and
-/// each handshake sees the list current when its INITIATE arrives.
-public final class CurveAuthorizer: Sendable {
+/// An authenticator that decides which client long-term keys a CURVE server accepts.
+/// Thread-safe: the allow-list can be replaced while servers run (e.g. on SIGHUP), and each
+/// handshake sees the list current when its INITIATE arrives. An allowed client's user id is
+/// its key in Z85; a peer without a key (NULL, PLAIN) is refused.
+public final class CurveAuthorizer: Authenticator {
     private let allowed: Mutex<Set<CurvePublicKey>?>
     private let policy: (@Sendable (CurvePublicKey) -> Bool)?
 
@@ -23,8 +24,16 @@ public final class CurveAuthorizer: Sendable {
         allowed.withLock { $0?.count }
     }
 
+    /// Whether `key` is in the allow-list and the policy agrees.
     public func isAuthorized(_ key: CurvePublicKey) -> Bool {
         let listed = allowed.withLock { set in set.map { $0.contains(key) } ?? true }
         return listed && (policy?(key) ?? true)
+    }
+
+    public func authenticate(_ request: AuthenticationRequest) -> AuthenticationDecision {
+        guard case .curve(let key) = request.credentials else {
+            return .deny(reason: "\(request.mechanism) peer has no CURVE key to check against the allow-list")
+        }
+        return isAuthorized(key) ? .allow(userID: key.z85) : .deny(reason: "client key \(key.z85) is not authorized")
     }
 }

@@ -21,6 +21,8 @@
     private var sendNonce: UInt64 = 1
     private var traffic: CurveTraffic?
     public private(set) var peerMetadata = Metadata()
+    /// A client does not authenticate its server.
+    public var userID: String? { nil }
 
     public init(context: HandshakeContext, serverKey: CurvePublicKey, keyPair: CurveKeyPair) {
         self.context = context
@@ -57,7 +59,7 @@
     public func receive(_ command: Command) throws -> [Command] {
         do {
             if command.name == "ERROR", state == .expectWelcome || state == .expectReady {
-                throw ZMTPError.peerError(reason: try Command.errorReason(command.data))
+                throw try ZMTPError.fromErrorCommand(command.data)
             }
             switch (state, command.name) {
             case (.expectWelcome, "WELCOME"): return [try welcome(command.data)]
@@ -132,7 +134,7 @@
         state = .complete
     }
 
-    public func refusal(for error: Error) -> Command? { nil }  // a client never sends ERROR
+    public func refusal(for error: Error) -> [UInt8]? { nil }  // a client never sends ERROR
 
     public func encodeFrame(_ body: UnsafeRawBufferPointer, more: Bool, command: Bool, into out: inout [UInt8]) throws {
         guard let traffic else {

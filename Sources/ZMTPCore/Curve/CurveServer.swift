@@ -1,7 +1,7 @@
 import Logging
 
 /// The server side of CURVE: WELCOME on HELLO, READY on INITIATE once the vouch is checked and
-/// the client's long-term key is authorized.
+/// the authenticator (if any) allows the client's long-term key.
 ///
 /// Cookie key K: a fresh random K per connection, as libzmq does, rather than a server-wide key
 /// rotated every minute. The cookie exists so a server *could* forget a connection between
@@ -10,19 +10,22 @@ import Logging
 /// means a cookie can never be replayed on another connection. K is wiped as soon as INITIATE is
 /// checked.
 @_spi(Engine) public final class CurveServer: SecurityMechanism {
-    private enum State { case expectHello, expectInitiate, complete, failed, refused }
+    private enum State { case expectHello, expectInitiate, complete, failed }
 
     public let name = "CURVE"
     private let context: HandshakeContext
     private let secretKey: CurveSecretKey
     private let publicKey: CurvePublicKey
-    private let authorizer: CurveAuthorizer?
+    private let authenticator: (any Authenticator)?
     private let logger: Logger?
     private var state = State.expectHello
 
     /// The client's long-term key, once its vouch has been verified (also when then refused).
     public private(set) var clientKey: CurvePublicKey?
     public private(set) var peerMetadata = Metadata()
+    /// The authenticator's user id; without an authenticator, the client key in Z85 (what
+    /// libzmq's usual ZAP handler, pyzmq's zmq.auth, answers for CURVE).
+    public private(set) var userID: String?
 
     private var clientTransient: [UInt8] = []
     private var transientPublic: [UInt8] = []
@@ -33,17 +36,17 @@ import Logging
     private var sendNonce: UInt64 = 1
     private var traffic: CurveTraffic?
 
-    public convenience init(context: HandshakeContext, secretKey: CurveSecretKey, authorizer: CurveAuthorizer? = nil, logger: Logger? = nil) {
-        self.init(context: context, secretKey: secretKey, publicKey: secretKey.publicKey, authorizer: authorizer, logger: logger)
+    public convenience init(context: HandshakeContext, secretKey: CurveSecretKey, authenticator: (any Authenticator)? = nil, logger: Logger? = nil) {
+        self.init(context: context, secretKey: secretKey, publicKey: secretKey.publicKey, authenticator: authenticator, logger: logger)
     }
 
     /// With the public key of `secretKey` already derived: deriving it is an X25519 operation,
     /// which a listener does once rather than for every connection.
-    package init(context: HandshakeContext, secretKey: CurveSecretKey, publicKey: CurvePublicKey, authorizer: CurveAuthorizer?, logger: Logger?) {
+    package init(context: HandshakeContext, secretKey: CurveSecretKey, publicKey: CurvePublicKey, authenticator: (any Authenticator)?, logger: Logger?) {
         self.context = context
         self.secretKey = secretKey
         self.publicKey = publicKey
-        self.authorizer = authorizer
+        self.authenticator = authenticator
         self.logger = logger
     }
 
@@ -76,7 +79,7 @@ import Logging
             default: throw ZMTPError.unexpectedCommand("\(command.name) while the CURVE server \(stateText)")
             }
         } catch {
-            if state != .refused { state = .failed }
+            state = .failed
             transientSecret = nil
             cookieKey = nil
             throw error
@@ -88,7 +91,7 @@ import Logging
         case .expectHello: return "expects HELLO"
         case .expectInitiate: return "expects INITIATE"
         case .complete: return "has completed its handshake"
-        case .failed, .refused: return "has failed its handshake"
+        case .failed: return "has failed its handshake"
         }
     }
 
@@ -167,10 +170,15 @@ import Logging
         }
         let client = CurvePublicKey(validated: longTerm)
         clientKey = client
-        if let authorizer, !authorizer.isAuthorized(client) {
-            state = .refused
-            logger?.debug("CURVE client key not authorized, refusing", metadata: ["client_key": "\(client.z85)"])
-            throw ZMTPError.handshakeFailed("client key \(client.z85) is not authorized")
+        if let authenticator {
+            do {
+                userID = try context.authenticate(authenticator, mechanism: name, credentials: .curve(client))
+            } catch {
+                logger?.debug("CURVE client refused by the authenticator", metadata: ["client_key": "\(client.z85)"])
+                throw error
+            }
+        } else {
+            userID = client.z85
         }
 
         let metadata = try Metadata.decode(plain[128...])
@@ -188,10 +196,8 @@ import Logging
         return Command(name: "READY", data: ready)
     }
 
-    /// Only an unauthorized client is told, with ZAP's status "400" as libzmq sends it.
-    public func refusal(for error: Error) -> Command? {
-        state == .refused ? Command.error("400") : nil
-    }
+    /// Only a client the authenticator refused is told, with ZAP's status as libzmq sends it.
+    public func refusal(for error: Error) -> [UInt8]? { Command.refusal(for: error)?.encoded() }
 
     public func encodeFrame(_ body: UnsafeRawBufferPointer, more: Bool, command: Bool, into out: inout [UInt8]) throws {
         guard let traffic else {

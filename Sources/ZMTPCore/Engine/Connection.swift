@@ -33,7 +33,7 @@
     /// Payload bytes and frames so far of the message arriving (for the limits).
     private var messageBytes = 0
     private var messageFrames = 0
-    /// NULL carries frames as they are: skip the mechanism on the hot path.
+    /// NULL and PLAIN carry frames as they are: skip the mechanism on the hot path.
     private let passthrough: Bool
     /// Size of the frame waiting for more bytes, so the buffer grows once, not by doubling.
     private var partialFrameSize = 0
@@ -67,7 +67,7 @@
     public init(mechanism: SecurityMechanism, options: ConnectionOptions = ConnectionOptions(), now: UInt64) {
         self.mechanism = mechanism
         self.options = options
-        passthrough = mechanism is NullMechanism
+        passthrough = mechanism is ClearTextTraffic
         if options.handshakeTimeout > 0 { handshakeDeadline = now &+ options.handshakeTimeout }
         output.append(contentsOf: Greeting(mechanism: mechanism.name).encoded())
     }
@@ -313,21 +313,25 @@
         greetingBytes = []
         state = .handshake
         handshakeSteps += 1
-        for command in try mechanism.start() { appendCommand(command) }
+        for command in try refusingOnError(mechanism.start) { appendCommand(command) }
+    }
+
+    /// Runs a mechanism step; when it refuses the peer, queues the ERROR the mechanism wants
+    /// sent (the shell writes it before closing) and rethrows.
+    private func refusingOnError(_ step: () throws -> [Command]) throws -> [Command] {
+        do {
+            return try step()
+        } catch {
+            if let refusal = mechanism.refusal(for: error) { WireFrame.append(flags: WireFrame.command, body: refusal, into: &output) }
+            throw error
+        }
     }
 
     private func handshakeFrame(_ frame: WireFrame, now: UInt64) throws {
         guard frame.isCommand else { throw ZMTPError.unexpectedCommand("message frame before the handshake completed") }
         let command = try Command.decode(frame.body)
         handshakeSteps += 1
-        let replies: [Command]
-        do {
-            replies = try mechanism.receive(command)
-        } catch {
-            if let refusal = mechanism.refusal(for: error) { appendCommand(refusal) }
-            throw error
-        }
-        for reply in replies { appendCommand(reply) }
+        for reply in try refusingOnError({ try mechanism.receive(command) }) { appendCommand(reply) }
         if mechanism.isComplete {
             state = .traffic
             handshakeDeadline = nil

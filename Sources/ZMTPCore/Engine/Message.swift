@@ -18,6 +18,11 @@ public struct Message: Equatable, Sendable {
     private var spans: [Span] = []
     private var usedFrames = 0
     private var held: [[UInt8]] = []
+    /// The properties of the connection a received message came from (user id, peer address);
+    /// nil for a message the application built. Not part of equality. (A connecting socket
+    /// keeps the messages of a lost connection queued: those still unread when it reconnects
+    /// carry the new connection's properties.)
+    public package(set) var properties: MessageProperties?
 
     public init() {}
 
@@ -71,6 +76,7 @@ public struct Message: Equatable, Sendable {
     public mutating func removeAll() {
         usedBytes = 0
         usedFrames = 0
+        properties = nil
         if !held.isEmpty { held.removeAll() }
     }
 

@@ -18,9 +18,14 @@
     /// The peer's metadata, available once `isComplete`.
     var peerMetadata: Metadata { get }
 
-    /// An ERROR command to send before closing when `receive` threw, if the mechanism
-    /// wants the peer told (CURVE server refusing a client key); nil to close silently.
-    func refusal(for error: Error) -> Command?
+    /// The peer's "User-Id" once `isComplete`: what the authenticator allowed, for a CURVE
+    /// server without one the client key in Z85; nil when nobody authenticated the peer.
+    var userID: String? { get }
+
+    /// The body of an ERROR command frame to send before closing when `start` or `receive`
+    /// threw, if the mechanism wants the peer told (a server refusing a client); nil to close
+    /// silently. Bytes rather than a `Command`: PLAIN sends libzmq's ERROR, which is not one.
+    func refusal(for error: Error) -> [UInt8]?
 
     /// Appends one application frame (or a traffic command such as PING, with `command`)
     /// to `out` in its wire form: plain ZMTP framing for NULL, a MESSAGE box for CURVE.
@@ -41,14 +46,22 @@
     func decodeFrame(flags: UInt8, envelope: UnsafeRawBufferPointer, payload: inout [UInt8]) throws -> UInt8
 }
 
-/// What a mechanism needs from its connection: the metadata we announce and the check that the
-/// peer's metadata (Socket-Type) is acceptable. The check runs inside the handshake, as libzmq does.
+/// What a mechanism needs from its connection: the metadata we announce, the check that the
+/// peer's metadata (Socket-Type) is acceptable, and what an authenticator is told about the peer.
+/// The check runs inside the handshake, as libzmq does.
 @_spi(Engine) public struct HandshakeContext {
     public var localMetadata: Metadata
     public var validatePeer: (Metadata) throws -> Void
+    /// `SocketOptions.authenticationDomain` (ZMQ_ZAP_DOMAIN).
+    public var authenticationDomain: String
+    /// The peer's numeric IP address, without the port; empty when unknown.
+    public var peerAddress: String
 
-    public init(localMetadata: Metadata, validatePeer: @escaping (Metadata) throws -> Void) {
+    public init(localMetadata: Metadata, validatePeer: @escaping (Metadata) throws -> Void,
+                authenticationDomain: String = "", peerAddress: String = "") {
         self.localMetadata = localMetadata
         self.validatePeer = validatePeer
+        self.authenticationDomain = authenticationDomain
+        self.peerAddress = peerAddress
     }
 }

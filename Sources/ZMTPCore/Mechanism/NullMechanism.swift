@@ -1,16 +1,28 @@
 /// The NULL mechanism: each side sends READY with its metadata; the handshake is complete once
 /// READY has been both sent and received. Traffic is plain ZMTP framing.
-@_spi(Engine) public final class NullMechanism: SecurityMechanism {
+/// With an authenticator, the peer is asked about before READY is sent, as libzmq asks ZAP: a
+/// refused peer gets ERROR with the status instead of READY, and the connection closes.
+@_spi(Engine) public final class NullMechanism: ClearTextTraffic {
     public let name = "NULL"
     private let context: HandshakeContext
+    private let authenticator: (any Authenticator)?
     private var receivedReady = false
     public private(set) var peerMetadata = Metadata()
+    public private(set) var userID: String?
 
-    public init(context: HandshakeContext) { self.context = context }
+    public init(context: HandshakeContext, authenticator: (any Authenticator)? = nil) {
+        self.context = context
+        self.authenticator = authenticator
+    }
 
     public var isComplete: Bool { receivedReady }
 
-    public func start() throws -> [Command] { [Command.ready(context.localMetadata)] }
+    public func start() throws -> [Command] {
+        if let authenticator {
+            userID = try context.authenticate(authenticator, mechanism: name, credentials: .none)
+        }
+        return [Command.ready(context.localMetadata)]
+    }
 
     public func receive(_ command: Command) throws -> [Command] {
         switch command.name {
@@ -21,27 +33,11 @@
             receivedReady = true
             return []
         case "ERROR":
-            throw ZMTPError.peerError(reason: (try? Command.errorReason(command.data)) ?? "(malformed ERROR)")
+            throw (try? ZMTPError.fromErrorCommand(command.data)) ?? .peerError(reason: "(malformed ERROR)")
         default:
             throw ZMTPError.unexpectedCommand("\(command.name) during the NULL handshake")
         }
     }
 
-    public func refusal(for error: Error) -> Command? { nil }
-
-    @inline(__always)
-    public func encodeFrame(_ body: UnsafeRawBufferPointer, more: Bool, command: Bool, into out: inout [UInt8]) throws {
-        WireFrame.append(flags: (more ? WireFrame.more : 0) | (command ? WireFrame.command : 0), body: body, into: &out)
-    }
-
-    @inline(__always)
-    public func decodeFrame(flags: UInt8, body: UnsafeRawBufferPointer) throws -> WireFrame {
-        WireFrame(flags: flags, body: Array(body))
-    }
-
-    public var framePayloadOffset: Int { 0 }
-
-    public func decodeFrame(flags: UInt8, envelope: UnsafeRawBufferPointer, payload: inout [UInt8]) throws -> UInt8 {
-        flags & (WireFrame.more | WireFrame.command)
-    }
+    public func refusal(for error: Error) -> [UInt8]? { Command.refusal(for: error)?.encoded() }
 }

@@ -18,8 +18,12 @@
         return out
     }
 
+    /// Parses a command frame body; libzmq's PLAIN ERROR (`libzmqPlainErrorName`) is read as ERROR.
     public static func decode<C: Collection>(_ body: C) throws -> Command where C.Element == UInt8, C.Index == Int {
         guard let first = body.first else { throw ZMTPError.malformedCommand("empty command frame") }
+        if body.starts(with: libzmqPlainErrorName) {
+            return Command(name: "ERROR", data: Array(body.dropFirst(libzmqPlainErrorName.count)))
+        }
         let nameLen = Int(first)
         guard nameLen > 0, body.count >= 1 + nameLen else {
             throw ZMTPError.malformedCommand("name length \(nameLen) does not fit a \(body.count)-byte body")

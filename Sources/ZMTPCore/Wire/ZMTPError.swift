@@ -19,8 +19,12 @@ public enum ZMTPError: Error, Equatable, Sendable, CustomStringConvertible {
     case incompatibleSocketType(local: String, peer: String)
     /// The peer sent an ERROR command during the handshake.
     case peerError(reason: String)
-    /// The mechanism refused the handshake (bad box, wrong key, not authorized...).
+    /// The mechanism refused the handshake (bad box, wrong key...).
     case handshakeFailed(String)
+    /// Our authenticator refused the peer: the ZAP status (300, 400 or 500) and its reason.
+    case peerDenied(status: Int, reason: String)
+    /// The peer's authenticator refused us: its ERROR carried a ZAP status (300, 400 or 500).
+    case deniedByPeer(status: Int)
     /// Traffic that fails authentication or arrives out of order (CURVE).
     case badMessage(String)
     case handshakeTimeout
@@ -48,6 +52,8 @@ public enum ZMTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .incompatibleSocketType(let l, let p): return "socket type \(p) cannot talk to \(l)"
         case .peerError(let r): return "peer refused the handshake: \(r)"
         case .handshakeFailed(let s): return "handshake failed: \(s)"
+        case .peerDenied(let status, let reason): return "peer refused by the authenticator (\(status)): \(reason)"
+        case .deniedByPeer(let status): return "the peer refused our credentials (status \(status))"
         case .badMessage(let s): return "bad message: \(s)"
         case .handshakeTimeout: return "handshake did not complete in time"
         case .handshakeStalled: return "handshake stalled while other connections waited to be admitted"
