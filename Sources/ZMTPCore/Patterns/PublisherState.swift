@@ -35,6 +35,11 @@ package struct PublisherState<Peer: Hashable & Sendable>: Sendable {
     package struct Notification: Equatable, Sendable {
         package var peer: Peer?
         package var frame: [UInt8]
+
+        package init(peer: Peer?, frame: [UInt8]) {
+            self.peer = peer
+            self.frame = frame
+        }
     }
 
     package let options: Options
