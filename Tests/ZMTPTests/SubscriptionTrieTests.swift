@@ -253,3 +253,25 @@ func topic(_ s: String) -> ArraySlice<UInt8> { Array(s.utf8)[...] }
         #expect(peers == [2])
     }
 }
+
+@Suite struct SubscriberUpstreamTests {
+    /// libzmq's experiment e1/e9: SUB A, A, B; UNSUB B; SUB "" sends every subscribe and the
+    /// cancel of B; a reconnect then sends "" and A once each.
+    @Test func whatGoesUpstreamAndWhatIsResent() {
+        var trie = SubscriptionTrie()
+        let steps: [(Subscription, Bool)] = [
+            (Subscription(.subscribe, Array("A".utf8)), true),
+            (Subscription(.subscribe, Array("A".utf8)), true),
+            (Subscription(.subscribe, Array("B".utf8)), true),
+            (Subscription(.cancel, Array("B".utf8)), true),
+            (Subscription(.cancel, Array("Q".utf8)), false),
+            (Subscription(.subscribe, []), true),
+            (Subscription(.cancel, Array("A".utf8)), false),
+        ]
+        for (subscription, sent) in steps {
+            let forwarded = trie.apply(subscription)
+            #expect(forwarded == sent, "\(subscription)")
+        }
+        #expect(trie.resubscriptions() == [Subscription(.subscribe, []), Subscription(.subscribe, Array("A".utf8))])
+    }
+}

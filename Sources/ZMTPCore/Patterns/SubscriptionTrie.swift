@@ -38,6 +38,26 @@ package struct SubscriptionTrie: Sendable {
         return found
     }
 
-    /// Each distinct topic once, in byte order: what a reconnecting subscriber sends again.
+    /// Each distinct topic once, in byte order.
     package func topics() -> [[UInt8]] { tree.keys() }
+
+    /// Applies the application's subscribe or cancel (SUB's options, or a 0x01/0x00 message
+    /// sent on XSUB); true when it is to go to the publishers, as libzmq decides: every
+    /// subscribe, duplicates included (so that XPUB_VERBOSE works through proxies), but a
+    /// cancel only when it removes the topic's last subscription.
+    package mutating func apply(_ subscription: Subscription) -> Bool {
+        switch subscription.action {
+        case .subscribe:
+            subscribe(subscription.topic[...])
+            return true
+        case .cancel:
+            return unsubscribe(subscription.topic[...])
+        }
+    }
+
+    /// What a subscriber sends on a new or re-established connection: each distinct topic
+    /// once, in byte order (libzmq's `xhiccuped` and `xattach_pipe`).
+    package func resubscriptions() -> [Subscription] {
+        topics().map { Subscription(.subscribe, $0) }
+    }
 }
