@@ -4,19 +4,31 @@ public enum SocketType: String, Sendable, CaseIterable {
     case dealer = "DEALER", router = "ROUTER", pull = "PULL", push = "PUSH"
     case xpub = "XPUB", xsub = "XSUB"
 
+    /// The peer types each type talks to: the matrix of RFC 23/37, which libzmq 4.3.5's
+    /// `check_socket_type` applies unchanged to these types. The one table of it.
+    private static let compatiblePeers: [SocketType: Set<SocketType>] = [
+        .req: [.rep, .router],
+        .rep: [.req, .dealer],
+        .dealer: [.rep, .dealer, .router],
+        .router: [.req, .dealer, .router],
+        .pub: [.sub, .xsub],
+        .xpub: [.sub, .xsub],
+        .sub: [.pub, .xpub],
+        .xsub: [.pub, .xpub],
+        .push: [.pull],
+        .pull: [.push],
+        .pair: [.pair],
+    ]
+
+    /// Whether a socket of this type may talk to a peer of type `peer` (the RFC 23/37 matrix).
+    public func isCompatible(with peer: SocketType) -> Bool {
+        Self.compatiblePeers[self]?.contains(peer) ?? false
+    }
+
+    /// Whether this type accepts a peer announcing Socket-Type `peer` (unknown names: no).
     @_spi(Engine) public func accepts(_ peer: String) -> Bool {
         guard let p = SocketType(rawValue: peer) else { return false }
-        switch self {
-        case .req: return p == .rep || p == .router
-        case .rep: return p == .req || p == .dealer
-        case .dealer: return p == .rep || p == .dealer || p == .router
-        case .router: return p == .req || p == .dealer || p == .router
-        case .pub, .xpub: return p == .sub || p == .xsub
-        case .sub, .xsub: return p == .pub || p == .xpub
-        case .push: return p == .pull
-        case .pull: return p == .push
-        case .pair: return p == .pair
-        }
+        return isCompatible(with: p)
     }
 
     /// libzmq sends Identity only from these types.

@@ -1,0 +1,70 @@
+/// A subscribe or cancel, in either wire form: the SUBSCRIBE/CANCEL commands of ZMTP 3.1, or a
+/// data frame whose first byte is 0x01 (subscribe) or 0x00 (cancel), the only form of ZMTP
+/// 3.0 and 2.0. Like libzmq, a publisher accepts both forms from every peer.
+package struct Subscription: Equatable, Sendable {
+    package enum Action: UInt8, Sendable {
+        case cancel = 0
+        case subscribe = 1
+    }
+
+    package var action: Action
+    package var topic: [UInt8]
+
+    package init(_ action: Action, _ topic: [UInt8]) {
+        self.action = action
+        self.topic = topic
+    }
+
+    package static let subscribeCommand = "SUBSCRIBE"
+    package static let cancelCommand = "CANCEL"
+
+    /// The ZMTP 3.1 command form.
+    package var command: Command {
+        Command(name: action == .subscribe ? Self.subscribeCommand : Self.cancelCommand, data: topic)
+    }
+
+    /// The message form (one data frame), for ZMTP 3.0 peers and for what XPUB hands its
+    /// application.
+    package var frame: [UInt8] { [action.rawValue] + topic }
+
+    /// The form a peer of ZMTP 3.`minor` reads: commands from 3.1 on, as libzmq 4.3.3+ sends.
+    package func wireForm(peerMinorVersion minor: UInt8) -> Wire {
+        minor >= 1 ? .command(command) : .frame(frame)
+    }
+
+    package enum Wire: Equatable, Sendable {
+        case command(Command)
+        case frame([UInt8])
+    }
+
+    /// The subscription a command carries, or nil for any other command (a publisher ignores
+    /// unknown commands, as libzmq does).
+    package init?(command: Command) {
+        switch command.name {
+        case Self.subscribeCommand: self.init(.subscribe, command.data)
+        case Self.cancelCommand: self.init(.cancel, command.data)
+        default: return nil
+        }
+    }
+
+    /// Decodes a command frame's body. A body that is no valid command is a protocol error;
+    /// a valid command other than SUBSCRIBE or CANCEL gives nil.
+    package static func decode(commandBody body: ArraySlice<UInt8>) throws(ZMTPError) -> Subscription? {
+        let command: Command
+        do {
+            command = try Command.decode(body)
+        } catch let error as ZMTPError {
+            throw error
+        } catch {
+            throw ZMTPError.malformedCommand("\(error)")
+        }
+        return Subscription(command: command)
+    }
+
+    /// The subscription a data frame carries, or nil when it is upstream data (empty, or a
+    /// first byte other than 0x00/0x01).
+    package init?(frame: ArraySlice<UInt8>) {
+        guard let first = frame.first, let action = Action(rawValue: first) else { return nil }
+        self.init(action, Array(frame.dropFirst()))
+    }
+}

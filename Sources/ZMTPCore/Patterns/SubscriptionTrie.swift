@@ -1,0 +1,63 @@
+/// A SUB or XSUB socket's own subscriptions: prefix matching with counted subscriptions, as
+/// libzmq's `trie_t`. Subscribing to a topic twice needs two cancels; the empty topic matches
+/// every message.
+package struct SubscriptionTrie: Sendable {
+    private var tree = PrefixTree<Int>()
+    /// Distinct topics subscribed.
+    package private(set) var count = 0
+
+    package init() {}
+
+    /// Adds one subscription to `topic`; true when it is the topic's first (count 0 to 1).
+    @discardableResult
+    package mutating func subscribe(_ topic: ArraySlice<UInt8>) -> Bool {
+        let node = tree.insert(topic)
+        let before = tree[node] ?? 0
+        tree[node] = before + 1
+        if before == 0 { count += 1 }
+        return before == 0
+    }
+
+    /// Removes one subscription to `topic`; true when it was the last (count 1 to 0). A topic
+    /// never subscribed leaves the trie unchanged and returns false.
+    @discardableResult
+    package mutating func unsubscribe(_ topic: ArraySlice<UInt8>) -> Bool {
+        guard let node = tree.find(topic), let n = tree[node] else { return false }
+        tree[node] = n > 1 ? n - 1 : nil
+        if n == 1 { count -= 1 }
+        return n == 1
+    }
+
+    /// Whether some subscription is a prefix of `topic` (a message's first frame).
+    package func matches(_ topic: ArraySlice<UInt8>) -> Bool {
+        var found = false
+        tree.forEachPrefix(of: topic) { _ in
+            found = true
+            return false
+        }
+        return found
+    }
+
+    /// Each distinct topic once, in byte order.
+    package func topics() -> [[UInt8]] { tree.keys() }
+
+    /// Applies the application's subscribe or cancel (SUB's options, or a 0x01/0x00 message
+    /// sent on XSUB); true when it is to go to the publishers, as libzmq decides: every
+    /// subscribe, duplicates included (so that XPUB_VERBOSE works through proxies), but a
+    /// cancel only when it removes the topic's last subscription.
+    package mutating func apply(_ subscription: Subscription) -> Bool {
+        switch subscription.action {
+        case .subscribe:
+            subscribe(subscription.topic[...])
+            return true
+        case .cancel:
+            return unsubscribe(subscription.topic[...])
+        }
+    }
+
+    /// What a subscriber sends on a new or re-established connection: each distinct topic
+    /// once, in byte order (libzmq's `xhiccuped` and `xattach_pipe`).
+    package func resubscriptions() -> [Subscription] {
+        topics().map { Subscription(.subscribe, $0) }
+    }
+}
