@@ -94,8 +94,8 @@ import TestSupport
         #expect(raw.read(15) == [0x00, 0x04] + Self.bytes("Aone") + [0x01, 0x04] + Self.bytes("Atwo") + [0x00, 0x01, 0x78])
     }
 
-    /// Our REQ connects to a raw 2.0 REP: the request goes with its delimiter, the reply comes back.
-    @Test func zmtp2RepliesReachOurReq() throws {
+    /// A raw 2.0 REQ's request reaches our REP without its delimiter; the reply goes back with it.
+    @Test func zmtp2RequesterIsServedByOurRep() throws {
         let (rep, port, _) = try Self.bound(.rep)
         defer { rep.close() }
         let raw = try RawPeer(port: port)
