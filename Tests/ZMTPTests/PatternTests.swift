@@ -42,8 +42,10 @@ private func message(_ frames: String...) -> Message { Message(frames.map(bytes)
 
     @Test func wireFormFollowsThePeerVersion() {
         let s = Subscription(.subscribe, bytes("T"))
-        #expect(s.wireForm(peerMinorVersion: 1) == .command(s.command))
-        #expect(s.wireForm(peerMinorVersion: 0) == .frame([0x01, 0x54]))
+        #expect(s.wireForm(for: Greeting(major: 3, minor: 1, mechanism: "NULL")) == .command(s.command))
+        #expect(s.wireForm(for: Greeting(major: 3, minor: 2, mechanism: "NULL")) == .command(s.command))
+        #expect(s.wireForm(for: Greeting(major: 4, minor: 0, mechanism: "NULL")) == .command(s.command), "libzmq takes later revisions for 3.1")
+        #expect(s.wireForm(for: Greeting(major: 3, minor: 0, mechanism: "NULL")) == .frame([0x01, 0x54]))
     }
 
     @Test func bothFormsDecode() throws {

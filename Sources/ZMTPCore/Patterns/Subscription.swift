@@ -27,9 +27,11 @@ package struct Subscription: Equatable, Sendable {
     /// application.
     package var frame: [UInt8] { [action.rawValue] + topic }
 
-    /// The form a peer of ZMTP 3.`minor` reads: commands from 3.1 on, as libzmq 4.3.3+ sends.
-    package func wireForm(peerMinorVersion minor: UInt8) -> Wire {
-        minor >= 1 ? .command(command) : .frame(frame)
+    /// The form the peer that sent `greeting` reads: commands from ZMTP 3.1 on (libzmq 4.3.3+
+    /// sends them so, and takes any later revision for 3.1), frames for 3.0 and earlier.
+    package func wireForm(for greeting: Greeting) -> Wire {
+        let commands = greeting.major > 3 || (greeting.major == 3 && greeting.minor >= 1)
+        return commands ? .command(command) : .frame(frame)
     }
 
     package enum Wire: Equatable, Sendable {
