@@ -51,23 +51,33 @@ private func message(_ frames: String...) -> Message { Message(frames.map(bytes)
     @Test func bothFormsDecode() throws {
         for s in [Subscription(.subscribe, bytes("news")), Subscription(.cancel, []), Subscription(.cancel, [0, 1, 2])] {
             #expect(Subscription(command: s.command) == s)
-            #expect(try Subscription.decode(commandBody: s.command.encoded()[...]) == s)
+            #expect(try Subscription(command: Command.decode(s.command.encoded())) == s)
             #expect(Subscription(frame: s.frame[...]) == s)
         }
     }
 
     @Test func otherCommandsAndDataAreNotSubscriptions() throws {
-        #expect(try Subscription.decode(commandBody: Command.ping(ttlDeciseconds: 0).encoded()[...]) == nil)
+        #expect(try Subscription.received(Command.ping(ttlDeciseconds: 0), by: .xpub) == nil)
+        #expect(try Subscription.received(Command.ping(ttlDeciseconds: 0), by: .sub) == nil)
         #expect(Subscription(command: Command(name: "subscribe", data: bytes("A"))) == nil, "names are case-sensitive")
         #expect(Subscription(frame: [][...]) == nil, "an empty frame is upstream data")
         #expect(Subscription(frame: [0x02, 0x41][...]) == nil)
         #expect(Subscription(frame: bytes("hello")[...]) == nil)
     }
 
+    @Test func onlyPublishersTakeSubscriptionCommands() throws {
+        let s = Subscription(.subscribe, bytes("A"))
+        #expect(try Subscription.received(s.command, by: .pub) == s)
+        #expect(try Subscription.received(Subscription(.cancel, []).command, by: .xpub) == Subscription(.cancel, []))
+        for type in SocketType.allCases where type != .pub && type != .xpub {
+            #expect(throws: ZMTPError.self, "\(type)") { try Subscription.received(s.command, by: type) }
+        }
+    }
+
     @Test func malformedCommandBodiesAreTypedErrors() {
-        #expect(throws: ZMTPError.self) { try Subscription.decode(commandBody: [][...]) }
-        #expect(throws: ZMTPError.self) { try Subscription.decode(commandBody: [0x09] + bytes("SUBSC")[...]) }
-        #expect(throws: ZMTPError.self) { try Subscription.decode(commandBody: [0x00, 0x41][...]) }
+        #expect(throws: ZMTPError.self) { try Command.decode([UInt8]()) }
+        #expect(throws: ZMTPError.self) { try Command.decode([0x09] + bytes("SUBSC")) }
+        #expect(throws: ZMTPError.self) { try Command.decode([0x00, 0x41]) }
     }
 }
 

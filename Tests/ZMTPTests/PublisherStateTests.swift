@@ -99,7 +99,7 @@ private extension PublisherState {
 
     @Test func bothWireFormsFeedTheSameState() throws {
         var xpub = PublisherState<Int>(options: .init(reportsSubscriptions: true))
-        let fromCommand = try #require(try Subscription.decode(commandBody: sub("A").command.encoded()[...]))
+        let fromCommand = try #require(try Subscription.received(Command.decode(sub("A").command.encoded()), by: .xpub))
         let fromFrame = try #require(Subscription(frame: [0x01, 0x42][...]))
         #expect(xpub.received(fromCommand, from: 1)?.frame == [0x01, 0x41])
         #expect(xpub.received(fromFrame, from: 2)?.frame == [0x01, 0x42])

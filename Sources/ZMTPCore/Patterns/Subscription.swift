@@ -49,18 +49,15 @@ package struct Subscription: Equatable, Sendable {
         }
     }
 
-    /// Decodes a command frame's body. A body that is no valid command is a protocol error;
-    /// a valid command other than SUBSCRIBE or CANCEL gives nil.
-    package static func decode(commandBody body: ArraySlice<UInt8>) throws(ZMTPError) -> Subscription? {
-        let command: Command
-        do {
-            command = try Command.decode(body)
-        } catch let error as ZMTPError {
-            throw error
-        } catch {
-            throw ZMTPError.malformedCommand("\(error)")
+    /// The subscription a command carries to a socket of type `receiver`: nil for any other
+    /// command. Only publishers (PUB, XPUB) take subscriptions; a SUBSCRIBE or CANCEL sent to
+    /// any other type is refused as a protocol error.
+    package static func received(_ command: Command, by receiver: SocketType) throws(ZMTPError) -> Subscription? {
+        guard let subscription = Subscription(command: command) else { return nil }
+        guard receiver == .pub || receiver == .xpub else {
+            throw .unexpectedCommand("\(command.name) sent to a \(receiver.rawValue) socket, which takes no subscriptions")
         }
-        return Subscription(command: command)
+        return subscription
     }
 
     /// The subscription a data frame carries, or nil when it is upstream data (empty, or a

@@ -58,12 +58,6 @@ package struct SubscriptionMultiTrie<Peer: Hashable & Sendable>: Sendable {
         }
     }
 
-    /// Whether `peer` subscribes to exactly `topic`.
-    package func contains(_ topic: ArraySlice<UInt8>, for peer: Peer) -> Bool {
-        guard let node = tree.find(topic) else { return false }
-        return tree[node]?.contains(peer) ?? false
-    }
-
     private mutating func remove(node: Int, for peer: Peer) -> RemoveResult {
         guard tree[node]?.contains(peer) == true else { return .notFound }
         nodesByPeer[peer]?.remove(node)
