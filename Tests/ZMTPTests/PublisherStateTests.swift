@@ -93,8 +93,8 @@ private extension PublisherState {
     }
 
     @Test func welcomeMessage() {
-        #expect(PublisherState<Int>(options: .init(reportsSubscriptions: true)).welcome == nil)
-        #expect(PublisherState<Int>(options: .init(reportsSubscriptions: true, welcome: bytes("WELCOME"))).welcome == bytes("WELCOME"))
+        #expect(PublisherState<Int>(options: .init(reportsSubscriptions: true)).options.welcome == nil)
+        #expect(PublisherState<Int>(options: .init(reportsSubscriptions: true, welcome: bytes("WELCOME"))).options.welcome == bytes("WELCOME"))
     }
 
     @Test func bothWireFormsFeedTheSameState() throws {

@@ -15,8 +15,8 @@ package struct Subscription: Equatable, Sendable {
         self.topic = topic
     }
 
-    package static let subscribeCommand = "SUBSCRIBE"
-    package static let cancelCommand = "CANCEL"
+    private static let subscribeCommand = "SUBSCRIBE"
+    private static let cancelCommand = "CANCEL"
 
     /// The ZMTP 3.1 command form.
     package var command: Command {
