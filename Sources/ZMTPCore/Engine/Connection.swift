@@ -431,12 +431,12 @@
             let ttl = command.data.readBE(at: 0, count: 2)
             if ttl > 0, peerTTLDeadline == nil { peerTTLDeadline = now &+ ttl * 100_000_000 }
             pongOwed = Array(command.data.dropFirst(2).prefix(16))
-        case Subscription.subscribeCommand, Subscription.cancelCommand:
-            // Between messages only: a command cannot split a message in two.
-            guard options.subscriptionCommandsAsMessages, messageFrames == 0,
-                  let subscription = Subscription(command: command) else { break }
-            received.appendFrame(subscription.frame, more: false)
         default:
+            // A publisher's SUBSCRIBE or CANCEL becomes its message form, between messages
+            // only (a command cannot split a message in two).
+            if options.subscriptionCommandsAsMessages, messageFrames == 0, let subscription = Subscription(command: command) {
+                received.appendFrame(subscription.frame, more: false)
+            }
             // PONG needs no action (its arrival already reset the timers); libzmq drops unknown
             // commands after the handshake, and so do we.
             break
@@ -485,8 +485,8 @@
     public func send(_ messages: inout FramedMessages) throws {
         precondition(state == .traffic, "send before the handshake completed")
         _ = try encodeOwedCommands()
-        if options.subscriptionMessagesAsCommands, let peer = peerGreeting, peer.major >= 3, !peer.isZMTP30 {
-            return try sendSubscriptionCommands(&messages)
+        if options.subscriptionMessagesAsCommands, let peer = peerGreeting {
+            return try sendSubscriptions(&messages, to: peer)
         }
         if passthrough && messages.isPlainWhole {
             return messages.moveBytes(to: &output)
@@ -496,13 +496,14 @@
         }
     }
 
-    /// SUB to a ZMTP 3.1 peer: each one-frame 0x01/0x00 message (all a SUB sends) becomes the
-    /// command form; anything else goes as it is.
-    private func sendSubscriptionCommands(_ messages: inout FramedMessages) throws {
+    /// SUB: each one-frame 0x01/0x00 message (all a SUB sends) goes in the form the peer
+    /// reads (commands from ZMTP 3.1 on); anything else goes as it is.
+    private func sendSubscriptions(_ messages: inout FramedMessages, to peer: Greeting) throws {
         var messageStart = true
         try messages.drainFrames { body, more in
-            if messageStart, !more, let subscription = Subscription(frame: Array(body)[...]) {
-                try sendCommand(subscription.command)
+            if messageStart, !more, let subscription = Subscription(frame: Array(body)[...]),
+               case .command(let command) = subscription.wireForm(for: peer) {
+                try sendCommand(command)
             } else {
                 try mechanism.encodeFrame(body, more: more, command: false, into: &output)
             }
