@@ -46,9 +46,9 @@ import TestSupport
         cancelled.cancel()
         _ = await outcome(of: cancelled, within: .seconds(120))
 
-        try dealer.send([[0]], timeout: .seconds(5))  // the router learns the dealer's id
+        try await dealer.send([[0]], timeout: .seconds(5))  // the router learns the dealer's id
         #expect(try await router.receive() == [Array("d".utf8), [0]])
-        try router.send([Array("d".utf8), Array("hello".utf8)], timeout: .zero)
+        try await router.send([Array("d".utf8), Array("hello".utf8)], timeout: .zero)
         let result = await outcome(of: waiting, within: .seconds(120))
         #expect((try? result?.get()) == [Array("hello".utf8)])
     }

@@ -52,7 +52,9 @@ public struct SocketOptions: Sendable {
     /// The `socket` dimension of this socket's swift-metrics counters (SocketMetrics); empty:
     /// the socket type in lower case.
     public var metricsName = ""
-    /// Receives connection events (on the loop thread: keep it short).
+    /// The loop-thread view of the socket's events: the same events a `SocketMonitor` reads,
+    /// in the same order, handed over as they happen, unbuffered, on the loop thread (keep it
+    /// short). For code confined to that loop (a broker, a connector); others use `monitor()`.
     public var onEvent: (@Sendable (SocketEvent) -> Void)? = nil
 
     public init() {}
