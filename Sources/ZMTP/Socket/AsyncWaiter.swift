@@ -82,14 +82,15 @@ final class AsyncWaiter<Value: Sendable>: Sendable {
     }
 
     /// Decides `SocketError.timedOut` at `deadline` (monotonic ns) with a timer on the loop,
-    /// unless something else decides first; `expired` runs after a timeout was decided.
+    /// unless something else decides first; `expired` runs once a timeout was decided, before
+    /// the caller resumes.
     private func armTimeout(at deadline: UInt64, expired: @escaping @Sendable () -> Void) {
         let queued = loop.execute { [self, loop] in
             guard !isDecided else { return }
             let timer = loop.schedule(at: deadline) { [self] in
                 if let r = decide({ .failure(SocketError.timedOut) }) {
-                    r.resume()
                     expired()
+                    r.resume()
                 }
             }
             let late = guarded.withLock { g in
@@ -101,8 +102,8 @@ final class AsyncWaiter<Value: Sendable>: Sendable {
         }
         // A loop that shut down runs no timer, and no connection either.
         if !queued, let r = decide({ .failure(SocketError.closed) }) {
-            r.resume()
             expired()
+            r.resume()
         }
     }
 
@@ -110,7 +111,7 @@ final class AsyncWaiter<Value: Sendable>: Sendable {
     /// `enqueue` runs once, before suspending: under the owner's lock it decides at once when
     /// it can, or else queues the waiter where deliveries find it (unless it is decided
     /// already). `forget` takes a waiter decided by cancellation or timeout out of the owner's
-    /// queue, so abandoned calls do not pile up on a quiet socket.
+    /// queue before the caller resumes, so abandoned calls do not pile up on a quiet socket.
     static func suspend(loop: EventLoop, deadline: UInt64?,
                         enqueue: (AsyncWaiter) -> Void,
                         forget: @escaping @Sendable () -> Void) async throws -> Value {
@@ -123,8 +124,8 @@ final class AsyncWaiter<Value: Sendable>: Sendable {
             }
         } onCancel: {
             if let r = waiter.decide({ .failure(CancellationError()) }) {
-                r.resume()
                 forget()
+                r.resume()
             }
         }
     }

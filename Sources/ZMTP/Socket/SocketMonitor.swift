@@ -71,6 +71,9 @@ public final class SocketMonitor: AsyncSequence, Sendable {
 
         var droppedEvents: Int { state.withLock { $0.dropped } }
 
+        /// Readers waiting for an event.
+        var waiting: Int { state.withLock { $0.waiters.count } }
+
         /// An event from the socket: to the first reader still waiting, else into the buffer.
         func push(_ event: SocketEvent) {
             let handed: AsyncWaiter<SocketEvent?>.Resumption? = state.withLock { state in
