@@ -1,3 +1,5 @@
+@_spi(Engine) import ZMTPCore
+
 /// The async face of send and receive. Every call suspends the Task, never a thread, and ends
 /// with the first of: success, `SocketError.closed`, `CancellationError` when its Task is
 /// cancelled (at once, also while suspended), or `SocketError.timedOut` when `timeout` passes.
