@@ -35,6 +35,7 @@ public enum DisconnectReason: Sendable, Equatable, CustomStringConvertible {
     /// or the application disconnected the peer.
     case closedLocally(String)
 
+    /// The reason in words, as logs show it.
     public var description: String {
         switch self {
         case .protocolError(let error): return error.description

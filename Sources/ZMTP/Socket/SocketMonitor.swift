@@ -10,7 +10,9 @@
 /// Thread-safe. Calls to `next` from several Tasks at once each get a different event, in
 /// the order the calls wait.
 public final class SocketMonitor: AsyncSequence, Sendable {
+    /// Each element is one event.
     public typealias Element = SocketEvent
+    /// `CancellationError` when the reading Task is cancelled.
     public typealias Failure = any Error
 
     let buffer: Buffer
@@ -40,12 +42,14 @@ public final class SocketMonitor: AsyncSequence, Sendable {
         buffer.finish()
     }
 
+    /// An iterator reading this monitor's events.
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(monitor: self) }
 
     /// Iterates with `next()`; holds the monitor, so a loop over it keeps it open.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let monitor: SocketMonitor
 
+        /// The next event, as `SocketMonitor.next()` gives it.
         public mutating func next() async throws -> SocketEvent? {
             try await monitor.next()
         }

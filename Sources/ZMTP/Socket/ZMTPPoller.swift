@@ -1,6 +1,8 @@
 /// What a poller waits for on a socket, and what it found.
 public struct PollEvents: OptionSet, Sendable, Hashable {
+    /// The bits: 1 readable, 2 writable.
     public let rawValue: UInt8
+    /// The events with these bits.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// A message is queued: `receive` returns at once.
@@ -21,13 +23,16 @@ public struct PollEvents: OptionSet, Sendable, Hashable {
 public final class ZMTPPoller: Sendable {
     /// A socket found ready, and for what.
     public struct Ready: Sendable {
+        /// The socket, as it was added.
         public let socket: ZMTPSocket
+        /// What it is ready for, among what it was added for.
         public let events: PollEvents
     }
 
     private let waker = PollWaker()
     private let items = Locked<[(socket: ZMTPSocket, events: PollEvents)]>([])
 
+    /// A poller watching no socket yet.
     public init() {}
 
     deinit {
