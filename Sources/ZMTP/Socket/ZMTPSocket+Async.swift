@@ -33,30 +33,32 @@ extension ZMTPSocket {
     /// still received; then it throws `SocketError.closed`.
     public func receive(timeout: Duration? = nil) async throws -> [[UInt8]] {
         try Task.checkCancellation()
-        let (message, resume): ([[UInt8]]?, PeerConnection?) = try lock.withLock {
-            if let taken = dequeue(Self.popArrays) { return (taken.0, taken.1) }
+        let message: [[UInt8]]? = try lock.withLock {
+            if let message = takeArraysLocked() { return message }
             if isClosed { throw SocketError.closed }
             if timeout == .zero { throw SocketError.wouldBlock }
-            return (nil, nil)
+            return nil
         }
-        if let resume { loop.execute { resume.resumeReading() } }
         if let message { return message }
         return try await AsyncWaiter<[[UInt8]]>.suspend(loop: loop, deadline: timeout.map(\.deadlineFromNow), enqueue: { waiter in
-            var resume: PeerConnection?
             let now: AsyncWaiter<[[UInt8]]>.Resumption? = lock.withLock {
                 let now = waiter.decide {
-                    if let taken = dequeue(Self.popArrays) {
-                        resume = taken.1
-                        return .success(taken.0)
-                    }
+                    if let message = takeArraysLocked() { return .success(message) }
                     return isClosed ? .failure(SocketError.closed) : nil
                 }
                 if now == nil && !waiter.isDecided { asyncReceivers.append(waiter) }
                 return now
             }
-            if let resume { loop.execute { resume.resumeReading() } }
             now?.resume()
         }, forget: { [self] in lock.withLock { dropDecidedReceiversLocked() } })
+    }
+
+    /// Takes the next message as arrays (lock held), and has the loop read again from its peer
+    /// when taking it brought the peer's queue down to the low-water mark.
+    private func takeArraysLocked() -> [[UInt8]]? {
+        guard let (message, resume) = dequeue(Self.popArrays) else { return nil }
+        if let resume { loop.execute { resume.resumeReading() } }
+        return message
     }
 
     /// The blocking send with a zero timeout (from a synchronous context, so the overload
