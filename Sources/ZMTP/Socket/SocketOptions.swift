@@ -57,7 +57,9 @@ public struct SocketOptions: Sendable {
     /// The `socket` dimension of this socket's swift-metrics counters (SocketMetrics); empty:
     /// the socket type in lower case.
     public var metricsName = ""
-    /// Receives connection events (on the loop thread: keep it short).
+    /// The loop-thread view of the socket's events: the same events a `SocketMonitor` reads,
+    /// in the same order, handed over as they happen, unbuffered, on the loop thread (keep it
+    /// short). For code confined to that loop (a broker, a connector); others use `monitor()`.
     public var onEvent: (@Sendable (SocketEvent) -> Void)? = nil
 
     public init() {}
@@ -65,6 +67,16 @@ public struct SocketOptions: Sendable {
     public var maxMessageSize: Int? {
         get { connection.maxMessageSize }
         set { connection.maxMessageSize = newValue }
+    }
+    /// Most frames one message may have; a message with more closes the connection. nil: no cap.
+    public var maxFramesPerMessage: Int? {
+        get { connection.maxFramesPerMessage }
+        set { connection.maxFramesPerMessage = newValue }
+    }
+    /// Bytes a peer may send before its handshake completes; more closes the connection.
+    public var handshakeByteBudget: Int {
+        get { connection.handshakeByteBudget }
+        set { connection.handshakeByteBudget = newValue }
     }
     public var handshakeTimeout: Duration {
         get { .nanoseconds(Int64(connection.handshakeTimeout)) }

@@ -246,14 +246,13 @@ extension ZMTPSocket {
             while pipe.isReady, let message = messages.popMessage() { handler(pipe.routingID, message) }
             return
         }
-        var handed: [(CheckedContinuation<[[UInt8]], Error>, [[UInt8]])] = []
+        var handed: [AsyncWaiter<[[UInt8]]>.Resumption] = []
         if pollingReceivers.load(ordering: .relaxed) > 0 { loop.expectActivity() }
         lock.withLock {
             // An application thread waiting for this message is likely to answer it soon.
             if waiters > 0 || !asyncReceivers.isEmpty { loop.expectActivity() }
-            let prefix = type == .router ? pipe.routingID : nil
-            while hasAsyncReceiverLocked(), let message = messages.popMessage(prefix: prefix) {
-                handed.append((asyncReceivers.popFirst()!.take()!, message))
+            if !asyncReceivers.isEmpty {
+                handed = handToAsyncReceiversLocked(&messages, prefix: type == .router ? pipe.routingID : nil)
             }
             pipe.inbound.add(&messages)
             arrivals.add(1, ordering: .releasing)
@@ -263,19 +262,19 @@ extension ZMTPSocket {
             }
             if pipe.inbound.count >= receiveLimit { pipe.readPaused = true }
             if waiters > 0 { lock.broadcast() }
+            if !pollWakers.isEmpty && !pipe.inbound.isEmpty { wakePollersLocked() }
         }
-        for (c, message) in handed { c.resume(returning: message) }
+        for r in handed { r.resume() }
     }
 
     /// Space freed in `pipe`'s outbound queue (loop thread, lock held): wakes blocked senders
     /// once the queue is down to half the high-water mark (libzmq's low-water mark), so a sender
     /// at the limit is woken once per half-queue rather than once per flush round.
-    func spaceFreedLocked(in pipe: Pipe) -> [CheckedContinuation<Void, Never>] {
+    func spaceFreedLocked(in pipe: Pipe) -> [AsyncWaiter<Void>.Resumption] {
         guard pipe.isBelowLowWater(sendLimits) else { return [] }
         spaceFreed.add(1, ordering: .releasing)
         if waiters > 0 { lock.broadcast() }
-        var senders: [CheckedContinuation<Void, Never>] = []
-        while let c = asyncSenders.popFirst() { senders.append(c) }
-        return senders
+        if !pollWakers.isEmpty { wakePollersLocked() }
+        return asyncSenders.isEmpty ? [] : wakeAsyncSendersLocked()
     }
 }

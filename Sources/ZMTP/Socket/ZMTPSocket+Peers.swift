@@ -18,8 +18,8 @@ extension ZMTPSocket {
         let properties = MessageProperties(userID: connection.userID,
                                            peerAddress: connection.peerAddress, metadata: metadata)
         enum Outcome { case attached(flush: Bool, displaced: (any PeerLink)?, drained: Bool), refused }
-        var wokenSenders: [CheckedContinuation<Void, Never>] = []
-        defer { for c in wokenSenders { c.resume() } }
+        var wokenSenders: [AsyncWaiter<Void>.Resumption] = []
+        defer { for r in wokenSenders { r.resume() } }
         let outcome: Outcome = lock.withLock {
             var displaced: (any PeerLink)?
             var drained = false
@@ -40,7 +40,8 @@ extension ZMTPSocket {
             pipe.isReady = true
             if !pipe.persistent { pipes.append(pipe) }
             if waiters > 0 { lock.broadcast() }  // a sender may be waiting for any peer at all
-            while let c = asyncSenders.popFirst() { wokenSenders.append(c) }
+            wokenSenders = wakeAsyncSendersLocked()
+            wakePollersLocked()
             let flush = !pipe.outbound.isEmpty && !pipe.flushScheduled
             if flush { pipe.flushScheduled = true }
             return .attached(flush: flush, displaced: displaced, drained: drained)
@@ -56,7 +57,7 @@ extension ZMTPSocket {
             }
             displaced?.close(reason: "identity handed over to a new connection")
             if drained { lowWaterHandler?(routingID) }
-            emit(.handshakeSucceeded(peer: connection.peerName, routingID: routingID))
+            emit(.handshakeSucceeded(peer: connection.peerName, mechanism: options.security.mechanismName, routingID: routingID))
             if flush { scheduleFlush(connection) }
         }
     }
@@ -127,20 +128,19 @@ extension ZMTPSocket {
         markClosed()
     }
 
-    /// Marks the socket closed and wakes every caller waiting on it (any thread).
+    /// Marks the socket closed, wakes every caller waiting on it (any thread) and reports
+    /// `closed`, once.
     private func markClosed() {
-        let (receivers, senders) = lock.withLock {
+        let (wasClosed, receivers, senders) = lock.withLock {
+            let wasClosed = isClosed
             isClosed = true
             lock.broadcast()
-            var r: [CheckedContinuation<[[UInt8]], Error>] = []
-            while let receiver = asyncReceivers.popFirst() {
-                if let c = receiver.take() { r.append(c) }
-            }
-            var s: [CheckedContinuation<Void, Never>] = []
-            while let c = asyncSenders.popFirst() { s.append(c) }
-            return (r, s)
+            wakePollersLocked()
+            let (receivers, senders) = wakeAllAsyncLocked()
+            return (wasClosed, receivers, senders)
         }
-        for r in receivers { r.resume(throwing: SocketError.closed) }
+        for r in receivers { r.resume() }
         for s in senders { s.resume() }
+        if !wasClosed { emit(.closed) }
     }
 }

@@ -22,8 +22,10 @@ public final class ZMTPSocket: @unchecked Sendable {
     @exclusivity(unchecked) var nextPipe = 0
     @exclusivity(unchecked) var isClosed = false
     @exclusivity(unchecked) var waiters = 0
-    @exclusivity(unchecked) var asyncReceivers = RingBuffer<AsyncReceiver>()
-    @exclusivity(unchecked) var asyncSenders = RingBuffer<CheckedContinuation<Void, Never>>()
+    @exclusivity(unchecked) var asyncReceivers = RingBuffer<AsyncWaiter<[[UInt8]]>>()
+    @exclusivity(unchecked) var asyncSenders = RingBuffer<AsyncWaiter<Void>>()
+    /// The pollers watching this socket (ZMTPPoller).
+    @exclusivity(unchecked) var pollWakers: [PollWaker] = []
     /// Large frame bodies received into a `Message` and finished with, for reuse.
     @exclusivity(unchecked) var spareLargeBodies: [[UInt8]] = []
     /// Counts deliveries into the inbound queues, so a blocking receive can poll for the next
@@ -36,6 +38,7 @@ public final class ZMTPSocket: @unchecked Sendable {
     /// polls): a delivery to them asks the loop to poll for their answer.
     let pollingReceivers = Atomic<Int>(0)
     let handshakeCounters = HandshakeCounters()
+    let eventHub = SocketEventHub()
     let metrics: SocketMetrics
 
     // Loop-confined:
@@ -97,7 +100,10 @@ public final class ZMTPSocket: @unchecked Sendable {
         if case .inproc(let name) = ep.address { return try connectInproc(ep, name: name) }
         try onLoop {
             let pipe = Pipe(persistent: true)
-            self.lock.withLock { self.pipes.append(pipe) }
+            self.lock.withLock {
+                self.pipes.append(pipe)
+                self.wakePollersLocked()  // a DEALER can queue for the new pipe
+            }
             let dialer = Dialer(socket: self, endpoint: ep, pipe: pipe, resolver: self.resolver)
             self.dialers.append(dialer)
             dialer.dial()
@@ -124,5 +130,10 @@ public final class ZMTPSocket: @unchecked Sendable {
         }
     }
 
-    func emit(_ event: SocketEvent) { options.onEvent?(event) }
+    /// Reports an event (loop thread, or any thread once the loop is gone): the callback
+    /// first, then the monitors.
+    func emit(_ event: SocketEvent) {
+        options.onEvent?(event)
+        eventHub.publish(event)
+    }
 }
