@@ -6,26 +6,27 @@ extension ZMTPSocket {
     /// Sends one multipart message. ROUTER: the first frame is the peer's routing id.
     /// `timeout` nil blocks until a peer can take it, `.zero` never blocks (throws `wouldBlock`).
     /// A ROUTER never blocks: a message to an unknown or full peer is dropped, or throws with
-    /// `routerMandatory`.
-    public func send(_ message: [[UInt8]], timeout: Duration? = nil) throws {
+    /// `routerMandatory`. Throws `closed`, `wouldBlock`, `timedOut`, `invalidMessage`, or
+    /// `hostUnreachable` (ROUTER with `routerMandatory`).
+    public func send(_ message: [[UInt8]], timeout: Duration? = nil) throws(SocketError) {
         try sendMessage(message, timeout: timeout)
     }
 
     /// Sends `message` as `send(_: [[UInt8]], timeout:)` does, copying its bytes: the caller
     /// may reuse it at once.
-    public func send(_ message: Message, timeout: Duration? = nil) throws {
+    public func send(_ message: Message, timeout: Duration? = nil) throws(SocketError) {
         try sendMessage(message, timeout: timeout)
     }
 
     /// A sender blocked at the high-water mark polls, as a blocking receive does, for up to the
     /// loop's busy-poll time before it sleeps: the loop frees the whole queue at once, and a
     /// sender that sees it at once refills it without a sleep and a wake-up.
-    private func sendMessage<M: OutgoingMessage>(_ message: M, timeout: Duration?) throws {
+    private func sendMessage<M: OutgoingMessage>(_ message: M, timeout: Duration?) throws(SocketError) {
         var deadline: UInt64?  // read the clock only once a wait is needed
         var polled = false
         while true {
             var seen = 0
-            let outcome: (any PeerLink)?? = try lock.withLock {
+            let outcome: (any PeerLink)?? = try lock.withLock { () throws(SocketError) -> (any PeerLink)?? in
                 while true {
                     if isClosed { throw SocketError.closed }
                     switch try route(message) {
@@ -58,10 +59,10 @@ extension ZMTPSocket {
     /// ROUTER: sends `message` to the peer with `routingID` without building the combined
     /// message first. Never blocks: an unknown or full peer drops the message, or throws with
     /// `routerMandatory` (`sendPastHighWaterMark` queues it anyway, for a handler that pauses
-    /// its senders instead).
-    public func send(to routingID: [UInt8], _ message: [[UInt8]]) throws {
+    /// its senders instead). Throws as `send(_:timeout:)` does.
+    public func send(to routingID: [UInt8], _ message: [[UInt8]]) throws(SocketError) {
         guard type == .router else { throw SocketError.invalidMessage("send(to:) is for ROUTER sockets") }
-        let flush: (any PeerLink)? = try lock.withLock {
+        let flush: (any PeerLink)? = try lock.withLock { () throws(SocketError) -> (any PeerLink)? in
             if isClosed { throw SocketError.closed }
             guard case .queued(let flush) = try routeTo(routingID, message, from: 0) else { return nil }
             return flush
@@ -70,13 +71,15 @@ extension ZMTPSocket {
     }
 
     /// Receives the next message, fair-queued across peers. ROUTER prepends the routing id.
-    public func receive(timeout: Duration? = nil) throws -> [[UInt8]] {
+    /// `timeout` nil blocks until a message comes, `.zero` never blocks. Throws `closed`,
+    /// `wouldBlock` (timeout `.zero` and no message) or `timedOut`.
+    public func receive(timeout: Duration? = nil) throws(SocketError) -> [[UInt8]] {
         try receiveMessage(timeout: timeout, Self.popArrays)
     }
 
     /// Receives the next message into `message`, replacing what it held, as
     /// `receive(timeout:)` does; allocates nothing once `message` has grown to fit.
-    public func receive(into message: inout Message, timeout: Duration? = nil) throws {
+    public func receive(into message: inout Message, timeout: Duration? = nil) throws(SocketError) {
         let finished = message.takeHeld()
         if !finished.isEmpty { keepLargeBodies(finished) }
         message.removeAll()
@@ -106,21 +109,25 @@ extension ZMTPSocket {
 
     /// A blocking receive polls for up to the loop's busy-poll time before it sleeps: a reply
     /// that comes within it is taken without a sleep and a wake-up (see EventLoop.init).
-    private func receiveMessage<T>(timeout: Duration?, _ take: (inout FramedMessages, [UInt8]?, Pipe) -> T?) throws -> T {
+    private func receiveMessage<T>(timeout: Duration?, _ take: (inout FramedMessages, [UInt8]?, Pipe) -> T?) throws(SocketError) -> T {
         var seen: Int?
-        let (message, resume): (T, (any PeerLink)?) = try lock.withLock {
+        let early = try lock.withLock { () throws(SocketError) -> (T, (any PeerLink)?)? in
             if let taken = dequeue(take) { return taken }
             if isClosed { throw SocketError.closed }
             if timeout == .zero { throw SocketError.wouldBlock }
             seen = arrivals.load(ordering: .relaxed)
             return nil
-        } ?? {
+        }
+        let (message, resume): (T, (any PeerLink)?)
+        if let early {
+            (message, resume) = early
+        } else {
             // The clock and the deadline only once a wait is needed (Duration arithmetic costs
             // more than taking a message).
             let start = monotonicNow()
             let deadline = timeout.map { start &+ $0.nanoseconds }
             pollArrivals(after: seen!, until: min(deadline ?? .max, start &+ loop.busyPoll))
-            return try lock.withLock {
+            (message, resume) = try lock.withLock { () throws(SocketError) -> (T, (any PeerLink)?) in
                 while true {
                     if let taken = dequeue(take) { return taken }
                     if isClosed { throw SocketError.closed }
@@ -130,7 +137,7 @@ extension ZMTPSocket {
                     waiters -= 1
                 }
             }
-        }()
+        }
         if let resume { loop.execute { resume.resumeReading() } }
         return message
     }
@@ -154,7 +161,7 @@ extension ZMTPSocket {
     }
 
     /// Chooses the pipe for an outgoing message and queues it.
-    func route<M: OutgoingMessage>(_ message: M) throws -> RouteOutcome {
+    func route<M: OutgoingMessage>(_ message: M) throws(SocketError) -> RouteOutcome {
         switch type {
         case .router:
             guard message.frameCount >= 2 else {
@@ -176,7 +183,7 @@ extension ZMTPSocket {
     }
 
     /// ROUTER routing (lock held): queue for the peer, or drop / throw as libzmq does.
-    func routeTo<M: OutgoingMessage>(_ id: [UInt8], _ message: M, from first: Int) throws -> RouteOutcome {
+    func routeTo<M: OutgoingMessage>(_ id: [UInt8], _ message: M, from first: Int) throws(SocketError) -> RouteOutcome {
         guard message.frameCount > first else { throw SocketError.invalidMessage("a message needs at least one frame") }
         guard let pipe = routes[id], pipe.isReady else {
             if options.routerMandatory { throw SocketError.hostUnreachable(routingID: id) }
