@@ -1,11 +1,14 @@
 /// Why an endpoint text was refused, or why its host could not be turned into an address.
 public enum EndpointError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The endpoint text is empty.
     case empty
     /// No "scheme://" prefix at all.
     case missingScheme(String)
     /// A scheme other than tcp (ipc, inproc, pgm... are not implemented).
     case unsupportedScheme(scheme: String, endpoint: String)
+    /// No host between "tcp://" and the port.
     case missingHost(String)
+    /// No ":PORT" after the host.
     case missingPort(String)
     /// Port text that is not a decimal number in 0...65535.
     case badPort(port: String, endpoint: String)
@@ -18,6 +21,7 @@ public enum EndpointError: Error, Equatable, Sendable, CustomStringConvertible {
     /// getaddrinfo found no usable address for the host.
     case unresolvable(host: String, reason: String)
 
+    /// The endpoint and what is wrong with it, with the forms accepted.
     public var description: String {
         let form = "expected tcp://HOST:PORT, tcp://[IPV6]:PORT or tcp://*:PORT"
         switch self {

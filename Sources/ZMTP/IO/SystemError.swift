@@ -2,9 +2,12 @@ import Glibc
 
 /// A failed system call: which operation, and the errno it left.
 public struct SystemError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The system call or step that failed, such as "connect".
     public let operation: String
+    /// The `errno` it left.
     public let errno: Int32
 
+    /// The failure of `operation` with `errno`.
     public init(operation: String, errno: Int32) {
         self.operation = operation
         self.errno = errno

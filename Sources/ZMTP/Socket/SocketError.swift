@@ -10,8 +10,10 @@ public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
     case closed
     /// The message cannot be sent as given (e.g. a ROUTER message without a routing-id frame).
     case invalidMessage(String)
+    /// The socket type is not implemented (only DEALER and ROUTER are).
     case unsupportedSocketType(SocketType)
 
+    /// A one-line explanation for logs and error messages.
     public var description: String {
         switch self {
         case .wouldBlock: return "no peer can take the message now (high-water mark reached or no peer)"

@@ -4,6 +4,8 @@ public struct SocketOptions: Sendable {
     public var identity: [UInt8] = []
     /// ZMQ_SNDHWM / ZMQ_RCVHWM: messages queued per peer in each direction.
     public var sendHighWaterMark = 1000
+    /// ZMQ_RCVHWM: messages received from each peer and not yet taken by the application; past it,
+    /// the socket stops reading from that peer until the application catches up.
     public var receiveHighWaterMark = 1000
     /// Bytes queued per peer for sending; nil: only the message count limits. libzmq has no such
     /// limit, so 1000 queued 16 MiB messages are 16 GB; a server facing untrusted slow readers
@@ -17,6 +19,8 @@ public struct SocketOptions: Sendable {
     public var routerHandover = true
     /// ZMQ_RECONNECT_IVL and ZMQ_RECONNECT_IVL_MAX (0: no exponential backoff, jitter instead).
     public var reconnectInterval: Duration = .milliseconds(100)
+    /// ZMQ_RECONNECT_IVL_MAX: when above ``reconnectInterval``, the delay between attempts doubles up
+    /// to this; zero keeps it at ``reconnectInterval``, with jitter.
     public var reconnectIntervalMax: Duration = .zero
     /// ZMQ_LINGER: how long close() waits for queued messages to be written. libzmq waits
     /// forever by default; a finite default keeps a dead peer from hanging shutdown.
@@ -55,24 +59,35 @@ public struct SocketOptions: Sendable {
     /// Receives connection events (on the loop thread: keep it short).
     public var onEvent: (@Sendable (SocketEvent) -> Void)? = nil
 
+    /// The defaults: libzmq's, except where a property says otherwise.
     public init() {}
 
+    /// ZMQ_MAXMSGSIZE: the largest message accepted from a peer, in bytes, all frames together; a
+    /// peer that announces a larger one is disconnected. 64 MiB by default (libzmq: unlimited); nil
+    /// means no limit.
     public var maxMessageSize: Int? {
         get { connection.maxMessageSize }
         set { connection.maxMessageSize = newValue }
     }
+    /// ZMQ_HANDSHAKE_IVL: how long a new connection may take to complete its handshake before it is
+    /// closed (30 seconds, as libzmq).
     public var handshakeTimeout: Duration {
         get { .nanoseconds(Int64(connection.handshakeTimeout)) }
         set { connection.handshakeTimeout = newValue.nanoseconds }
     }
+    /// ZMQ_HEARTBEAT_IVL: how often to send a PING on an idle connection; zero sends none.
     public var heartbeatInterval: Duration {
         get { .nanoseconds(Int64(connection.heartbeatInterval)) }
         set { connection.heartbeatInterval = newValue.nanoseconds }
     }
+    /// ZMQ_HEARTBEAT_TTL: how long the peer should wait for traffic from us before it closes the
+    /// connection, sent in each PING (in tenths of a second); zero asks for no limit.
     public var heartbeatTTL: Duration {
         get { .nanoseconds(Int64(connection.heartbeatTTL)) }
         set { connection.heartbeatTTL = newValue.nanoseconds }
     }
+    /// ZMQ_HEARTBEAT_TIMEOUT: how long to wait for any traffic after a PING before closing the
+    /// connection; nil waits for ``heartbeatInterval``, as libzmq does.
     public var heartbeatTimeout: Duration? {
         get { connection.heartbeatTimeout.map { .nanoseconds(Int64($0)) } }
         set { connection.heartbeatTimeout = newValue?.nanoseconds }

@@ -7,10 +7,13 @@ import Synchronization
 /// Connections, timers and I/O all run on one `EventLoop` thread; the queues between the two
 /// sides are guarded by one lock.
 public final class ZMTPSocket: @unchecked Sendable {
+    /// The socket's type, fixed when it is made: DEALER or ROUTER.
     public let type: SocketType
+    /// The options the socket was made with; they cannot change afterwards.
     public let options: SocketOptions
     let sendLimits: SendLimits
     let receiveLimit: Int
+    /// The event-loop thread that runs this socket's connections, timers and `serve` handlers.
     public let loop: EventLoop
     let logger: Logger
 
@@ -52,6 +55,11 @@ public final class ZMTPSocket: @unchecked Sendable {
     var resolver = HostResolver.system
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
 
+    /// Makes a socket of `type` (DEALER or ROUTER) with `options`, on `loop` or, when nil, on the
+    /// process's shared event loop.
+    /// Throws ``SocketError/unsupportedSocketType(_:)`` for other types and
+    /// ``SocketError/invalidMessage(_:)`` for an identity that is longer than 255 bytes or starts
+    /// with a zero byte (libzmq reserves those for generated routing ids).
     public init(type: SocketType, options: SocketOptions = SocketOptions(), loop: EventLoop? = nil,
                 logger: Logger = Logger(label: "zmtp")) throws {
         guard type == .dealer || type == .router else { throw SocketError.unsupportedSocketType(type) }
