@@ -19,14 +19,17 @@ public struct Message: Equatable, Sendable {
     private var usedFrames = 0
     private var held: [[UInt8]] = []
 
+    /// An empty message.
     public init() {}
 
+    /// A message holding a copy of `frames`.
     public init(_ frames: [[UInt8]]) {
         for frame in frames { append(frame) }
     }
 
     /// Number of frames.
     public var count: Int { usedFrames }
+    /// Whether the message has no frames.
     public var isEmpty: Bool { usedFrames == 0 }
 
     /// The body of frame `index` (a view: no copy).
@@ -41,6 +44,7 @@ public struct Message: Equatable, Sendable {
         (0..<usedFrames).map { spans[$0].start < 0 ? held[spans[$0].end] : Array(self[$0]) }
     }
 
+    /// Adds a frame at the end: a large one is kept as the array given, a small one is copied.
     public mutating func append(_ frame: [UInt8]) {
         if frame.count >= FramedMessages.heldSize {
             held.append(frame)
@@ -50,6 +54,7 @@ public struct Message: Equatable, Sendable {
         }
     }
 
+    /// Adds a frame at the end, copying its bytes.
     public mutating func append(_ frame: UnsafeRawBufferPointer) {
         let needed = usedBytes + frame.count
         if needed > storage.count { grow(to: needed) }
@@ -74,6 +79,7 @@ public struct Message: Equatable, Sendable {
         if !held.isEmpty { held.removeAll() }
     }
 
+    /// Whether both messages have the same frames, byte for byte.
     public static func == (a: Message, b: Message) -> Bool {
         a.usedFrames == b.usedFrames && (0..<a.usedFrames).allSatisfy { a[$0] == b[$0] }
     }
