@@ -5,7 +5,6 @@ private let systemWrite = Glibc.write
 import Darwin
 private let systemWrite = Darwin.write
 #endif
-import CSodium
 
 /// A key file that cannot be read, written or parsed. The description names the file and,
 /// for key lists, the line: "broker public key file /x: expected 40 Z85 characters, got 39".

@@ -43,7 +43,7 @@ public struct CurvePublicKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// For bytes that are 32 long by construction (derived or generated keys, wire fields).
-    init(validated bytes: [UInt8]) {
+    package init(validated bytes: [UInt8]) {
         precondition(bytes.count == Sodium.keyBytes)
         self.bytes = bytes
     }
@@ -67,7 +67,7 @@ public struct CurvePublicKey: Hashable, Sendable, CustomStringConvertible {
 
 /// A CURVE secret key. The bytes live in storage wiped on release and are never printed.
 public struct CurveSecretKey: Sendable, CustomStringConvertible {
-    let storage: SecretBytes
+    package let storage: SecretBytes
 
     /// A secret key from its 32 raw bytes, copied into storage that is wiped when released; the
     /// caller should wipe its own copy. Throws ``CurveKeyError/wrongLength(_:)`` for any other
@@ -84,7 +84,7 @@ public struct CurveSecretKey: Sendable, CustomStringConvertible {
         storage = SecretBytes(copying: raw)
     }
 
-    init(storage: SecretBytes) { self.storage = storage }
+    package init(storage: SecretBytes) { self.storage = storage }
 
     /// The secret in Z85, for writing key files. Named so it is never used by accident.
     public var z85Secret: String {
