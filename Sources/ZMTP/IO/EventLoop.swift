@@ -12,6 +12,7 @@ import Synchronization
 /// Members marked "loop thread only" must be called on the loop thread (from handlers, timers
 /// or tasks); they are unchecked for speed. The loop keeps itself alive until `shutdown()`.
 public final class EventLoop: @unchecked Sendable {
+    /// The name given to `init`, used in error messages and fatal diagnostics.
     public let name: String
 
     private static let maxEvents: Int32 = 256

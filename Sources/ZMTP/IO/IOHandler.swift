@@ -1,10 +1,14 @@
 /// What a registered file descriptor waits for. Empty means neither: the fd then stays out of
 /// the epoll set, so a hung-up peer cannot wake the loop over and over while reads are paused.
 public struct IOInterest: OptionSet, Sendable {
+    /// The interest's bits: 1 readable, 2 writable.
     public let rawValue: UInt8
+    /// An interest from its bits.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
+    /// Wake the handler when the descriptor can be read (EPOLLIN).
     public static let readable = IOInterest(rawValue: 1)
+    /// Wake the handler when the descriptor can be written (EPOLLOUT).
     public static let writable = IOInterest(rawValue: 2)
 }
 

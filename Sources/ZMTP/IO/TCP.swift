@@ -86,9 +86,13 @@ public enum TCP {
         if error != 0 { throw SystemError(operation: "connect", errno: error) }
     }
 
+    /// What one non-blocking read found.
     public enum ReadResult: Equatable, Sendable {
+        /// This many bytes were read into the buffer.
         case bytes(Int)
+        /// Nothing to read now (EAGAIN): wait for readability.
         case wouldBlock
+        /// The peer closed its side of the connection.
         case eof
     }
 
