@@ -1,7 +1,9 @@
 import Logging
 import Synchronization
 
-/// A ZMTP socket (DEALER or ROUTER) with two faces over the same machinery:
+/// A ZeroMQ socket: binds and connects endpoints, and sends and receives multipart messages.
+///
+/// A DEALER or a ROUTER, with two faces over the same machinery:
 /// - applications call the thread-safe `send`/`receive` (blocking with timeouts, or async);
 /// - a server installs a handler with `serve` that runs on the loop thread and may send inline.
 /// Connections, timers and I/O all run on one `EventLoop` thread; the queues between the two

@@ -1,5 +1,7 @@
-/// A multipart message in one reusable buffer: small frame bodies lie back to back in it, large
-/// ones (32 KiB and up) are kept as the arrays they arrived in, so they are never copied.
+/// A multipart message in one reusable buffer, for sending and receiving without allocating.
+///
+/// Small frame bodies lie back to back in the buffer; large ones (32 KiB and up) are kept as the
+/// arrays they arrived in, so they are never copied.
 /// `send(_: Message)` and `receive(into:)` are the allocation-free path for high message rates:
 /// receiving into the same `Message` again allocates nothing once its buffers have grown to
 /// fit, as a reused `zmq_msg_t` does. `[[UInt8]]` remains the convenient form.
