@@ -21,8 +21,9 @@ public struct SocketOptions: Sendable {
     public var routerHandover = true
     /// ZMQ_RECONNECT_IVL and ZMQ_RECONNECT_IVL_MAX (0: no exponential backoff, jitter instead).
     public var reconnectInterval: Duration = .milliseconds(100)
-    /// ZMQ_RECONNECT_IVL_MAX: when above ``reconnectInterval``, the delay between attempts doubles up
-    /// to this; zero keeps it at ``reconnectInterval``, with jitter.
+    /// ZMQ_RECONNECT_IVL_MAX: when not zero, the delay between attempts doubles after each one
+    /// that fails, up to this; zero keeps it at ``reconnectInterval``. Either way a random
+    /// jitter of up to one interval is added.
     public var reconnectIntervalMax: Duration = .zero
     /// ZMQ_LINGER: how long close() waits for queued messages to be written. libzmq waits
     /// forever by default; a finite default keeps a dead peer from hanging shutdown.
@@ -72,12 +73,12 @@ public struct SocketOptions: Sendable {
         set { connection.maxMessageSize = newValue }
     }
     /// ZMQ_HANDSHAKE_IVL: how long a new connection may take to complete its handshake before it is
-    /// closed (30 seconds, as libzmq).
+    /// closed (30 seconds, as libzmq); zero: no limit.
     public var handshakeTimeout: Duration {
         get { .nanoseconds(Int64(connection.handshakeTimeout)) }
         set { connection.handshakeTimeout = newValue.nanoseconds }
     }
-    /// ZMQ_HEARTBEAT_IVL: how often to send a PING on an idle connection; zero sends none.
+    /// ZMQ_HEARTBEAT_IVL: how often to send a PING once the handshake is done; zero sends none.
     public var heartbeatInterval: Duration {
         get { .nanoseconds(Int64(connection.heartbeatInterval)) }
         set { connection.heartbeatInterval = newValue.nanoseconds }
