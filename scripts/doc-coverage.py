@@ -60,7 +60,7 @@ def main():
             print(f"Sources/{file}:{line}: {kind.lower()} {name} has no doc comment")
         missing += len(found)
     if missing:
-        print(f"doc-coverage: {missing} public symbols without a doc comment", file=sys.stderr)
+        print(f"doc-coverage: {missing} public symbol(s) without a doc comment", file=sys.stderr)
         sys.exit(1)
     print(f"doc-coverage: all {total} public symbols of {', '.join(modules)} have a doc comment")
 
