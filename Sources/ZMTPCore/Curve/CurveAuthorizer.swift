@@ -23,7 +23,7 @@ public final class CurveAuthorizer: Sendable {
         allowed.withLock { $0?.count }
     }
 
-    /// Whether `key` is in the allow-list (or any key is allowed) and the policy, if any, agrees.
+    /// Whether `key` is in the allow-list and the policy agrees.
     public func isAuthorized(_ key: CurvePublicKey) -> Bool {
         let listed = allowed.withLock { set in set.map { $0.contains(key) } ?? true }
         return listed && (policy?(key) ?? true)
