@@ -5,7 +5,7 @@ public struct Endpoint: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// 0 asks the kernel for an ephemeral port when binding.
     public var port: UInt16
 
-    /// An endpoint for `host` (without brackets for IPv6) and `port`.
+    /// A TCP endpoint.
     public init(host: String, port: UInt16) {
         self.host = host
         self.port = port
