@@ -72,6 +72,16 @@ public struct SocketOptions: Sendable {
         get { connection.maxMessageSize }
         set { connection.maxMessageSize = newValue }
     }
+    /// Most frames one message may have; a message with more closes the connection. nil: no cap.
+    public var maxFramesPerMessage: Int? {
+        get { connection.maxFramesPerMessage }
+        set { connection.maxFramesPerMessage = newValue }
+    }
+    /// Bytes a peer may send before its handshake completes; more closes the connection.
+    public var handshakeByteBudget: Int {
+        get { connection.handshakeByteBudget }
+        set { connection.handshakeByteBudget = newValue }
+    }
     /// ZMQ_HANDSHAKE_IVL: how long a new connection may take to complete its handshake before it is
     /// closed (30 seconds, as libzmq); zero: no limit.
     public var handshakeTimeout: Duration {
