@@ -12,5 +12,6 @@ public struct Security: Sendable {
         self.makeMechanism = makeMechanism
     }
 
+    /// NULL: no authentication and no encryption; the default.
     public static let null = Security(mechanismName: "NULL") { NullMechanism(context: $0) }
 }

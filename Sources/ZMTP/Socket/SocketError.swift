@@ -10,12 +10,14 @@ public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
     case closed
     /// The message cannot be sent as given (e.g. a ROUTER message without a routing-id frame).
     case invalidMessage(String)
+    /// The socket type is not implemented (only DEALER and ROUTER are).
     case unsupportedSocketType(SocketType)
     /// The inproc name is bound by a socket already (EADDRINUSE).
     case addressInUse(String)
     /// `unbind` or `disconnect` of an endpoint this socket did not bind or connect (ENOENT).
     case endpointNotFound(String)
 
+    /// A one-line explanation for logs and error messages.
     public var description: String {
         switch self {
         case .wouldBlock: return "no peer can take the message now (high-water mark reached or no peer)"

@@ -1,16 +1,21 @@
 import Logging
 import Synchronization
 
-/// A ZMTP socket (DEALER or ROUTER) with two faces over the same machinery:
+/// A ZeroMQ socket: binds and connects endpoints, and sends and receives multipart messages.
+///
+/// A DEALER or a ROUTER, with two faces over the same machinery:
 /// - applications call the thread-safe `send`/`receive` (blocking with timeouts, or async);
 /// - a server installs a handler with `serve` that runs on the loop thread and may send inline.
 /// Connections, timers and I/O all run on one `EventLoop` thread; the queues between the two
 /// sides are guarded by one lock.
 public final class ZMTPSocket: @unchecked Sendable {
+    /// The socket's type, fixed when it is made: DEALER or ROUTER.
     public let type: SocketType
+    /// The options the socket was made with; they cannot change afterwards.
     public let options: SocketOptions
     let sendLimits: SendLimits
     let receiveLimit: Int
+    /// The event-loop thread that runs this socket's connections, timers and `serve` handlers.
     public let loop: EventLoop
     let logger: Logger
 
@@ -58,6 +63,11 @@ public final class ZMTPSocket: @unchecked Sendable {
     var resolver = HostResolver.system
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
 
+    /// Makes a socket of `type` (DEALER or ROUTER) with `options`, on `loop` or, when nil, on the
+    /// process's shared event loop.
+    /// Throws ``SocketError/unsupportedSocketType(_:)`` for other types and
+    /// ``SocketError/invalidMessage(_:)`` for an identity that is longer than 255 bytes or starts
+    /// with a zero byte (libzmq reserves those for generated routing ids).
     public init(type: SocketType, options: SocketOptions = SocketOptions(), loop: EventLoop? = nil,
                 logger: Logger = Logger(label: "zmtp")) throws {
         guard type == .dealer || type == .router else { throw SocketError.unsupportedSocketType(type) }

@@ -18,5 +18,6 @@
     /// ZMQ_HEARTBEAT_TIMEOUT: close if nothing arrives this long after a PING; nil = interval.
     public var heartbeatTimeout: UInt64? = nil
 
+    /// The defaults each property names.
     public init() {}
 }
