@@ -55,6 +55,28 @@ import ZMTP
         #expect(cat.waitLine(Self.node7Hex) == Self.node7Hex + "\tto node 7\tpart 2")
     }
 
+    /// The transports are the endpoint's scheme: `zmtp cat` over ipc:// in both directions,
+    /// a filesystem path with us connecting and an abstract name with us binding.
+    @Test func ipcEndpointsInBothDirections() throws {
+        let dir = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let router = try ChildProcess.zmqPeer(["--type", "ROUTER", "--bind", "ipc://" + dir.appendingPathComponent("echo.sock").path,
+                                               "--mode", "echo"])
+        defer { router.stop() }
+        let dealer = try Self.cat(["--type", "DEALER", "--connect", try router.endpoint(), "--count", "1", "--timeout", "10"])
+        dealer.write("over a path\n")
+        #expect(dealer.waitExit(timeout: 30) == 0, "\(dealer.allLines)")
+        #expect(dealer.waitLine("over") == "over a path")
+
+        let server = try Self.cat(["--type", "ROUTER", "--bind", "ipc://@mc0-zmtp-cat-\(UUID().uuidString)", "--echo",
+                                   "--count", "1", "--timeout", "20"])
+        let client = try ChildProcess.zmqPeer(["--type", "DEALER", "--connect", try Self.boundEndpoint(server), "--mode", "client",
+                                               "--count", "1", "--size", "8", "--identity", "node-7"])
+        #expect(client.waitExit(timeout: 30) == 0, "\(client.allLines)")
+        #expect(server.waitExit(timeout: 30) == 0, "\(server.allLines)")
+        #expect(server.waitLine(Self.node7Hex) != nil, "\(server.allLines)")
+    }
+
     @Test func timeoutExitsWithStatus1AndSaysSo() throws {
         let cat = try Self.cat(["--type", "DEALER", "--connect", "tcp://127.0.0.1:9", "--count", "1", "--timeout", "0.3"])
         #expect(cat.waitExit(timeout: 30) == 1)
