@@ -77,6 +77,16 @@ import ZMTP
         #expect(server.waitLine(Self.node7Hex) != nil, "\(server.allLines)")
     }
 
+    /// An inproc name joins sockets of one process: the one DEALER bound and connected to it
+    /// gets its own line back through the link.
+    @Test func inprocJoinsTheSocketToItself() throws {
+        let name = "inproc://zmtp-cat-\(UUID().uuidString)"
+        let cat = try Self.cat(["--type", "DEALER", "--bind", name, "--connect", name, "--count", "1", "--timeout", "10"])
+        cat.write("through inproc\n")
+        #expect(cat.waitExit(timeout: 30) == 0, "\(cat.allLines)")
+        #expect(cat.waitLine("through") == "through inproc")
+    }
+
     @Test func timeoutExitsWithStatus1AndSaysSo() throws {
         let cat = try Self.cat(["--type", "DEALER", "--connect", "tcp://127.0.0.1:9", "--count", "1", "--timeout", "0.3"])
         #expect(cat.waitExit(timeout: 30) == 1)
