@@ -10,6 +10,7 @@ public enum SocketStateError: Error, Equatable, Sendable, CustomStringConvertibl
     /// REP: a send with no request to answer.
     case noRequestReceived
 
+    /// The violated rule in words, as errors and logs show it.
     public var description: String {
         switch self {
         case .requestPending: return "REQ cannot send: the reply to the previous request has not been received (set REQ_RELAXED to allow this)"
