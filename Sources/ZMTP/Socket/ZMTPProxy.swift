@@ -1,0 +1,167 @@
+import Dispatch
+import Synchronization
+
+/// A device that shuttles messages between two sockets, as libzmq's `zmq_proxy_steerable`:
+/// ROUTER↔DEALER makes a request-reply broker, XSUB↔XPUB a publish-subscribe forwarder (the
+/// subscriptions travel backwards through it), PULL→PUSH a pipeline streamer.
+///
+/// Every message received on the frontend is sent to the backend and the other way round,
+/// whole and in order. A message waits on its receiving side while the other side has no room,
+/// so the proxy never drops nor blocks a direction that can move. With a capture socket, a copy
+/// of every message goes there first. With a control socket, the proxy obeys the commands
+/// `PAUSE`, `RESUME`, `TERMINATE` and `STATISTICS` (see ``Statistics``).
+///
+/// ```swift
+/// let proxy = ZMTPProxy(frontend: router, backend: dealer, control: control)
+/// try proxy.run()  // returns after TERMINATE
+/// ```
+public struct ZMTPProxy: Sendable {
+    /// The sockets the proxy joins; it only receives and sends on them, never closes them.
+    public let frontend: ZMTPSocket
+    public let backend: ZMTPSocket
+    /// Gets a copy of every message the proxy moves, before its destination does.
+    public let capture: ZMTPSocket?
+    /// Takes one-frame commands: `PAUSE` stops moving messages, `RESUME` starts again,
+    /// `TERMINATE` ends ``run()``, `STATISTICS` is answered with the eight counters of
+    /// ``Statistics``. A REP control socket gets an empty reply to the other commands, so that
+    /// a REQ can steer the proxy; unknown commands change nothing.
+    public let control: ZMTPSocket?
+
+    /// Joins `frontend` and `backend`; `capture` and `control` are optional.
+    public init(frontend: ZMTPSocket, backend: ZMTPSocket, capture: ZMTPSocket? = nil, control: ZMTPSocket? = nil) {
+        self.frontend = frontend
+        self.backend = backend
+        self.capture = capture
+        self.control = control
+    }
+
+    /// Frames and bytes the proxy moved, as libzmq counts them. `STATISTICS` answers with
+    /// these eight numbers, in this order, each as an 8-byte frame in the host's byte order.
+    public struct Statistics: Sendable, Equatable {
+        public var frontendReceivedFrames: UInt64 = 0
+        public var frontendReceivedBytes: UInt64 = 0
+        public var frontendSentFrames: UInt64 = 0
+        public var frontendSentBytes: UInt64 = 0
+        public var backendReceivedFrames: UInt64 = 0
+        public var backendReceivedBytes: UInt64 = 0
+        public var backendSentFrames: UInt64 = 0
+        public var backendSentBytes: UInt64 = 0
+
+        /// All zero.
+        public init() {}
+
+        /// The counters as the STATISTICS reply carries them.
+        var frames: [[UInt8]] {
+            [frontendReceivedFrames, frontendReceivedBytes, frontendSentFrames, frontendSentBytes,
+             backendReceivedFrames, backendReceivedBytes, backendSentFrames, backendSentBytes]
+                .map { value in withUnsafeBytes(of: value) { Array($0) } }
+        }
+    }
+
+    /// Moves messages until a `TERMINATE` command (then returns) or until a socket fails
+    /// (then throws its error, e.g. `SocketError.closed`), blocking the calling thread. Call it
+    /// from a thread of its own, as a libzmq application does, not from a Swift concurrency
+    /// task: the proxy's work runs on the cooperative pool meanwhile.
+    public func run() throws {
+        let outcome = Mutex<Result<Void, Error>?>(nil)
+        let finished = DispatchSemaphore(value: 0)
+        Task { [self] in
+            let result: Result<Void, Error>
+            do { try await shuttle(); result = .success(()) } catch { result = .failure(error) }
+            outcome.withLock { $0 = result }
+            finished.signal()
+        }
+        finished.wait()
+        try outcome.withLock { $0! }.get()
+    }
+
+    /// One task per direction and one for the control socket; the first to end ends them all.
+    private func shuttle() async throws {
+        let state = ProxyState()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await forward(from: frontend, to: backend, state: state, towardBackend: true) }
+            group.addTask { try await forward(from: backend, to: frontend, state: state, towardBackend: false) }
+            if let control {
+                group.addTask { try await obey(control, state: state) }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func forward(from source: ZMTPSocket, to destination: ZMTPSocket, state: ProxyState, towardBackend: Bool) async throws {
+        while true {
+            let message = try await source.receive()
+            await state.waitWhilePaused()
+            if let capture { try await capture.send(message) }
+            try await destination.send(message)
+            await state.count(message, towardBackend: towardBackend)
+        }
+    }
+
+    /// Returns at `TERMINATE`.
+    private func obey(_ control: ZMTPSocket, state: ProxyState) async throws {
+        while true {
+            let command = try await control.receive()
+            switch command.first.map({ String(decoding: $0, as: UTF8.self) }) {
+            case "STATISTICS":
+                try await control.send(await state.statistics.frames)
+                continue
+            case "PAUSE": await state.pause()
+            case "RESUME": await state.resume()
+            case "TERMINATE":
+                if control.type == .rep { try await control.send([[]]) }
+                return
+            default: break
+            }
+            if control.type == .rep { try await control.send([[]]) }
+        }
+    }
+}
+
+/// The paused flag and the counters, shared by the proxy's tasks.
+private actor ProxyState {
+    private(set) var statistics = ZMTPProxy.Statistics()
+    private var paused = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func pause() { paused = true }
+
+    func resume() {
+        paused = false
+        releaseWaiters()
+    }
+
+    private func releaseWaiters() {
+        for c in waiting { c.resume() }
+        waiting.removeAll()
+    }
+
+    /// A message received while paused waits here, so nothing moves until `RESUME`; a cancelled
+    /// task (TERMINATE while paused) is let go so the proxy can end.
+    func waitWhilePaused() async {
+        while paused && !Task.isCancelled {
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { waiting.append($0) }
+            } onCancel: {
+                Task { await self.releaseWaiters() }
+            }
+        }
+    }
+
+    func count(_ message: [[UInt8]], towardBackend: Bool) {
+        let frames = UInt64(message.count)
+        let bytes = UInt64(message.reduce(0) { $0 + $1.count })
+        if towardBackend {
+            statistics.frontendReceivedFrames += frames
+            statistics.frontendReceivedBytes += bytes
+            statistics.backendSentFrames += frames
+            statistics.backendSentBytes += bytes
+        } else {
+            statistics.backendReceivedFrames += frames
+            statistics.backendReceivedBytes += bytes
+            statistics.frontendSentFrames += frames
+            statistics.frontendSentBytes += bytes
+        }
+    }
+}
