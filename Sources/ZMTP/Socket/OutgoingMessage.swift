@@ -8,11 +8,14 @@ protocol OutgoingMessage {
     var routingID: [UInt8] { get }
     /// Queues the frames from `first` on as one whole message.
     func append(to queue: inout FramedMessages, from first: Int)
+    /// Every frame, copied: for the patterns that rewrite a message (REQ, REP).
+    var allFrames: [[UInt8]] { get }
 }
 
 extension Array: OutgoingMessage where Element == [UInt8] {
     var frameCount: Int { count }
     var routingID: [UInt8] { self[0] }
+    var allFrames: [[UInt8]] { self }
 
     func append(to queue: inout FramedMessages, from first: Int) {
         queue.append(self[first...])
@@ -22,4 +25,5 @@ extension Array: OutgoingMessage where Element == [UInt8] {
 extension Message: OutgoingMessage {
     var frameCount: Int { count }
     var routingID: [UInt8] { Array(self[0]) }
+    var allFrames: [[UInt8]] { frames }
 }

@@ -17,6 +17,21 @@ public struct SocketOptions: Sendable {
     /// On by default (libzmq: off): mc0 clients reconnect with a fixed identity, and a lingering
     /// dead connection must not capture their replies.
     public var routerHandover = true
+    /// ZMQ_XPUB_VERBOSE: an XPUB reports every subscribe to its application, not only a
+    /// topic's first.
+    public var xpubVerbose = false
+    /// ZMQ_XPUB_MANUAL: an XPUB applies no subscription itself; it reports them all, and the
+    /// application's `subscribe`/`unsubscribe` apply to the peer of the last one it received.
+    public var xpubManual = false
+    /// ZMQ_XPUB_WELCOME_MSG: a message an XPUB sends each new peer first, whatever it
+    /// subscribes to (a SUB keeps it only if subscribed to a prefix of it).
+    public var xpubWelcomeMessage: [UInt8]? = nil
+    /// ZMQ_REQ_RELAXED: a REQ may send a new request before the reply to the last one came;
+    /// the late reply is then dropped.
+    public var reqRelaxed = false
+    /// ZMQ_REQ_CORRELATE: a REQ prefixes each request with an id its reply must carry back, so
+    /// a late reply to an earlier request is never taken for the current one.
+    public var reqCorrelate = false
     /// ZMQ_RECONNECT_IVL and ZMQ_RECONNECT_IVL_MAX (0: no exponential backoff, jitter instead).
     public var reconnectInterval: Duration = .milliseconds(100)
     public var reconnectIntervalMax: Duration = .zero

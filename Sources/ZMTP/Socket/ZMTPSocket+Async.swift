@@ -35,6 +35,7 @@ extension ZMTPSocket {
     /// Receives the next message as `receive(timeout:)` does, suspending while none is queued.
     public func receive() async throws -> [[UInt8]] {
         let (message, resume): ([[UInt8]]?, (any PeerLink)?) = try lock.withLock {
+            try room.checkReceive()
             if let taken = dequeue(Self.popArrays) { return (taken.0, taken.1) }
             if isClosed { throw SocketError.closed }
             return (nil, nil)

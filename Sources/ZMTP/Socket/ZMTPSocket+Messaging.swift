@@ -25,14 +25,11 @@ extension ZMTPSocket {
         var polled = false
         while true {
             var seen = 0
-            let outcome: (any PeerLink)?? = try lock.withLock {
+            let outcome: RouteOutcome? = try lock.withLock {
                 while true {
                     if isClosed { throw SocketError.closed }
-                    switch try route(message) {
-                    case .queued(let flush): return .some(flush)
-                    case .dropped: return .some(nil)
-                    case .blocked: break
-                    }
+                    let outcome = try room.route(message, on: self)
+                    if case .blocked = outcome {} else { return outcome }
                     if timeout == .zero { throw SocketError.wouldBlock }
                     if let timeout, deadline == nil { deadline = monotonicNow() &+ timeout.nanoseconds }
                     if let deadline, monotonicNow() >= deadline { throw SocketError.timedOut }
@@ -45,9 +42,8 @@ extension ZMTPSocket {
                     waiters -= 1
                 }
             }
-            if let flush = outcome {
-                if let flush { scheduleFlush(flush) }
-                return
+            if let outcome {
+                return scheduleFlushes(outcome)
             }
             polled = true
             let end = min(deadline ?? .max, monotonicNow() &+ loop.busyPoll)
@@ -61,12 +57,11 @@ extension ZMTPSocket {
     /// its senders instead).
     public func send(to routingID: [UInt8], _ message: [[UInt8]]) throws {
         guard type == .router else { throw SocketError.invalidMessage("send(to:) is for ROUTER sockets") }
-        let flush: (any PeerLink)? = try lock.withLock {
+        let outcome = try lock.withLock {
             if isClosed { throw SocketError.closed }
-            guard case .queued(let flush) = try routeTo(routingID, message, from: 0) else { return nil }
-            return flush
+            return try routeTo(routingID, message, from: 0)
         }
-        if let flush { scheduleFlush(flush) }
+        scheduleFlushes(outcome)
     }
 
     /// Receives the next message, fair-queued across peers. ROUTER prepends the routing id.
@@ -109,6 +104,7 @@ extension ZMTPSocket {
     private func receiveMessage<T>(timeout: Duration?, _ take: (inout FramedMessages, [UInt8]?, Pipe) -> T?) throws -> T {
         var seen: Int?
         let (message, resume): (T, (any PeerLink)?) = try lock.withLock {
+            try room.checkReceive()
             if let taken = dequeue(take) { return taken }
             if isClosed { throw SocketError.closed }
             if timeout == .zero { throw SocketError.wouldBlock }
@@ -144,37 +140,6 @@ extension ZMTPSocket {
 
     // MARK: Internals (lock held)
 
-    enum RouteOutcome {
-        /// Queued; the connection needs a flush scheduled when non-nil.
-        case queued(flush: (any PeerLink)?)
-        /// ROUTER without routerMandatory: unknown or full peer, the message is dropped.
-        case dropped
-        /// No pipe can take it now (DEALER): wait or fail.
-        case blocked
-    }
-
-    /// Chooses the pipe for an outgoing message and queues it.
-    func route<M: OutgoingMessage>(_ message: M) throws -> RouteOutcome {
-        switch type {
-        case .router:
-            guard message.frameCount >= 2 else {
-                throw SocketError.invalidMessage("a ROUTER message needs a routing-id frame and at least one more frame")
-            }
-            return try routeTo(message.routingID, message, from: 1)
-        default:
-            guard message.frameCount > 0 else { throw SocketError.invalidMessage("a message needs at least one frame") }
-            guard !pipes.isEmpty else { return .blocked }
-            for step in 0..<pipes.count {
-                let pipe = pipes[(nextPipe + step) % pipes.count]
-                if (pipe.isReady || pipe.persistent) && pipe.hasRoom(sendLimits) {
-                    nextPipe = (nextPipe + step + 1) % pipes.count
-                    return .queued(flush: enqueue(message, from: 0, on: pipe))
-                }
-            }
-            return .blocked
-        }
-    }
-
     /// ROUTER routing (lock held): queue for the peer, or drop / throw as libzmq does.
     func routeTo<M: OutgoingMessage>(_ id: [UInt8], _ message: M, from first: Int) throws -> RouteOutcome {
         guard message.frameCount > first else { throw SocketError.invalidMessage("a message needs at least one frame") }
@@ -191,10 +156,7 @@ extension ZMTPSocket {
         return .queued(flush: enqueue(message, from: first, on: pipe))
     }
 
-    func hasRoomLocked() -> Bool {
-        if type == .router { return true }
-        return pipes.contains { ($0.isReady || $0.persistent) && $0.hasRoom(sendLimits) }
-    }
+    func hasRoomLocked() -> Bool { room.canSend(on: self) }
 
     func enqueue<M: OutgoingMessage>(_ message: M, from first: Int, on pipe: Pipe) -> (any PeerLink)? {
         message.append(to: &pipe.outbound, from: first)
@@ -210,24 +172,66 @@ extension ZMTPSocket {
 
     /// Takes the next message round-robin across pipes with `take` (given the pipe's queue, the
     /// ROUTER routing id to put in front and the pipe, whose properties go with the message);
-    /// also says which connection may read again.
+    /// also says which connection may read again. A room that inspects what the application
+    /// takes (REQ, REP) sees each message first, and the ones it drops are skipped.
     func dequeue<T>(_ take: (inout FramedMessages, [UInt8]?, Pipe) -> T?) -> (T, (any PeerLink)?)? {
-        guard let pipe = readable.first,
-              let message = pipe.inbound.pop({ take(&$0, type == .router ? pipe.routingID : nil, pipe) }) else { return nil }
+        while let pipe = readable.first {
+            let message: T?
+            if room.inspectsTakes {
+                guard let raw = pipe.inbound.pop({ $0.popMessage() }) else { return nil }
+                if let kept = room.take(raw, from: pipe) {
+                    var single = FramedMessages()
+                    single.append(kept)
+                    message = take(&single, nil, pipe)
+                } else {
+                    message = nil
+                }
+            } else {
+                guard let taken = pipe.inbound.pop({ take(&$0, type == .router ? pipe.routingID : nil, pipe) }) else { return nil }
+                message = taken
+            }
+            let resume = tookLocked(from: pipe)
+            if let message { return (message, resume) }
+            if let resume { loop.execute { resume.resumeReading() } }
+        }
+        return nil
+    }
+
+    /// Bookkeeping after a message was taken from `pipe`: the fair-queue turn, and whether its
+    /// connection may read again.
+    private func tookLocked(from pipe: Pipe) -> (any PeerLink)? {
         if pipe.inbound.isEmpty {
             _ = readable.popFirst()
             pipe.inReadableQueue = false
         } else if readable.count > 1 {
             readable.append(readable.popFirst()!)  // the next message comes from the next pipe
         }
-        var resume: (any PeerLink)?
         // Hysteresis, as libzmq's low-water mark: resume reading at half the high-water mark,
         // not at the first free slot, so reader and loop do not ping-pong per message.
-        if pipe.readPaused, pipe.inbound.count <= receiveLimit / 2 {
-            pipe.readPaused = false
-            resume = pipe.connection
+        guard pipe.readPaused, pipe.inbound.count <= receiveLimit / 2 else { return nil }
+        pipe.readPaused = false
+        return pipe.connection
+    }
+
+    /// Drops every message queued for the application (REQ_RELAXED's new request).
+    func discardInboundLocked() {
+        while let pipe = readable.popFirst() {
+            pipe.inReadableQueue = false
+            while pipe.inbound.pop({ $0.popMessage() }) != nil {}
+            if pipe.readPaused, let connection = pipe.connection {
+                pipe.readPaused = false
+                loop.execute { connection.resumeReading() }
+            }
         }
-        return (message, resume)
+    }
+
+    /// Schedules the flushes a route asked for.
+    func scheduleFlushes(_ outcome: RouteOutcome) {
+        switch outcome {
+        case .queued(let flush?): scheduleFlush(flush)
+        case .distributed(let flushes): for flush in flushes { scheduleFlush(flush) }
+        case .queued(nil), .dropped, .blocked: break
+        }
     }
 
     func scheduleFlush(_ connection: any PeerLink) {
@@ -247,24 +251,43 @@ extension ZMTPSocket {
             return
         }
         var handed: [(CheckedContinuation<[[UInt8]], Error>, [[UInt8]])] = []
+        var resumes: [any PeerLink] = []
         if pollingReceivers.load(ordering: .relaxed) > 0 { loop.expectActivity() }
         lock.withLock {
             // An application thread waiting for this message is likely to answer it soon.
             if waiters > 0 || !asyncReceivers.isEmpty { loop.expectActivity() }
-            let prefix = type == .router ? pipe.routingID : nil
-            while hasAsyncReceiverLocked(), let message = messages.popMessage(prefix: prefix) {
-                handed.append((asyncReceivers.popFirst()!.take()!, message))
+            if var batch = room.arrived(&messages, from: pipe, on: self) {
+                queueLocked(&batch, from: pipe)
+            } else {
+                if !room.inspectsTakes {
+                    let prefix = type == .router ? pipe.routingID : nil
+                    while hasAsyncReceiverLocked(), let message = messages.popMessage(prefix: prefix) {
+                        handed.append((asyncReceivers.popFirst()!.take()!, message))
+                    }
+                }
+                queueLocked(&messages, from: pipe)
             }
-            pipe.inbound.add(&messages)
-            arrivals.add(1, ordering: .releasing)
-            if !pipe.inbound.isEmpty && !pipe.inReadableQueue {
-                pipe.inReadableQueue = true
-                readable.append(pipe)
+            if room.inspectsTakes {
+                while hasAsyncReceiverLocked(), let (message, resume) = dequeue(Self.popArrays) {
+                    handed.append((asyncReceivers.popFirst()!.take()!, message))
+                    if let resume { resumes.append(resume) }
+                }
             }
-            if pipe.inbound.count >= receiveLimit { pipe.readPaused = true }
-            if waiters > 0 { lock.broadcast() }
         }
         for (c, message) in handed { c.resume(returning: message) }
+        for link in resumes { link.resumeReading() }
+    }
+
+    /// Queues messages from `pipe` for the application and wakes who waits for them (lock held).
+    func queueLocked(_ messages: inout FramedMessages, from pipe: Pipe) {
+        pipe.inbound.add(&messages)
+        arrivals.add(1, ordering: .releasing)
+        if !pipe.inbound.isEmpty && !pipe.inReadableQueue {
+            pipe.inReadableQueue = true
+            readable.append(pipe)
+        }
+        if pipe.inbound.count >= receiveLimit { pipe.readPaused = true }
+        if waiters > 0 { lock.broadcast() }
     }
 
     /// Space freed in `pipe`'s outbound queue (loop thread, lock held): wakes blocked senders

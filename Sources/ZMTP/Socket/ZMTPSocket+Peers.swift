@@ -17,7 +17,7 @@ extension ZMTPSocket {
         }
         let properties = MessageProperties(userID: connection.userID,
                                            peerAddress: connection.peerAddress, metadata: metadata)
-        enum Outcome { case attached(flush: Bool, displaced: (any PeerLink)?, drained: Bool), refused }
+        enum Outcome { case attached(flush: Bool, displaced: (any PeerLink)?, drained: Bool), refused, ignored }
         var wokenSenders: [CheckedContinuation<Void, Never>] = []
         defer { for c in wokenSenders { c.resume() } }
         let outcome: Outcome = lock.withLock {
@@ -39,6 +39,7 @@ extension ZMTPSocket {
             pipe.connection = connection
             pipe.isReady = true
             if !pipe.persistent { pipes.append(pipe) }
+            guard room.attached(pipe, on: self) else { return .ignored }
             if waiters > 0 { lock.broadcast() }  // a sender may be waiting for any peer at all
             while let c = asyncSenders.popFirst() { wokenSenders.append(c) }
             let flush = !pipe.outbound.isEmpty && !pipe.flushScheduled
@@ -48,6 +49,12 @@ extension ZMTPSocket {
         switch outcome {
         case .refused:
             connection.fail(reason: "routing id already held by a live connection (handover off)", error: nil)
+        case .ignored:
+            // libzmq's PAIR keeps a second peer connected but never reads from it.
+            logger.info("\(type.rawValue) socket already has its peer: \(connection.peerName) stays connected but unused")
+            connection.readHeld = true
+            connection.updateReadInterest()
+            emit(.handshakeSucceeded(peer: connection.peerName, routingID: routingID))
         case .attached(let flush, let displaced, let drained):
             // The routing id keeps its flow-control state: paused stays paused.
             if displaced?.readHeld == true {
@@ -66,6 +73,7 @@ extension ZMTPSocket {
         let lostRoute: [UInt8]? = lock.withLock {
             guard pipe.connection === connection else { return nil }
             let wasReady = pipe.isReady
+            if wasReady { room.detached(pipe, on: self) }
             pipe.connection = nil
             pipe.isReady = false
             pipe.flushScheduled = false

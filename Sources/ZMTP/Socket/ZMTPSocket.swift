@@ -1,7 +1,8 @@
+@_spi(Engine) import ZMTPCore
 import Logging
 import Synchronization
 
-/// A ZMTP socket (DEALER or ROUTER) with two faces over the same machinery:
+/// A ZMTP socket of any type with two faces over the same machinery:
 /// - applications call the thread-safe `send`/`receive` (blocking with timeouts, or async);
 /// - a server installs a handler with `serve` that runs on the loop thread and may send inline.
 /// Connections, timers and I/O all run on one `EventLoop` thread; the queues between the two
@@ -9,6 +10,8 @@ import Synchronization
 public final class ZMTPSocket: @unchecked Sendable {
     public let type: SocketType
     public let options: SocketOptions
+    /// The type's pattern (Rooms/); guarded by `lock`.
+    let room: any SocketRoom
     let sendLimits: SendLimits
     let receiveLimit: Int
     public let loop: EventLoop
@@ -57,14 +60,17 @@ public final class ZMTPSocket: @unchecked Sendable {
 
     public init(type: SocketType, options: SocketOptions = SocketOptions(), loop: EventLoop? = nil,
                 logger: Logger = Logger(label: "zmtp")) throws {
-        guard type == .dealer || type == .router else { throw SocketError.unsupportedSocketType(type) }
         if !options.identity.isEmpty {
             guard options.identity.count <= 255, options.identity.first != 0 else {
                 throw SocketError.invalidMessage("identity must be 1-255 bytes and must not start with a zero byte")
             }
         }
         self.type = type
+        var options = options
+        options.connection.subscriptionCommandsAsMessages = type == .pub || type == .xpub
+        options.connection.subscriptionMessagesAsCommands = type == .sub
         self.options = options
+        room = type.makeRoom(options)
         sendLimits = SendLimits(options)
         receiveLimit = options.receiveHighWaterMark
         self.loop = try loop ?? EventLoop.shared()

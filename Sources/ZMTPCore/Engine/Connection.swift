@@ -376,6 +376,11 @@
             let ttl = command.data.readBE(at: 0, count: 2)
             if ttl > 0, peerTTLDeadline == nil { peerTTLDeadline = now &+ ttl * 100_000_000 }
             pongOwed = Array(command.data.dropFirst(2).prefix(16))
+        case Subscription.subscribeCommand, Subscription.cancelCommand:
+            // Between messages only: a command cannot split a message in two.
+            guard options.subscriptionCommandsAsMessages, messageFrames == 0,
+                  let subscription = Subscription(command: command) else { break }
+            received.appendFrame(subscription.frame, more: false)
         default:
             // PONG needs no action (its arrival already reset the timers); libzmq drops unknown
             // commands after the handshake, and so do we.
@@ -425,11 +430,28 @@
     public func send(_ messages: inout FramedMessages) throws {
         precondition(state == .traffic, "send before the handshake completed")
         _ = try encodeOwedCommands()
+        if options.subscriptionMessagesAsCommands, let peer = peerGreeting, !peer.isZMTP30 {
+            return try sendSubscriptionCommands(&messages)
+        }
         if passthrough && messages.isPlainWhole {
             return messages.moveBytes(to: &output)
         }
         try messages.drainFrames { body, more in
             try mechanism.encodeFrame(body, more: more, command: false, into: &output)
+        }
+    }
+
+    /// SUB to a ZMTP 3.1 peer: each one-frame 0x01/0x00 message (all a SUB sends) becomes the
+    /// command form; anything else goes as it is.
+    private func sendSubscriptionCommands(_ messages: inout FramedMessages) throws {
+        var messageStart = true
+        try messages.drainFrames { body, more in
+            if messageStart, !more, let subscription = Subscription(frame: Array(body)[...]) {
+                try sendCommand(subscription.command)
+            } else {
+                try mechanism.encodeFrame(body, more: more, command: false, into: &output)
+            }
+            messageStart = !more
         }
     }
 

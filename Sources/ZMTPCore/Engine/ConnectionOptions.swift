@@ -17,6 +17,12 @@
     public var heartbeatTTL: UInt64 = 0
     /// ZMQ_HEARTBEAT_TIMEOUT: close if nothing arrives this long after a PING; nil = interval.
     public var heartbeatTimeout: UInt64? = nil
+    /// PUB and XPUB: SUBSCRIBE and CANCEL commands arrive as 0x01/0x00 data messages, the one
+    /// form the socket then handles (libzmq treats both forms alike).
+    public var subscriptionCommandsAsMessages = false
+    /// SUB: a one-frame 0x01/0x00 message goes to a ZMTP 3.1 peer as a SUBSCRIBE or CANCEL
+    /// command, as libzmq 4.3.3+ sends it; older peers get the message form.
+    public var subscriptionMessagesAsCommands = false
 
     public init() {}
 }
