@@ -9,6 +9,7 @@ written in lowercase hex, `-` for an empty frame. Every wait is bounded; the pro
 end of stdin (or on `quit`). The contract is in Fixtures/README.md.
 """
 
+import itertools
 import os
 import sys
 import threading
@@ -30,6 +31,7 @@ EVENTS = {zmq.EVENT_HANDSHAKE_SUCCEEDED: "HANDSHAKE_OK", zmq.EVENT_DISCONNECTED:
 context = zmq.Context()
 output = threading.Lock()
 sockets = {}
+monitor_numbers = itertools.count()
 
 
 def say(line):
@@ -47,8 +49,10 @@ def frames_of(words):
 
 
 def watch(name, sock):
-    """Prints the socket's handshake and disconnect events from a thread of its own."""
-    monitor = sock.get_monitor_socket()
+    """Prints the socket's handshake and disconnect events from a thread of its own. Each
+    monitor gets an address of its own: pyzmq's default names it after the socket's file
+    descriptor, which a later socket may reuse before the closed one's monitor is gone."""
+    monitor = sock.get_monitor_socket(addr=f"inproc://pattern-peer-monitor-{next(monitor_numbers)}")
 
     def run():
         while True:

@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 
 /// A device that shuttles messages between two sockets, as libzmq's `zmq_proxy_steerable`:
@@ -59,28 +58,32 @@ public struct ZMTPProxy: Sendable {
     }
 
     /// Moves messages until a `TERMINATE` command (then returns) or until a socket fails
-    /// (then throws its error, e.g. `SocketError.closed`), blocking the calling thread. Call it
-    /// from a thread of its own, as a libzmq application does, not from a Swift concurrency
-    /// task: the proxy's work runs on the cooperative pool meanwhile.
+    /// (then throws its error, e.g. `SocketError.closed`), on the calling thread, which it
+    /// blocks meanwhile; call it from a thread of its own, not from a Swift concurrency task.
     public func run() throws {
+        let executor = CallerThreadExecutor()
         let outcome = Mutex<Result<Void, Error>?>(nil)
-        let finished = DispatchSemaphore(value: 0)
-        Task { [self] in
+        Task(executorPreference: executor) { [self] in
             let result: Result<Void, Error>
             do { try await shuttle(); result = .success(()) } catch { result = .failure(error) }
             outcome.withLock { $0 = result }
-            finished.signal()
+            executor.finish()
         }
-        finished.wait()
+        executor.run()
         try outcome.withLock { $0! }.get()
     }
 
-    /// One task per direction and one for the control socket; the first to end ends them all.
+    /// One task per direction that can carry messages and one for the control socket; the
+    /// first to end ends them all.
     private func shuttle() async throws {
         let state = ProxyState()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await forward(from: frontend, to: backend, state: state, towardBackend: true) }
-            group.addTask { try await forward(from: backend, to: frontend, state: state, towardBackend: false) }
+            if Self.receives(frontend.type) && Self.sends(backend.type) {
+                group.addTask { try await forward(from: frontend, to: backend, state: state, towardBackend: true) }
+            }
+            if Self.receives(backend.type) && Self.sends(frontend.type) {
+                group.addTask { try await forward(from: backend, to: frontend, state: state, towardBackend: false) }
+            }
             if let control {
                 group.addTask { try await obey(control, state: state) }
             }
@@ -89,13 +92,18 @@ public struct ZMTPProxy: Sendable {
         }
     }
 
+    /// A PULL→PUSH streamer has one direction: PUB and PUSH never receive, SUB and PULL never
+    /// send (libzmq's proxy never sees them readable or writable that way).
+    private static func receives(_ type: SocketType) -> Bool { type != .pub && type != .push }
+    private static func sends(_ type: SocketType) -> Bool { type != .sub && type != .pull }
+
     private func forward(from source: ZMTPSocket, to destination: ZMTPSocket, state: ProxyState, towardBackend: Bool) async throws {
         while true {
             let message = try await source.receive()
             await state.waitWhilePaused()
             if let capture { try await capture.send(message) }
             try await destination.send(message)
-            await state.count(message, towardBackend: towardBackend)
+            state.count(message, towardBackend: towardBackend)
         }
     }
 
@@ -105,10 +113,10 @@ public struct ZMTPProxy: Sendable {
             let command = try await control.receive()
             switch command.first.map({ String(decoding: $0, as: UTF8.self) }) {
             case "STATISTICS":
-                try await control.send(await state.statistics.frames)
+                try await control.send(state.statistics.frames)
                 continue
-            case "PAUSE": await state.pause()
-            case "RESUME": await state.resume()
+            case "PAUSE": state.pause()
+            case "RESUME": state.resume()
             case "TERMINATE":
                 if control.type == .rep { try await control.send([[]]) }
                 return
@@ -120,31 +128,46 @@ public struct ZMTPProxy: Sendable {
 }
 
 /// The paused flag and the counters, shared by the proxy's tasks.
-private actor ProxyState {
-    private(set) var statistics = ZMTPProxy.Statistics()
-    private var paused = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+private final class ProxyState: Sendable {
+    private struct Guarded {
+        var statistics = ZMTPProxy.Statistics()
+        var paused = false
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+    private let guarded = Mutex(Guarded())
 
-    func pause() { paused = true }
+    var statistics: ZMTPProxy.Statistics { guarded.withLock { $0.statistics } }
+
+    func pause() { guarded.withLock { $0.paused = true } }
 
     func resume() {
-        paused = false
-        releaseWaiters()
-    }
-
-    private func releaseWaiters() {
+        let waiting = guarded.withLock { g in
+            g.paused = false
+            defer { g.waiting.removeAll() }
+            return g.waiting
+        }
         for c in waiting { c.resume() }
-        waiting.removeAll()
     }
 
     /// A message received while paused waits here, so nothing moves until `RESUME`; a cancelled
     /// task (TERMINATE while paused) is let go so the proxy can end.
     func waitWhilePaused() async {
-        while paused && !Task.isCancelled {
+        while guarded.withLock({ $0.paused }) && !Task.isCancelled {
             await withTaskCancellationHandler {
-                await withCheckedContinuation { waiting.append($0) }
+                await withCheckedContinuation { c in
+                    let now = guarded.withLock { g in
+                        if !g.paused || Task.isCancelled { return true }
+                        g.waiting.append(c)
+                        return false
+                    }
+                    if now { c.resume() }
+                }
             } onCancel: {
-                Task { await self.releaseWaiters() }
+                let waiting = guarded.withLock { g in
+                    defer { g.waiting.removeAll() }
+                    return g.waiting
+                }
+                for c in waiting { c.resume() }
             }
         }
     }
@@ -152,16 +175,18 @@ private actor ProxyState {
     func count(_ message: [[UInt8]], towardBackend: Bool) {
         let frames = UInt64(message.count)
         let bytes = UInt64(message.reduce(0) { $0 + $1.count })
-        if towardBackend {
-            statistics.frontendReceivedFrames += frames
-            statistics.frontendReceivedBytes += bytes
-            statistics.backendSentFrames += frames
-            statistics.backendSentBytes += bytes
-        } else {
-            statistics.backendReceivedFrames += frames
-            statistics.backendReceivedBytes += bytes
-            statistics.frontendSentFrames += frames
-            statistics.frontendSentBytes += bytes
+        guarded.withLock { g in
+            if towardBackend {
+                g.statistics.frontendReceivedFrames += frames
+                g.statistics.frontendReceivedBytes += bytes
+                g.statistics.backendSentFrames += frames
+                g.statistics.backendSentBytes += bytes
+            } else {
+                g.statistics.backendReceivedFrames += frames
+                g.statistics.backendReceivedBytes += bytes
+                g.statistics.frontendSentFrames += frames
+                g.statistics.frontendSentBytes += bytes
+            }
         }
     }
 }

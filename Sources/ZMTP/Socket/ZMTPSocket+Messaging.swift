@@ -256,8 +256,12 @@ extension ZMTPSocket {
         lock.withLock {
             // An application thread waiting for this message is likely to answer it soon.
             if waiters > 0 || !asyncReceivers.isEmpty { loop.expectActivity() }
+            // A batch the room made (XPUB's subscription notices) is queued like any other, so
+            // async receivers take it from the queue below.
+            var roomMadeBatch = false
             if var batch = room.arrived(&messages, from: pipe, on: self) {
                 queueLocked(&batch, from: pipe)
+                roomMadeBatch = true
             } else {
                 if !room.inspectsTakes {
                     let prefix = type == .router ? pipe.routingID : nil
@@ -267,7 +271,7 @@ extension ZMTPSocket {
                 }
                 queueLocked(&messages, from: pipe)
             }
-            if room.inspectsTakes {
+            if room.inspectsTakes || roomMadeBatch {
                 while hasAsyncReceiverLocked(), let (message, resume) = dequeue(Self.popArrays) {
                     handed.append((asyncReceivers.popFirst()!.take()!, message))
                     if let resume { resumes.append(resume) }
