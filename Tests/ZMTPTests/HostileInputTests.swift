@@ -19,8 +19,10 @@ import TestSupport
 
     static var greeting: [UInt8] { Greeting(mechanism: "NULL").encoded() }
 
+    /// NULL with a ZAP domain refuses ZMTP 2.0, as libzmq does (plain NULL serves it:
+    /// SocketZMTP2Tests).
     @Test func zmtp2GreetingIsRefused() throws {
-        let (router, port, events) = try Self.router()
+        let (router, port, events) = try Self.router { $0.authenticationDomain = "zap" }
         defer { router.close() }
         let client = try RawPeer(port: port)
         var v2 = Self.greeting

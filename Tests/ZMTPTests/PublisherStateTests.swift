@@ -93,13 +93,13 @@ private extension PublisherState {
     }
 
     @Test func welcomeMessage() {
-        #expect(PublisherState<Int>(options: .init(reportsSubscriptions: true)).welcome == nil)
-        #expect(PublisherState<Int>(options: .init(reportsSubscriptions: true, welcome: bytes("WELCOME"))).welcome == bytes("WELCOME"))
+        #expect(PublisherState<Int>(options: .init(reportsSubscriptions: true)).options.welcome == nil)
+        #expect(PublisherState<Int>(options: .init(reportsSubscriptions: true, welcome: bytes("WELCOME"))).options.welcome == bytes("WELCOME"))
     }
 
     @Test func bothWireFormsFeedTheSameState() throws {
         var xpub = PublisherState<Int>(options: .init(reportsSubscriptions: true))
-        let fromCommand = try #require(try Subscription.decode(commandBody: sub("A").command.encoded()[...]))
+        let fromCommand = try #require(try Subscription.received(Command.decode(sub("A").command.encoded()), by: .xpub))
         let fromFrame = try #require(Subscription(frame: [0x01, 0x42][...]))
         #expect(xpub.received(fromCommand, from: 1)?.frame == [0x01, 0x41])
         #expect(xpub.received(fromFrame, from: 2)?.frame == [0x01, 0x42])

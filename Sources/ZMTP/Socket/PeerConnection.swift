@@ -258,9 +258,14 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
             let failure = error ?? .closedDuringHandshake(reason)
             socket.handshakeCounters.record(failure)
             socket.metrics.handshakeFailed(failure)
-            // Debug only: under a reconnect storm or a flood this would be a line per connection
-            // (the event lets the application summarise).
-            socket.logger.debug("handshake with \(peerName) failed: \(failure)")
+            if case .incompatibleSocketType = failure {
+                // A configuration error worth a line: the dialer's backoff keeps it to a few.
+                socket.logger.warning("refused \(peerName): \(failure)")
+            } else {
+                // Debug only: under a reconnect storm or a flood this would be a line per
+                // connection (the event lets the application summarise).
+                socket.logger.debug("handshake with \(peerName) failed: \(failure)")
+            }
             socket.emit(.handshakeFailed(peer: peerName, error: failure))
         } else {
             socket.logger.debug("connection to \(peerName) closed: \(reason)")

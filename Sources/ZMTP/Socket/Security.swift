@@ -6,11 +6,16 @@ public struct Security: Sendable {
     /// The mechanism name in the greeting ("NULL", "CURVE").
     public let mechanismName: String
     let makeMechanism: @Sendable (HandshakeContext) -> SecurityMechanism
+    /// ZMTP 2.0 peers have no mechanism, so only NULL without authentication may serve them
+    /// (libzmq 4.3's rule since CVE-2014-9721).
+    let servesZMTP2: Bool
 
-    package init(mechanismName: String, makeMechanism: @escaping @Sendable (HandshakeContext) -> SecurityMechanism) {
+    package init(mechanismName: String, servesZMTP2: Bool = false,
+                 makeMechanism: @escaping @Sendable (HandshakeContext) -> SecurityMechanism) {
         self.mechanismName = mechanismName
+        self.servesZMTP2 = servesZMTP2
         self.makeMechanism = makeMechanism
     }
 
-    public static let null = Security(mechanismName: "NULL") { NullMechanism(context: $0) }
+    public static let null = Security(mechanismName: "NULL", servesZMTP2: true) { NullMechanism(context: $0) }
 }

@@ -69,6 +69,9 @@ public final class ZMTPSocket: @unchecked Sendable {
         var options = options
         options.connection.subscriptionCommandsAsMessages = type == .pub || type == .xpub
         options.connection.subscriptionMessagesAsCommands = type == .sub
+        if options.security.servesZMTP2 && options.authenticationDomain.isEmpty {
+            options.connection.zmtp2Greeting = ZMTP2Greeting(socketType: type, identity: options.identity)
+        }
         self.options = options
         room = type.makeRoom(options)
         sendLimits = SendLimits(options)

@@ -29,6 +29,11 @@
     @exclusivity(unchecked) private var outputStart = 0
     @exclusivity(unchecked) private var pending: [UInt8] = []
     private var greetingBytes: [UInt8] = []
+    /// Our greeting after its first 11 bytes (signature and major version), held until the peer's revision byte says whether
+    /// it speaks ZMTP 3 (then it goes) or 2.0 (then the 2.0 greeting's tail goes instead).
+    private var greetingRest: [UInt8]?
+    /// The peer speaks ZMTP 2.0: no mechanism, its identity frame ends the handshake.
+    private var zmtp2Peer = false
     private var handshakeBytes = 0
     /// Payload bytes and frames so far of the message arriving (for the limits).
     private var messageBytes = 0
@@ -69,8 +74,19 @@
         self.options = options
         passthrough = mechanism is ClearTextTraffic
         if options.handshakeTimeout > 0 { handshakeDeadline = now &+ options.handshakeTimeout }
-        output.append(contentsOf: Greeting(mechanism: mechanism.name).encoded())
+        let greeting = Greeting(mechanism: mechanism.name).encoded()
+        if options.zmtp2Greeting == nil {
+            output.append(contentsOf: greeting)
+        } else {
+            // The signature and our major version at once (a 2.0 peer reads 3 as a revision it
+            // can talk to), the rest once the peer's revision is known.
+            output.append(contentsOf: greeting[...Self.revisionOffset])
+            greetingRest = Array(greeting[(Self.revisionOffset + 1)...])
+        }
     }
+
+    /// Where the revision byte (the major version) is in a greeting.
+    private static let revisionOffset = 10
 
     // MARK: Output
 
@@ -140,13 +156,16 @@
         var offset = 0
         while state != .closed {
             if state == .greeting {
-                let take = min(Greeting.size - greetingBytes.count, buf.count - offset)
+                let target = greetingRest != nil ? Self.revisionOffset + 1 : zmtp2Peer ? ZMTP2Greeting.size : Greeting.size
+                let take = min(target - greetingBytes.count, buf.count - offset)
                 if take == 0 { return offset }
                 greetingBytes.append(contentsOf: buf[offset..<(offset + take)])
                 offset += take
                 handshakeBytes += take
-                try Greeting.validatePrefix(greetingBytes)
+                if greetingRest != nil, greetingBytes.count > Self.revisionOffset { revisionReceived() }
+                if !zmtp2Peer { try Greeting.validatePrefix(greetingBytes) }
                 if greetingBytes.count == Greeting.size { try greetingComplete() }
+                if zmtp2Peer, greetingBytes.count == ZMTP2Greeting.size { zmtp2GreetingComplete() }
                 continue
             }
             if state == .traffic && passthrough { return try consumePlainTraffic(buf, from: offset, now: now) }
@@ -154,7 +173,10 @@
             guard let header = try completeFrameHeader(rest) else { return largeActive ? buf.count : offset }
             let total = header.headerSize + Int(header.bodySize)
             offset += total
-            if state == .handshake {
+            if state == .handshake && zmtp2Peer {
+                handshakeBytes += total
+                try zmtp2IdentityFrame(WireFrame(flags: header.flags, body: copyBytes(rest, from: header.headerSize, to: total)), now: now)
+            } else if state == .handshake {
                 handshakeBytes += total
                 try handshakeFrame(WireFrame(flags: header.flags, body: copyBytes(rest, from: header.headerSize, to: total)), now: now)
             } else {
@@ -316,6 +338,39 @@
         for command in try refusingOnError(mechanism.start) { appendCommand(command) }
     }
 
+    /// The peer's revision byte is in: the rest of our 3.x greeting goes, or for a ZMTP 2.0
+    /// peer (signature intact, revision 1) the 2.0 tail. Any other revision is judged by the
+    /// 3.x greeting's checks.
+    private func revisionReceived() {
+        guard let rest = greetingRest else { return }
+        greetingRest = nil
+        if let zmtp2 = options.zmtp2Greeting, greetingBytes[0] == 0xFF, greetingBytes[9] & 1 == 1,
+           greetingBytes[Self.revisionOffset] == ZMTP2Greeting.revision {
+            zmtp2Peer = true
+            output.append(contentsOf: zmtp2.tail)
+        } else {
+            output.append(contentsOf: rest)
+        }
+    }
+
+    private func zmtp2GreetingComplete() {
+        peerGreeting = Greeting(major: 2, minor: 0, mechanism: "NULL")
+        state = .handshake
+        handshakeSteps += 1
+    }
+
+    /// A ZMTP 2.0 peer's first frame is its identity (a final frame, maybe empty): the handshake
+    /// is complete. Heartbeats are ZMTP 3 commands, so none are sent.
+    private func zmtp2IdentityFrame(_ frame: WireFrame, now: UInt64) throws {
+        guard !frame.hasMore, !frame.isCommand else {
+            throw ZMTPError.malformedFrame("a ZMTP 2.0 identity must be one final data frame")
+        }
+        handshakeSteps += 1
+        state = .traffic
+        handshakeDeadline = nil
+        onReady(ZMTP2Greeting.peerMetadata(socketTypeNumber: greetingBytes[ZMTP2Greeting.size - 1], identity: frame.body))
+    }
+
     /// Runs a mechanism step; when it refuses the peer, queues the ERROR the mechanism wants
     /// sent (the shell writes it before closing) and rethrows.
     private func refusingOnError(_ step: () throws -> [Command]) throws -> [Command] {
@@ -376,12 +431,12 @@
             let ttl = command.data.readBE(at: 0, count: 2)
             if ttl > 0, peerTTLDeadline == nil { peerTTLDeadline = now &+ ttl * 100_000_000 }
             pongOwed = Array(command.data.dropFirst(2).prefix(16))
-        case Subscription.subscribeCommand, Subscription.cancelCommand:
-            // Between messages only: a command cannot split a message in two.
-            guard options.subscriptionCommandsAsMessages, messageFrames == 0,
-                  let subscription = Subscription(command: command) else { break }
-            received.appendFrame(subscription.frame, more: false)
         default:
+            // A publisher's SUBSCRIBE or CANCEL becomes its message form, between messages
+            // only (a command cannot split a message in two).
+            if options.subscriptionCommandsAsMessages, messageFrames == 0, let subscription = Subscription(command: command) {
+                received.appendFrame(subscription.frame, more: false)
+            }
             // PONG needs no action (its arrival already reset the timers); libzmq drops unknown
             // commands after the handshake, and so do we.
             break
@@ -430,8 +485,8 @@
     public func send(_ messages: inout FramedMessages) throws {
         precondition(state == .traffic, "send before the handshake completed")
         _ = try encodeOwedCommands()
-        if options.subscriptionMessagesAsCommands, let peer = peerGreeting, !peer.isZMTP30 {
-            return try sendSubscriptionCommands(&messages)
+        if options.subscriptionMessagesAsCommands, let peer = peerGreeting {
+            return try sendSubscriptions(&messages, to: peer)
         }
         if passthrough && messages.isPlainWhole {
             return messages.moveBytes(to: &output)
@@ -441,13 +496,14 @@
         }
     }
 
-    /// SUB to a ZMTP 3.1 peer: each one-frame 0x01/0x00 message (all a SUB sends) becomes the
-    /// command form; anything else goes as it is.
-    private func sendSubscriptionCommands(_ messages: inout FramedMessages) throws {
+    /// SUB: each one-frame 0x01/0x00 message (all a SUB sends) goes in the form the peer
+    /// reads (commands from ZMTP 3.1 on); anything else goes as it is.
+    private func sendSubscriptions(_ messages: inout FramedMessages, to peer: Greeting) throws {
         var messageStart = true
         try messages.drainFrames { body, more in
-            if messageStart, !more, let subscription = Subscription(frame: Array(body)[...]) {
-                try sendCommand(subscription.command)
+            if messageStart, !more, let subscription = Subscription(frame: Array(body)[...]),
+               case .command(let command) = subscription.wireForm(for: peer) {
+                try sendCommand(command)
             } else {
                 try mechanism.encodeFrame(body, more: more, command: false, into: &output)
             }

@@ -23,6 +23,10 @@
     /// SUB: a one-frame 0x01/0x00 message goes to a ZMTP 3.1 peer as a SUBSCRIBE or CANCEL
     /// command, as libzmq 4.3.3+ sends it; older peers get the message form.
     public var subscriptionMessagesAsCommands = false
+    /// Serve ZMTP 2.0 peers with this greeting (NULL without authentication, as libzmq 4.3);
+    /// nil refuses them. Serving them sends the greeting in two steps, as libzmq does: the
+    /// signature and major version, then the rest once the peer's revision byte tells which.
+    public var zmtp2Greeting: ZMTP2Greeting? = nil
 
     public init() {}
 }

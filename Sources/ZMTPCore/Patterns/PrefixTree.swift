@@ -69,12 +69,17 @@ package struct PrefixTree<Value> {
         return node
     }
 
-    package subscript(node: Int) -> Value? {
-        get { nodes[node].value }
-        set {
-            nodes[node].value = newValue
-            if newValue == nil { prune(node) }
-        }
+    package subscript(node: Int) -> Value? { nodes[node].value }
+
+    /// Changes a node's value in place (the tree lets go of it meanwhile, so a set or counter
+    /// is not copied); a node left without a value is pruned.
+    package mutating func update<R>(_ node: Int, _ body: (inout Value?) -> R) -> R {
+        var value = nodes[node].value
+        nodes[node].value = nil
+        let result = body(&value)
+        nodes[node].value = value
+        if value == nil { prune(node) }
+        return result
     }
 
     /// The key a node stands for, rebuilt from its edges.

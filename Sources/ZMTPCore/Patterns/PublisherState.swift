@@ -74,9 +74,6 @@ package struct PublisherState<Peer: Hashable & Sendable>: Sendable {
         return Notification(peer: peer, frame: subscription.frame)
     }
 
-    /// The message a new peer gets first (XPUB_WELCOME_MSG), if any.
-    package var welcome: [UInt8]? { options.welcome }
-
     /// A peer left: its subscriptions go. Returns the cancels the application is to receive:
     /// the topics no other peer holds (all of the peer's topics with XPUB_VERBOSER, or with
     /// XPUB_MANUAL all it had asked for).

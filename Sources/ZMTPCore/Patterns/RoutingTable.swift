@@ -12,7 +12,8 @@ package struct RoutingTable<Peer: Hashable & Sendable>: Sendable {
         case handedOver(id: [UInt8], previous: Peer)
     }
 
-    private var peersByID: [[UInt8]: Peer] = [:]
+    /// Keyed by slice (equal and hashed by content) so a lookup by a frame copies nothing.
+    private var peersByID: [ArraySlice<UInt8>: Peer] = [:]
     private var idsByPeer: [Peer: [UInt8]] = [:]
     private var nextGenerated: UInt32
     private let handover: Bool
@@ -33,11 +34,11 @@ package struct RoutingTable<Peer: Hashable & Sendable>: Sendable {
                 id = [0]
                 id.appendBE(nextGenerated)
                 nextGenerated &+= 1
-            } while peersByID[id] != nil
+            } while peersByID[id[...]] != nil
             bind(peer, to: id)
             return .routed(id: id)
         }
-        guard let previous = peersByID[identity] else {
+        guard let previous = peersByID[identity[...]] else {
             bind(peer, to: identity)
             return .routed(id: identity)
         }
@@ -50,15 +51,15 @@ package struct RoutingTable<Peer: Hashable & Sendable>: Sendable {
     /// Forgets a peer that left (a no-op for one that was never routed).
     package mutating func detach(_ peer: Peer) {
         guard let id = idsByPeer.removeValue(forKey: peer) else { return }
-        peersByID[id] = nil
+        peersByID[id[...]] = nil
     }
 
-    package func peer(for id: ArraySlice<UInt8>) -> Peer? { peersByID[Array(id)] }
+    package func peer(for id: ArraySlice<UInt8>) -> Peer? { peersByID[id] }
 
     package func id(of peer: Peer) -> [UInt8]? { idsByPeer[peer] }
 
     private mutating func bind(_ peer: Peer, to id: [UInt8]) {
-        peersByID[id] = peer
+        peersByID[id[...]] = peer
         idsByPeer[peer] = id
     }
 }

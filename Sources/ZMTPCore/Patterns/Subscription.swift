@@ -15,8 +15,8 @@ package struct Subscription: Equatable, Sendable {
         self.topic = topic
     }
 
-    package static let subscribeCommand = "SUBSCRIBE"
-    package static let cancelCommand = "CANCEL"
+    private static let subscribeCommand = "SUBSCRIBE"
+    private static let cancelCommand = "CANCEL"
 
     /// The ZMTP 3.1 command form.
     package var command: Command {
@@ -27,9 +27,11 @@ package struct Subscription: Equatable, Sendable {
     /// application.
     package var frame: [UInt8] { [action.rawValue] + topic }
 
-    /// The form a peer of ZMTP 3.`minor` reads: commands from 3.1 on, as libzmq 4.3.3+ sends.
-    package func wireForm(peerMinorVersion minor: UInt8) -> Wire {
-        minor >= 1 ? .command(command) : .frame(frame)
+    /// The form the peer that sent `greeting` reads: commands from ZMTP 3.1 on (libzmq 4.3.3+
+    /// sends them so, and takes any later revision for 3.1), frames for 3.0 and earlier.
+    package func wireForm(for greeting: Greeting) -> Wire {
+        let commands = greeting.major > 3 || (greeting.major == 3 && greeting.minor >= 1)
+        return commands ? .command(command) : .frame(frame)
     }
 
     package enum Wire: Equatable, Sendable {
@@ -47,18 +49,15 @@ package struct Subscription: Equatable, Sendable {
         }
     }
 
-    /// Decodes a command frame's body. A body that is no valid command is a protocol error;
-    /// a valid command other than SUBSCRIBE or CANCEL gives nil.
-    package static func decode(commandBody body: ArraySlice<UInt8>) throws(ZMTPError) -> Subscription? {
-        let command: Command
-        do {
-            command = try Command.decode(body)
-        } catch let error as ZMTPError {
-            throw error
-        } catch {
-            throw ZMTPError.malformedCommand("\(error)")
+    /// The subscription a command carries to a socket of type `receiver`: nil for any other
+    /// command. Only publishers (PUB, XPUB) take subscriptions; a SUBSCRIBE or CANCEL sent to
+    /// any other type is refused as a protocol error.
+    package static func received(_ command: Command, by receiver: SocketType) throws(ZMTPError) -> Subscription? {
+        guard let subscription = Subscription(command: command) else { return nil }
+        guard receiver == .pub || receiver == .xpub else {
+            throw .unexpectedCommand("\(command.name) sent to a \(receiver.rawValue) socket, which takes no subscriptions")
         }
-        return Subscription(command: command)
+        return subscription
     }
 
     /// The subscription a data frame carries, or nil when it is upstream data (empty, or a

@@ -25,12 +25,15 @@ package struct SubscriptionMultiTrie<Peer: Hashable & Sendable>: Sendable {
     @discardableResult
     package mutating func add(_ topic: ArraySlice<UInt8>, for peer: Peer) -> Bool {
         let node = tree.insert(topic)
-        var peers = tree[node] ?? []
-        let first = peers.isEmpty
-        peers.insert(peer)
-        tree[node] = peers
         nodesByPeer[peer, default: []].insert(node)
-        return first
+        return tree.update(node) { peers in
+            guard peers != nil else {
+                peers = [peer]
+                return true
+            }
+            peers!.insert(peer)
+            return false
+        }
     }
 
     package mutating func remove(_ topic: ArraySlice<UInt8>, for peer: Peer) -> RemoveResult {
@@ -55,17 +58,14 @@ package struct SubscriptionMultiTrie<Peer: Hashable & Sendable>: Sendable {
         }
     }
 
-    /// Whether `peer` subscribes to exactly `topic`.
-    package func contains(_ topic: ArraySlice<UInt8>, for peer: Peer) -> Bool {
-        guard let node = tree.find(topic) else { return false }
-        return tree[node]?.contains(peer) ?? false
-    }
-
     private mutating func remove(node: Int, for peer: Peer) -> RemoveResult {
-        guard var peers = tree[node], peers.remove(peer) != nil else { return .notFound }
+        guard tree[node]?.contains(peer) == true else { return .notFound }
         nodesByPeer[peer]?.remove(node)
         if nodesByPeer[peer]?.isEmpty == true { nodesByPeer[peer] = nil }
-        tree[node] = peers.isEmpty ? nil : peers
-        return peers.isEmpty ? .lastPeerRemoved : .peersRemain
+        return tree.update(node) { peers in
+            peers!.remove(peer)
+            if peers!.isEmpty { peers = nil }
+            return peers == nil ? .lastPeerRemoved : .peersRemain
+        }
     }
 }

@@ -11,21 +11,25 @@ package struct SubscriptionTrie: Sendable {
     /// Adds one subscription to `topic`; true when it is the topic's first (count 0 to 1).
     @discardableResult
     package mutating func subscribe(_ topic: ArraySlice<UInt8>) -> Bool {
-        let node = tree.insert(topic)
-        let before = tree[node] ?? 0
-        tree[node] = before + 1
-        if before == 0 { count += 1 }
-        return before == 0
+        let first = tree.update(tree.insert(topic)) { n in
+            n = (n ?? 0) + 1
+            return n == 1
+        }
+        if first { count += 1 }
+        return first
     }
 
     /// Removes one subscription to `topic`; true when it was the last (count 1 to 0). A topic
     /// never subscribed leaves the trie unchanged and returns false.
     @discardableResult
     package mutating func unsubscribe(_ topic: ArraySlice<UInt8>) -> Bool {
-        guard let node = tree.find(topic), let n = tree[node] else { return false }
-        tree[node] = n > 1 ? n - 1 : nil
-        if n == 1 { count -= 1 }
-        return n == 1
+        guard let node = tree.find(topic), tree[node] != nil else { return false }
+        let last = tree.update(node) { n in
+            n = n! > 1 ? n! - 1 : nil
+            return n == nil
+        }
+        if last { count -= 1 }
+        return last
     }
 
     /// Whether some subscription is a prefix of `topic` (a message's first frame).

@@ -49,7 +49,7 @@ public enum ZMTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .malformedCommand(let s): return "malformed command: \(s)"
         case .unexpectedCommand(let s): return "unexpected command: \(s)"
         case .malformedMetadata(let s): return "malformed metadata: \(s)"
-        case .incompatibleSocketType(let l, let p): return "socket type \(p) cannot talk to \(l)"
+        case .incompatibleSocketType(let l, let p): return "incompatible socket types: this \(l) socket does not talk to a \(p) peer"
         case .peerError(let r): return "peer refused the handshake: \(r)"
         case .handshakeFailed(let s): return "handshake failed: \(s)"
         case .peerDenied(let status, let reason): return "peer refused by the authenticator (\(status)): \(reason)"
@@ -60,7 +60,7 @@ public enum ZMTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .heartbeatTimeout: return "peer silent past the heartbeat timeout"
         case .handshakeBudgetExceeded(let l): return "peer sent more than \(l) bytes before the handshake completed"
         case .closedDuringHandshake(let why):
-            return "connection closed during the handshake (\(why)); with CURVE, check the server public key"
+            return "connection closed during the handshake (\(why)): the peer refused it (a wrong CURVE server key, wrong credentials or an incompatible socket type; the peer's log says which)"
         }
     }
 }

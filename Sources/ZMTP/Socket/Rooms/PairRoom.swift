@@ -1,3 +1,5 @@
+@_spi(Engine) import ZMTPCore
+
 /// PAIR: one peer, both ways. As libzmq's, the first peer wins: a later one completes its
 /// handshake and stays connected, but is neither sent to nor read from, and is not adopted
 /// when the first leaves.
@@ -18,6 +20,13 @@ final class PairRoom: SocketRoom {
     func attached(_ pipe: Pipe, on socket: ZMTPSocket) -> Bool {
         if peer == nil { peer = pipe }
         return peer === pipe
+    }
+
+    /// What an ignored peer sent with its handshake, before its reading stopped, is dropped.
+    func arrived(_ messages: inout FramedMessages, from pipe: Pipe, on socket: ZMTPSocket) -> FramedMessages? {
+        guard pipe !== peer else { return nil }
+        while messages.popMessage() != nil {}
+        return FramedMessages()
     }
 
     /// A bound PAIR takes the next peer once its peer has gone (libzmq forgets the pipe).

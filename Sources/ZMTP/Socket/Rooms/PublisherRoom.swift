@@ -44,7 +44,7 @@ final class PublisherRoom: SocketRoom {
 
     func attached(_ pipe: Pipe, on socket: ZMTPSocket) -> Bool {
         peers[ObjectIdentifier(pipe)] = pipe
-        if let welcome = state.welcome { [welcome].append(to: &pipe.outbound, from: 0) }
+        if let welcome = state.options.welcome { [welcome].append(to: &pipe.outbound, from: 0) }
         return true
     }
 
