@@ -5,7 +5,7 @@ import Testing
 import ZMTP
 
 /// Raw peers older than libzmq 4.3's defaults: a ZMTP 3.0 subscriber and publisher (data-form
-/// subscriptions), and a ZMTP 2.0 subscriber refused on CURVE.
+/// subscriptions), and a ZMTP 2.0 subscriber, served on NULL and refused on CURVE.
 @Suite(.serialized) struct InteropLegacyPeerTests {
     static let signature: [UInt8] = [0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F]
 
@@ -22,6 +22,17 @@ import ZMTP
         guard raw.read(64).count == 64 else { return false }
         let header = raw.read(2)
         return header.count == 2 && header[0] == 0x04 && raw.read(Int(header[1])).count == Int(header[1])
+    }
+
+    /// Reads until `pattern` appears in the stream; false at EOF or the read timeout.
+    static func readUntil(_ raw: RawPeer, _ pattern: [UInt8]) -> Bool {
+        var seen: [UInt8] = []
+        while true {
+            let byte = raw.read(1)
+            if byte.isEmpty { return false }
+            seen += byte
+            if seen.count >= pattern.count && Array(seen.suffix(pattern.count)) == pattern { return true }
+        }
     }
 
     /// Publishes `messages` in a loop until the returned flag is set: the subscriber's
@@ -70,6 +81,16 @@ import ZMTP
         let raw = try RawPeer(port: port(endpoint))
         raw.write(signature + [0x01, 0x02, 0x00, 0x00])
         return raw
+    }
+
+    @Test func zmtp20SubscriberIsServedOnNull() throws {
+        let pub = try ZMTPSocket(type: .pub)
+        defer { pub.close() }
+        let raw = try Self.zmtp20Subscriber(try pub.bind("tcp://127.0.0.1:0"))
+        raw.write([0x00, 0x02, 0x01, 0x41])  // SUBSCRIBE "A" as a 2.0 data frame
+        let stop = Self.keepPublishing(pub, ["B1", "A1"])
+        defer { stop.set() }
+        #expect(Self.readUntil(raw, [0x00, 0x02, 0x41, 0x31]))
     }
 
     @Test func zmtp20SubscriberIsRefusedOnCurve() throws {
