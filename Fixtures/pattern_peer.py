@@ -15,6 +15,7 @@ import sys
 import threading
 
 import zmq
+from zmq.auth.thread import ThreadAuthenticator
 from zmq.utils.monitor import recv_monitor_message
 
 TYPES = {name: getattr(zmq, name) for name in
@@ -31,6 +32,7 @@ EVENTS = {zmq.EVENT_HANDSHAKE_SUCCEEDED: "HANDSHAKE_OK", zmq.EVENT_DISCONNECTED:
 context = zmq.Context()
 output = threading.Lock()
 sockets = {}
+zap = None
 monitor_numbers = itertools.count()
 
 
@@ -68,8 +70,17 @@ def watch(name, sock):
     threading.Thread(target=run, daemon=True).start()
 
 
+def authenticator():
+    """pyzmq's ZAP handler on a thread of its own, started by the first PLAIN server."""
+    global zap
+    if zap is None:
+        zap = ThreadAuthenticator(context)
+        zap.start()
+    return zap
+
+
 def create(name, kind, security):
-    """`socket NAME TYPE [null | curve-server SECRET | curve-client SERVER_PUBLIC | plain-server | plain-client USER PASS]`"""
+    """`socket NAME TYPE [null | curve-server SECRET | curve-client SERVER_PUBLIC | plain-server USER PASS | plain-client USER PASS]`"""
     sock = context.socket(TYPES[kind])
     sock.setsockopt(zmq.LINGER, 0)
     mechanism = security[0] if security else "null"
@@ -83,6 +94,8 @@ def create(name, kind, security):
         sock.curve_publickey = public
         sock.curve_secretkey = secret
     elif mechanism == "plain-server":
+        # libzmq's PLAIN server needs a ZAP handler: pyzmq's, knowing this one user.
+        authenticator().configure_plain(domain="*", passwords={security[1]: security[2]})
         sock.plain_server = True
     elif mechanism == "plain-client":
         sock.plain_username = security[1].encode()

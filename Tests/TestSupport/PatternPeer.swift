@@ -34,7 +34,7 @@ public final class PatternPeer: @unchecked Sendable {
     }
 
     /// Creates socket `name` of `type` (e.g. "SUB") with `security` ("null", "curve-server
-    /// SECRET", "curve-client SERVER_PUBLIC", "plain-client USER PASS").
+    /// SECRET", "curve-client SERVER_PUBLIC", "plain-server USER PASS", "plain-client USER PASS").
     public func socket(_ name: String, _ type: String, _ security: String = "null") throws {
         try ok("socket \(name) \(type) \(security)")
     }

@@ -213,6 +213,31 @@ import ZMTP
         #expect(pair.receiveText(10_000) == "to us")
     }
 
+    /// PLAIN, either side being the server: PUSH to PULL, with the credentials checked by our
+    /// authenticator or by pyzmq's ZAP handler.
+    @Test(arguments: [true, false]) func pushToPullOverPlain(weServe: Bool) throws {
+        let peer = try PatternPeer()
+        defer { peer.stop() }
+        var options = SocketOptions()
+        if weServe {
+            options.security = .plainServer(authenticator: PlainUsers(["admin": "secret"]))
+            let pull = try ZMTPSocket(type: .pull, options: options)
+            defer { pull.close() }
+            try peer.socket("push", "PUSH", "plain-client admin secret")
+            try peer.connect("push", try pull.bind("tcp://127.0.0.1:0").description)
+            #expect(peer.send("push", "over plain"))
+            #expect(pull.receiveText(10_000) == "over plain")
+        } else {
+            options.security = try .plainClient(username: "admin", password: "secret")
+            let push = try ZMTPSocket(type: .push, options: options)
+            defer { push.close() }
+            try peer.socket("pull", "PULL", "plain-server admin secret")
+            try push.connect(try peer.bind("pull"))
+            try push.sendText("over plain")
+            #expect(peer.receiveText("pull", timeoutMs: 10_000) == ["over plain"])
+        }
+    }
+
     /// RFC 37's table, as libzmq 4.3's mechanism_t::check_socket_type applies it.
     static let compatible: [SocketType: Set<SocketType>] = [
         .req: [.rep, .router], .rep: [.req, .dealer], .dealer: [.rep, .dealer, .router], .router: [.req, .dealer, .router],
