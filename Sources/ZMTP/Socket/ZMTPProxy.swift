@@ -15,8 +15,10 @@ import Synchronization
 /// try proxy.run()  // returns after TERMINATE
 /// ```
 public struct ZMTPProxy: Sendable {
-    /// The sockets the proxy joins; it only receives and sends on them, never closes them.
+    /// The side clients or publishers usually connect to. The proxy only receives and sends on
+    /// its sockets, never closes them.
     public let frontend: ZMTPSocket
+    /// The side workers or subscribers usually connect to.
     public let backend: ZMTPSocket
     /// Gets a copy of every message the proxy moves, before its destination does.
     public let capture: ZMTPSocket?
@@ -37,13 +39,21 @@ public struct ZMTPProxy: Sendable {
     /// Frames and bytes the proxy moved, as libzmq counts them. `STATISTICS` answers with
     /// these eight numbers, in this order, each as an 8-byte frame in the host's byte order.
     public struct Statistics: Sendable, Equatable {
+        /// Frames received on the frontend.
         public var frontendReceivedFrames: UInt64 = 0
+        /// Bytes of those frames.
         public var frontendReceivedBytes: UInt64 = 0
+        /// Frames sent on the frontend.
         public var frontendSentFrames: UInt64 = 0
+        /// Bytes of those frames.
         public var frontendSentBytes: UInt64 = 0
+        /// Frames received on the backend.
         public var backendReceivedFrames: UInt64 = 0
+        /// Bytes of those frames.
         public var backendReceivedBytes: UInt64 = 0
+        /// Frames sent on the backend.
         public var backendSentFrames: UInt64 = 0
+        /// Bytes of those frames.
         public var backendSentBytes: UInt64 = 0
 
         /// All zero.
