@@ -172,11 +172,11 @@ public final class BrokerDriver: @unchecked Sendable {
         switch event {
         case .handshakeFailed(let peer, let error):
             refusals.record(peer: peer, reason: error.description, on: loop)
-        case .handshakeSucceeded(let peer, let id):
+        case .handshakeSucceeded(let peer, _, let id):
             logger.debug("client \(clientID(id)) connected from \(peer)")
         case .disconnected(let peer, let reason):
             logger.debug("connection from \(peer) closed: \(reason)")
-        case .listening, .accepted, .connected, .connectFailed:
+        case .listening, .accepted, .connected, .connectFailed, .connectRetried, .closed:
             break
         }
     }

@@ -165,7 +165,7 @@ import TestSupport
         try dealer.send([[UInt8](repeating: 1, count: 100)], timeout: .seconds(5))
         #expect(try router.receive(timeout: .seconds(5)).last?.count == 100)
         try dealer.send([[UInt8](repeating: 1, count: 2000)], timeout: .seconds(5))
-        #expect(events.wait { if case .disconnected(_, let reason) = $0 { return reason.contains("exceeds") } else { return false } })
+        #expect(events.wait { if case .disconnected(_, .protocolError(.frameTooLarge)) = $0 { return true } else { return false } })
         #expect(throws: SocketError.timedOut) { try router.receive(timeout: .milliseconds(100)) }
     }
 

@@ -11,11 +11,14 @@ private let systemWrite = Darwin.write
 public struct CurveKeyFileError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What the file is for, e.g. "broker public key"; the description puts " file" after it.
     public var label: String
+    /// The file's path.
     public var path: String
     /// 1-based line number, for files holding several keys.
     public var line: Int?
+    /// What is wrong with it.
     public var problem: String
 
+    /// "LABEL file PATH: PROBLEM", with " line N" after the path when the line is known.
     public var description: String {
         let place = line.map { "\(path) line \($0)" } ?? path
         return "\(label) file \(place): \(problem)"
@@ -28,12 +31,15 @@ public enum CurveKeyFile {
     /// Key files are a line; anything bigger is not a key file.
     static let keyFileLimit = 4096
 
+    /// Reads a public key file; `label` names the file in errors ("broker public key file /x: ...").
     public static func readPublic(path: String, label: String = "public key") throws(CurveKeyFileError) -> CurvePublicKey {
         var content = try readFile(path: path, label: label, limit: keyFileLimit)
         defer { Sodium.wipe(&content) }
         return CurvePublicKey(validated: try parseKeyText(content, path: path, label: label, line: nil))
     }
 
+    /// Reads a secret key file; `label` names the file in errors. The file's bytes are wiped once
+    /// read.
     public static func readSecret(path: String, label: String = "secret key") throws(CurveKeyFileError) -> CurveSecretKey {
         var content = try readFile(path: path, label: label, limit: keyFileLimit)
         defer { Sodium.wipe(&content) }

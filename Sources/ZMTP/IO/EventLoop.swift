@@ -3,6 +3,9 @@ import Dispatch
 import Glibc
 import Synchronization
 
+/// The thread that runs sockets' connections, timers and `serve` handlers. Sockets share
+/// `EventLoop.shared()` unless given one of their own.
+///
 /// One thread, one epoll fd (level-triggered), a timer heap, and an eventfd that wakes the
 /// thread when other threads queue tasks. In the spirit of Redis's ae.c: each iteration
 ///   1. computes the timeout from the earliest timer (milliseconds, rounded up, so the loop
@@ -12,6 +15,7 @@ import Synchronization
 /// Members marked "loop thread only" must be called on the loop thread (from handlers, timers
 /// or tasks); they are unchecked for speed. The loop keeps itself alive until `shutdown()`.
 public final class EventLoop: @unchecked Sendable {
+    /// The name given to `init`, used in error messages and fatal diagnostics.
     public let name: String
 
     private static let maxEvents: Int32 = 256

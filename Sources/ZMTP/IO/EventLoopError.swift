@@ -7,6 +7,7 @@ public enum EventLoopError: Error, Equatable, Sendable, CustomStringConvertible 
     /// `register` for an fd that is already registered (unregister it first).
     case alreadyRegistered(fd: Int32)
 
+    /// What was misused, naming the loop or the descriptor.
     public var description: String {
         switch self {
         case .shutDown(let name):

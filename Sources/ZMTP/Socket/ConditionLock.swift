@@ -23,7 +23,7 @@ final class ConditionLock: @unchecked Sendable {
     }
 
     @inline(__always)
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         lockSpinning(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body()

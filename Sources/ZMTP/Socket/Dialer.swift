@@ -107,6 +107,7 @@ final class Dialer: IOHandler, @unchecked Sendable {
             delay = Swift.max(delay, Swift.min(interval << UInt64(Swift.min(handshakeFailures, 8)), 30_000_000_000))
         }
         retry = socket.loop.schedule(after: delay) { [weak self] in self?.dial() }
+        socket.emit(.connectRetried(endpoint, delay: .nanoseconds(Int64(clamping: delay))))
     }
 
     func stop(reason: String = "socket closed") {

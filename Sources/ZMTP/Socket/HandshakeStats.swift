@@ -7,6 +7,7 @@ public struct HandshakeStats: Sendable, Equatable {
     /// Accepted connections dropped at the cap because they stalled while others waited.
     public var evictions: UInt64
 
+    /// Counts with the given values.
     public init(failures: UInt64 = 0, evictions: UInt64 = 0) {
         self.failures = failures
         self.evictions = evictions

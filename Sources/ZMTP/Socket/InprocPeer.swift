@@ -73,7 +73,7 @@ final class InprocPeer: PeerLink, @unchecked Sendable {
         if gone { return fail(reason: "the inproc endpoint went away before the link started", error: nil) }
         socket.connections[ObjectIdentifier(self)] = self
         attached = true
-        socket.emit(acceptedOn == nil ? .connected(endpoint) : .accepted(peer: peerName))
+        socket.emit(acceptedOn.map { .accepted($0, peer: peerName) } ?? .connected(endpoint))
         socket.attach(self, metadata: Metadata(peerIdentity.isEmpty ? [] : [("Identity", peerIdentity)]))
         pull()
     }
@@ -96,15 +96,15 @@ final class InprocPeer: PeerLink, @unchecked Sendable {
     }
 
     func close(reason: String) {
-        end(reason: reason, last: nil)
+        end(reason: .closedLocally(reason), last: nil)
     }
 
     func close(after message: [[UInt8]]?, deadline: UInt64) {
-        end(reason: "closed by the application after its last message", last: message)
+        end(reason: .closedLocally("closed by the application after its last message"), last: message)
     }
 
     func fail(reason: String, error: ZMTPError?) {
-        end(reason: reason, last: nil)
+        end(reason: error.map { .protocolError($0) } ?? .connectionLost(reason), last: nil)
     }
 
     // MARK: Moving messages
@@ -126,7 +126,7 @@ final class InprocPeer: PeerLink, @unchecked Sendable {
     private func takeFromPartner() -> Bool {
         guard let partner else { return false }
         let sender = partner.socket
-        let (took, senders, lowWater): (Bool, [CheckedContinuation<Void, Never>], Bool) = sender.lock.withLock {
+        let (took, senders, lowWater): (Bool, [AsyncWaiter<Void>.Resumption], Bool) = sender.lock.withLock {
             guard !partner.pipe.outbound.isEmpty else {
                 partner.pipe.flushScheduled = false
                 return (false, [], false)
@@ -149,7 +149,7 @@ final class InprocPeer: PeerLink, @unchecked Sendable {
 
     /// Ends this end and tells the partner, handing it what this socket queued and the partner
     /// has not taken (as a libzmq pipe delivers what was written before it ended).
-    private func end(reason: String, last message: [[UInt8]]?) {
+    private func end(reason: DisconnectReason, last message: [[UInt8]]?) {
         assert(socket.loop.inLoop)
         guard !isClosed else { return }
         isClosed = true

@@ -83,7 +83,7 @@ final class Listener: IOHandler {
                 let connection = try PeerConnection(socket: socket, fd: next.fd, pipe: Pipe(persistent: false), peerName: next.peer, dialer: nil)
                 connection.acceptedOn = endpoint
                 admission.admit(connection)
-                socket.emit(.accepted(peer: next.peer))
+                socket.emit(.accepted(endpoint, peer: next.peer))
             } catch {
                 socket.logger.error("could not serve \(next.peer): \(error)")
                 TCP.close(next.fd)

@@ -184,7 +184,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     /// `flushScheduled`), nil if the connection failed.
     private func takeQueued() -> Bool? {
         let budget = PeerConnection.outputBatch - engine.outputCount
-        let (took, senders, lowWater): (Bool, [CheckedContinuation<Void, Never>], Bool) = socket.lock.withLock {
+        let (took, senders, lowWater): (Bool, [AsyncWaiter<Void>.Resumption], Bool) = socket.lock.withLock {
             guard !pipe.outbound.isEmpty else {
                 pipe.flushScheduled = false
                 return (false, [], false)
@@ -269,7 +269,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
             socket.emit(.handshakeFailed(peer: peerName, error: failure))
         } else {
             socket.logger.debug("connection to \(peerName) closed: \(reason)")
-            socket.emit(.disconnected(peer: peerName, reason: reason))
+            socket.emit(.disconnected(peer: peerName, reason: error.map { .protocolError($0) } ?? .connectionLost(reason)))
         }
         dialer?.connectionLost(handshakeFailed: wasHandshaking)
         dialer = nil
@@ -281,7 +281,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         teardown()
         dialer = nil
         socket.logger.debug("closed connection to \(peerName): \(reason)")
-        socket.emit(.disconnected(peer: peerName, reason: reason))
+        socket.emit(.disconnected(peer: peerName, reason: .closedLocally(reason)))
     }
 
     /// Writes what the engine left (an ERROR command), releases the fd and detaches the pipe.

@@ -17,5 +17,6 @@ public struct Security: Sendable {
         self.makeMechanism = makeMechanism
     }
 
+    /// NULL: no authentication and no encryption; the default.
     public static let null = Security(mechanismName: "NULL", servesZMTP2: true) { NullMechanism(context: $0) }
 }

@@ -22,6 +22,7 @@ public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `unbind` or `disconnect` of an endpoint this socket did not bind or connect (ENOENT).
     case endpointNotFound(String)
 
+    /// A one-line explanation for logs and error messages.
     public var description: String {
         switch self {
         case .wouldBlock: return "no peer can take the message now (high-water mark reached or no peer)"

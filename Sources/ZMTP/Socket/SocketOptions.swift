@@ -6,6 +6,8 @@ public struct SocketOptions: Sendable {
     public var identity: [UInt8] = []
     /// ZMQ_SNDHWM / ZMQ_RCVHWM: messages queued per peer in each direction.
     public var sendHighWaterMark = 1000
+    /// ZMQ_RCVHWM: messages received from each peer and not yet taken by the application; past it,
+    /// the socket stops reading from that peer until the application catches up.
     public var receiveHighWaterMark = 1000
     /// Bytes queued per peer for sending; nil: only the message count limits. libzmq has no such
     /// limit, so 1000 queued 16 MiB messages are 16 GB; a server facing untrusted slow readers
@@ -34,6 +36,9 @@ public struct SocketOptions: Sendable {
     public var reqCorrelate = false
     /// ZMQ_RECONNECT_IVL and ZMQ_RECONNECT_IVL_MAX (0: no exponential backoff, jitter instead).
     public var reconnectInterval: Duration = .milliseconds(100)
+    /// ZMQ_RECONNECT_IVL_MAX: when not zero, the delay between attempts doubles after each one
+    /// that fails, up to this; zero keeps it at ``reconnectInterval``. Either way a random
+    /// jitter of up to one interval is added.
     public var reconnectIntervalMax: Duration = .zero
     /// ZMQ_LINGER: how long close() waits for queued messages to be written. libzmq waits
     /// forever by default; a finite default keeps a dead peer from hanging shutdown.
@@ -72,27 +77,50 @@ public struct SocketOptions: Sendable {
     /// The `socket` dimension of this socket's swift-metrics counters (SocketMetrics); empty:
     /// the socket type in lower case.
     public var metricsName = ""
-    /// Receives connection events (on the loop thread: keep it short).
+    /// The loop-thread view of the socket's events: the same events a `SocketMonitor` reads,
+    /// in the same order, handed over as they happen, unbuffered, on the loop thread (keep it
+    /// short). For code confined to that loop (a broker, a connector); others use `monitor()`.
     public var onEvent: (@Sendable (SocketEvent) -> Void)? = nil
 
+    /// The defaults: libzmq's, except where a property says otherwise.
     public init() {}
 
+    /// ZMQ_MAXMSGSIZE: the largest message accepted from a peer, in bytes, all frames together; a
+    /// peer that announces a larger one is disconnected. 64 MiB by default (libzmq: unlimited); nil
+    /// means no limit.
     public var maxMessageSize: Int? {
         get { connection.maxMessageSize }
         set { connection.maxMessageSize = newValue }
     }
+    /// Most frames one message may have; a message with more closes the connection. nil: no cap.
+    public var maxFramesPerMessage: Int? {
+        get { connection.maxFramesPerMessage }
+        set { connection.maxFramesPerMessage = newValue }
+    }
+    /// Bytes a peer may send before its handshake completes; more closes the connection.
+    public var handshakeByteBudget: Int {
+        get { connection.handshakeByteBudget }
+        set { connection.handshakeByteBudget = newValue }
+    }
+    /// ZMQ_HANDSHAKE_IVL: how long a new connection may take to complete its handshake before it is
+    /// closed (30 seconds, as libzmq); zero: no limit.
     public var handshakeTimeout: Duration {
         get { .nanoseconds(Int64(connection.handshakeTimeout)) }
         set { connection.handshakeTimeout = newValue.nanoseconds }
     }
+    /// ZMQ_HEARTBEAT_IVL: how often to send a PING once the handshake is done; zero sends none.
     public var heartbeatInterval: Duration {
         get { .nanoseconds(Int64(connection.heartbeatInterval)) }
         set { connection.heartbeatInterval = newValue.nanoseconds }
     }
+    /// ZMQ_HEARTBEAT_TTL: how long the peer should wait for traffic from us before it closes the
+    /// connection, sent in each PING (in tenths of a second); zero asks for no limit.
     public var heartbeatTTL: Duration {
         get { .nanoseconds(Int64(connection.heartbeatTTL)) }
         set { connection.heartbeatTTL = newValue.nanoseconds }
     }
+    /// ZMQ_HEARTBEAT_TIMEOUT: how long to wait for any traffic after a PING before closing the
+    /// connection; nil waits for ``heartbeatInterval``, as libzmq does.
     public var heartbeatTimeout: Duration? {
         get { connection.heartbeatTimeout.map { .nanoseconds(Int64($0)) } }
         set { connection.heartbeatTimeout = newValue?.nanoseconds }

@@ -6,26 +6,27 @@ extension ZMTPSocket {
     /// Sends one multipart message. ROUTER: the first frame is the peer's routing id.
     /// `timeout` nil blocks until a peer can take it, `.zero` never blocks (throws `wouldBlock`).
     /// A ROUTER never blocks: a message to an unknown or full peer is dropped, or throws with
-    /// `routerMandatory`.
-    public func send(_ message: [[UInt8]], timeout: Duration? = nil) throws {
+    /// `routerMandatory`. Throws `closed`, `wouldBlock`, `timedOut`, `invalidMessage`, or
+    /// `hostUnreachable` (ROUTER with `routerMandatory`).
+    public func send(_ message: [[UInt8]], timeout: Duration? = nil) throws(SocketError) {
         try sendMessage(message, timeout: timeout)
     }
 
     /// Sends `message` as `send(_: [[UInt8]], timeout:)` does, copying its bytes: the caller
     /// may reuse it at once.
-    public func send(_ message: Message, timeout: Duration? = nil) throws {
+    public func send(_ message: Message, timeout: Duration? = nil) throws(SocketError) {
         try sendMessage(message, timeout: timeout)
     }
 
     /// A sender blocked at the high-water mark polls, as a blocking receive does, for up to the
     /// loop's busy-poll time before it sleeps: the loop frees the whole queue at once, and a
     /// sender that sees it at once refills it without a sleep and a wake-up.
-    private func sendMessage<M: OutgoingMessage>(_ message: M, timeout: Duration?) throws {
+    private func sendMessage<M: OutgoingMessage>(_ message: M, timeout: Duration?) throws(SocketError) {
         var deadline: UInt64?  // read the clock only once a wait is needed
         var polled = false
         while true {
             var seen = 0
-            let outcome: RouteOutcome? = try lock.withLock {
+            let outcome: RouteOutcome? = try lock.withLock { () throws(SocketError) -> RouteOutcome? in
                 while true {
                     if isClosed { throw SocketError.closed }
                     let outcome = try room.route(message, on: self)
@@ -54,10 +55,10 @@ extension ZMTPSocket {
     /// ROUTER: sends `message` to the peer with `routingID` without building the combined
     /// message first. Never blocks: an unknown or full peer drops the message, or throws with
     /// `routerMandatory` (`sendPastHighWaterMark` queues it anyway, for a handler that pauses
-    /// its senders instead).
-    public func send(to routingID: [UInt8], _ message: [[UInt8]]) throws {
+    /// its senders instead). Throws as `send(_:timeout:)` does.
+    public func send(to routingID: [UInt8], _ message: [[UInt8]]) throws(SocketError) {
         guard type == .router else { throw SocketError.invalidMessage("send(to:) is for ROUTER sockets") }
-        let outcome = try lock.withLock {
+        let outcome = try lock.withLock { () throws(SocketError) -> RouteOutcome in
             if isClosed { throw SocketError.closed }
             return try routeTo(routingID, message, from: 0)
         }
@@ -65,13 +66,15 @@ extension ZMTPSocket {
     }
 
     /// Receives the next message, fair-queued across peers. ROUTER prepends the routing id.
-    public func receive(timeout: Duration? = nil) throws -> [[UInt8]] {
+    /// `timeout` nil blocks until a message comes, `.zero` never blocks. Throws `closed`,
+    /// `wouldBlock` (timeout `.zero` and no message) or `timedOut`.
+    public func receive(timeout: Duration? = nil) throws(SocketError) -> [[UInt8]] {
         try receiveMessage(timeout: timeout, Self.popArrays)
     }
 
     /// Receives the next message into `message`, replacing what it held, as
     /// `receive(timeout:)` does; allocates nothing once `message` has grown to fit.
-    public func receive(into message: inout Message, timeout: Duration? = nil) throws {
+    public func receive(into message: inout Message, timeout: Duration? = nil) throws(SocketError) {
         let finished = message.takeHeld()
         if !finished.isEmpty { keepLargeBodies(finished) }
         message.removeAll()
@@ -101,22 +104,26 @@ extension ZMTPSocket {
 
     /// A blocking receive polls for up to the loop's busy-poll time before it sleeps: a reply
     /// that comes within it is taken without a sleep and a wake-up (see EventLoop.init).
-    private func receiveMessage<T>(timeout: Duration?, _ take: (inout FramedMessages, [UInt8]?, Pipe) -> T?) throws -> T {
+    private func receiveMessage<T>(timeout: Duration?, _ take: (inout FramedMessages, [UInt8]?, Pipe) -> T?) throws(SocketError) -> T {
         var seen: Int?
-        let (message, resume): (T, (any PeerLink)?) = try lock.withLock {
+        let early = try lock.withLock { () throws(SocketError) -> (T, (any PeerLink)?)? in
             try room.checkReceive()
             if let taken = dequeue(take) { return taken }
             if isClosed { throw SocketError.closed }
             if timeout == .zero { throw SocketError.wouldBlock }
             seen = arrivals.load(ordering: .relaxed)
             return nil
-        } ?? {
+        }
+        let (message, resume): (T, (any PeerLink)?)
+        if let early {
+            (message, resume) = early
+        } else {
             // The clock and the deadline only once a wait is needed (Duration arithmetic costs
             // more than taking a message).
             let start = monotonicNow()
             let deadline = timeout.map { start &+ $0.nanoseconds }
             pollArrivals(after: seen!, until: min(deadline ?? .max, start &+ loop.busyPoll))
-            return try lock.withLock {
+            (message, resume) = try lock.withLock { () throws(SocketError) -> (T, (any PeerLink)?) in
                 while true {
                     if let taken = dequeue(take) { return taken }
                     if isClosed { throw SocketError.closed }
@@ -126,7 +133,7 @@ extension ZMTPSocket {
                     waiters -= 1
                 }
             }
-        }()
+        }
         if let resume { loop.execute { resume.resumeReading() } }
         return message
     }
@@ -141,7 +148,7 @@ extension ZMTPSocket {
     // MARK: Internals (lock held)
 
     /// ROUTER routing (lock held): queue for the peer, or drop / throw as libzmq does.
-    func routeTo<M: OutgoingMessage>(_ id: [UInt8], _ message: M, from first: Int) throws -> RouteOutcome {
+    func routeTo<M: OutgoingMessage>(_ id: [UInt8], _ message: M, from first: Int) throws(SocketError) -> RouteOutcome {
         guard message.frameCount > first else { throw SocketError.invalidMessage("a message needs at least one frame") }
         guard let pipe = routes[id], pipe.isReady else {
             if options.routerMandatory { throw SocketError.hostUnreachable(routingID: id) }
@@ -250,36 +257,23 @@ extension ZMTPSocket {
             while pipe.isReady, let message = messages.popMessage() { handler(pipe.routingID, message) }
             return
         }
-        var handed: [(CheckedContinuation<[[UInt8]], Error>, [[UInt8]])] = []
-        var resumes: [any PeerLink] = []
+        var handed: [AsyncWaiter<[[UInt8]]>.Resumption] = []
         if pollingReceivers.load(ordering: .relaxed) > 0 { loop.expectActivity() }
         lock.withLock {
             // An application thread waiting for this message is likely to answer it soon.
             if waiters > 0 || !asyncReceivers.isEmpty { loop.expectActivity() }
-            // A batch the room made (XPUB's subscription notices) is queued like any other, so
-            // async receivers take it from the queue below.
-            var roomMadeBatch = false
             if var batch = room.arrived(&messages, from: pipe, on: self) {
                 queueLocked(&batch, from: pipe)
-                roomMadeBatch = true
             } else {
-                if !room.inspectsTakes {
-                    let prefix = type == .router ? pipe.routingID : nil
-                    while hasAsyncReceiverLocked(), let message = messages.popMessage(prefix: prefix) {
-                        handed.append((asyncReceivers.popFirst()!.take()!, message))
-                    }
+                if !asyncReceivers.isEmpty && !room.inspectsTakes {
+                    handed = handToAsyncReceiversLocked(&messages, prefix: type == .router ? pipe.routingID : nil)
                 }
                 queueLocked(&messages, from: pipe)
             }
-            if room.inspectsTakes || roomMadeBatch {
-                while hasAsyncReceiverLocked(), let (message, resume) = dequeue(Self.popArrays) {
-                    handed.append((asyncReceivers.popFirst()!.take()!, message))
-                    if let resume { resumes.append(resume) }
-                }
-            }
+            // What a room filtered, or must inspect as it is taken, reaches them from the queue.
+            if !asyncReceivers.isEmpty && !pipe.inbound.isEmpty { handed += handQueuedToAsyncReceiversLocked() }
         }
-        for (c, message) in handed { c.resume(returning: message) }
-        for link in resumes { link.resumeReading() }
+        for r in handed { r.resume() }
     }
 
     /// Queues messages from `pipe` for the application and wakes who waits for them (lock held).
@@ -292,17 +286,17 @@ extension ZMTPSocket {
         }
         if pipe.inbound.count >= receiveLimit { pipe.readPaused = true }
         if waiters > 0 { lock.broadcast() }
+        if !pollWakers.isEmpty && !pipe.inbound.isEmpty { wakePollersLocked() }
     }
 
     /// Space freed in `pipe`'s outbound queue (loop thread, lock held): wakes blocked senders
     /// once the queue is down to half the high-water mark (libzmq's low-water mark), so a sender
     /// at the limit is woken once per half-queue rather than once per flush round.
-    func spaceFreedLocked(in pipe: Pipe) -> [CheckedContinuation<Void, Never>] {
+    func spaceFreedLocked(in pipe: Pipe) -> [AsyncWaiter<Void>.Resumption] {
         guard pipe.isBelowLowWater(sendLimits) else { return [] }
         spaceFreed.add(1, ordering: .releasing)
         if waiters > 0 { lock.broadcast() }
-        var senders: [CheckedContinuation<Void, Never>] = []
-        while let c = asyncSenders.popFirst() { senders.append(c) }
-        return senders
+        if !pollWakers.isEmpty { wakePollersLocked() }
+        return asyncSenders.isEmpty ? [] : wakeAsyncSendersLocked()
     }
 }

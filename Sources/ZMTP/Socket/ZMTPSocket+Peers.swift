@@ -18,8 +18,8 @@ extension ZMTPSocket {
         let properties = MessageProperties(userID: connection.userID,
                                            peerAddress: connection.peerAddress, metadata: metadata)
         enum Outcome { case attached(flush: Bool, displaced: (any PeerLink)?, drained: Bool), refused, ignored }
-        var wokenSenders: [CheckedContinuation<Void, Never>] = []
-        defer { for c in wokenSenders { c.resume() } }
+        var wokenSenders: [AsyncWaiter<Void>.Resumption] = []
+        defer { for r in wokenSenders { r.resume() } }
         let outcome: Outcome = lock.withLock {
             var displaced: (any PeerLink)?
             var drained = false
@@ -41,7 +41,8 @@ extension ZMTPSocket {
             if !pipe.persistent { pipes.append(pipe) }
             guard room.attached(pipe, on: self) else { return .ignored }
             if waiters > 0 { lock.broadcast() }  // a sender may be waiting for any peer at all
-            while let c = asyncSenders.popFirst() { wokenSenders.append(c) }
+            wokenSenders = wakeAsyncSendersLocked()
+            wakePollersLocked()
             let flush = !pipe.outbound.isEmpty && !pipe.flushScheduled
             if flush { pipe.flushScheduled = true }
             return .attached(flush: flush, displaced: displaced, drained: drained)
@@ -54,7 +55,7 @@ extension ZMTPSocket {
             logger.info("\(type.rawValue) socket already has its peer: \(connection.peerName) stays connected but unused")
             connection.readHeld = true
             connection.updateReadInterest()
-            emit(.handshakeSucceeded(peer: connection.peerName, routingID: routingID))
+            emit(.handshakeSucceeded(peer: connection.peerName, mechanism: options.security.mechanismName, routingID: routingID))
         case .attached(let flush, let displaced, let drained):
             // The routing id keeps its flow-control state: paused stays paused.
             if displaced?.readHeld == true {
@@ -63,7 +64,7 @@ extension ZMTPSocket {
             }
             displaced?.close(reason: "identity handed over to a new connection")
             if drained { lowWaterHandler?(routingID) }
-            emit(.handshakeSucceeded(peer: connection.peerName, routingID: routingID))
+            emit(.handshakeSucceeded(peer: connection.peerName, mechanism: options.security.mechanismName, routingID: routingID))
             if flush { scheduleFlush(connection) }
         }
     }
@@ -135,20 +136,19 @@ extension ZMTPSocket {
         markClosed()
     }
 
-    /// Marks the socket closed and wakes every caller waiting on it (any thread).
+    /// Marks the socket closed, wakes every caller waiting on it (any thread) and reports
+    /// `closed`, once.
     private func markClosed() {
-        let (receivers, senders) = lock.withLock {
+        let (wasClosed, receivers, senders) = lock.withLock {
+            let wasClosed = isClosed
             isClosed = true
             lock.broadcast()
-            var r: [CheckedContinuation<[[UInt8]], Error>] = []
-            while let receiver = asyncReceivers.popFirst() {
-                if let c = receiver.take() { r.append(c) }
-            }
-            var s: [CheckedContinuation<Void, Never>] = []
-            while let c = asyncSenders.popFirst() { s.append(c) }
-            return (r, s)
+            wakePollersLocked()
+            let (receivers, senders) = wakeAllAsyncLocked()
+            return (wasClosed, receivers, senders)
         }
-        for r in receivers { r.resume(throwing: SocketError.closed) }
+        for r in receivers { r.resume() }
         for s in senders { s.resume() }
+        if !wasClosed { emit(.closed) }
     }
 }

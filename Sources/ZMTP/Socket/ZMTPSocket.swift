@@ -2,18 +2,23 @@
 import Logging
 import Synchronization
 
-/// A ZMTP socket of any type with two faces over the same machinery:
+/// A ZeroMQ socket: binds and connects endpoints, and sends and receives multipart messages.
+///
+/// Any type of `SocketType`, with two faces over the same machinery:
 /// - applications call the thread-safe `send`/`receive` (blocking with timeouts, or async);
 /// - a server installs a handler with `serve` that runs on the loop thread and may send inline.
 /// Connections, timers and I/O all run on one `EventLoop` thread; the queues between the two
 /// sides are guarded by one lock.
 public final class ZMTPSocket: @unchecked Sendable {
+    /// The socket's type, fixed when it is made.
     public let type: SocketType
+    /// The options the socket was made with; they cannot change afterwards.
     public let options: SocketOptions
     /// The type's pattern (Rooms/); guarded by `lock`.
     let room: any SocketRoom
     let sendLimits: SendLimits
     let receiveLimit: Int
+    /// The event-loop thread that runs this socket's connections, timers and `serve` handlers.
     public let loop: EventLoop
     let logger: Logger
 
@@ -25,8 +30,10 @@ public final class ZMTPSocket: @unchecked Sendable {
     @exclusivity(unchecked) var nextPipe = 0
     @exclusivity(unchecked) var isClosed = false
     @exclusivity(unchecked) var waiters = 0
-    @exclusivity(unchecked) var asyncReceivers = RingBuffer<AsyncReceiver>()
-    @exclusivity(unchecked) var asyncSenders = RingBuffer<CheckedContinuation<Void, Never>>()
+    @exclusivity(unchecked) var asyncReceivers = RingBuffer<AsyncWaiter<[[UInt8]]>>()
+    @exclusivity(unchecked) var asyncSenders = RingBuffer<AsyncWaiter<Void>>()
+    /// The pollers watching this socket (ZMTPPoller).
+    @exclusivity(unchecked) var pollWakers: [PollWaker] = []
     /// Large frame bodies received into a `Message` and finished with, for reuse.
     @exclusivity(unchecked) var spareLargeBodies: [[UInt8]] = []
     /// Counts deliveries into the inbound queues, so a blocking receive can poll for the next
@@ -39,6 +46,7 @@ public final class ZMTPSocket: @unchecked Sendable {
     /// polls): a delivery to them asks the loop to poll for their answer.
     let pollingReceivers = Atomic<Int>(0)
     let handshakeCounters = HandshakeCounters()
+    let eventHub = SocketEventHub()
     let metrics: SocketMetrics
 
     // Loop-confined:
@@ -58,6 +66,9 @@ public final class ZMTPSocket: @unchecked Sendable {
     var resolver = HostResolver.system
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
 
+    /// Makes a socket of `type` with `options`, on `loop` or, when nil, on the process's shared
+    /// event loop. Throws ``SocketError/invalidMessage(_:)`` for an identity that is longer than
+    /// 255 bytes or starts with a zero byte (libzmq reserves those for generated routing ids).
     public init(type: SocketType, options: SocketOptions = SocketOptions(), loop: EventLoop? = nil,
                 logger: Logger = Logger(label: "zmtp")) throws {
         if !options.identity.isEmpty {
@@ -106,7 +117,10 @@ public final class ZMTPSocket: @unchecked Sendable {
         if case .inproc(let name) = ep.address { return try connectInproc(ep, name: name) }
         try onLoop {
             let pipe = Pipe(persistent: true)
-            self.lock.withLock { self.pipes.append(pipe) }
+            self.lock.withLock {
+                self.pipes.append(pipe)
+                self.wakePollersLocked()  // a DEALER can queue for the new pipe
+            }
             let dialer = Dialer(socket: self, endpoint: ep, pipe: pipe, resolver: self.resolver)
             self.dialers.append(dialer)
             dialer.dial()
@@ -133,5 +147,10 @@ public final class ZMTPSocket: @unchecked Sendable {
         }
     }
 
-    func emit(_ event: SocketEvent) { options.onEvent?(event) }
+    /// Reports an event (loop thread, or any thread once the loop is gone): the callback
+    /// first, then the monitors.
+    func emit(_ event: SocketEvent) {
+        options.onEvent?(event)
+        eventHub.publish(event)
+    }
 }

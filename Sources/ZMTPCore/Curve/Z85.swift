@@ -9,6 +9,7 @@ public enum Z85Error: Error, Equatable, Sendable, CustomStringConvertible {
     /// A 5-character group worth more than 0xFFFFFFFF; `offset` is the group's first character.
     case groupOverflow(offset: Int)
 
+    /// What is wrong and where, counting characters from 1.
     public var description: String {
         switch self {
         case .binaryLengthNotMultipleOf4(let n): return "Z85 encodes a multiple of 4 bytes, got \(n)"
@@ -32,6 +33,8 @@ public enum Z85 {
         return t
     }()
 
+    /// The Z85 text of `bytes`, five characters for every four bytes; throws
+    /// ``Z85Error/binaryLengthNotMultipleOf4(_:)`` when the length is not a multiple of 4.
     public static func encode(_ bytes: [UInt8]) throws(Z85Error) -> String {
         guard bytes.count % 4 == 0 else { throw .binaryLengthNotMultipleOf4(bytes.count) }
         return encodeGroups(bytes)
@@ -56,6 +59,8 @@ public enum Z85 {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The bytes of Z85 `text`, four for every five characters; throws a ``Z85Error`` for a length
+    /// that is not a multiple of 5, a character outside the alphabet or a group over 32 bits.
     public static func decode(_ text: String) throws(Z85Error) -> [UInt8] {
         let chars = Array(text)
         guard chars.count % 5 == 0 else { throw .textLengthNotMultipleOf5(chars.count) }

@@ -28,5 +28,6 @@
     /// signature and major version, then the rest once the peer's revision byte tells which.
     public var zmtp2Greeting: ZMTP2Greeting? = nil
 
+    /// The defaults each property names.
     public init() {}
 }

@@ -1,5 +1,7 @@
-/// A multipart message in one reusable buffer: small frame bodies lie back to back in it, large
-/// ones (32 KiB and up) are kept as the arrays they arrived in, so they are never copied.
+/// A multipart message in one reusable buffer, for sending and receiving without allocating.
+///
+/// Small frame bodies lie back to back in the buffer; large ones (32 KiB and up) are kept as the
+/// arrays they arrived in, so they are never copied.
 /// `send(_: Message)` and `receive(into:)` are the allocation-free path for high message rates:
 /// receiving into the same `Message` again allocates nothing once its buffers have grown to
 /// fit, as a reused `zmq_msg_t` does. `[[UInt8]]` remains the convenient form.
@@ -24,14 +26,17 @@ public struct Message: Equatable, Sendable {
     /// carry the new connection's properties.)
     public package(set) var properties: MessageProperties?
 
+    /// An empty message.
     public init() {}
 
+    /// A message holding a copy of `frames`.
     public init(_ frames: [[UInt8]]) {
         for frame in frames { append(frame) }
     }
 
     /// Number of frames.
     public var count: Int { usedFrames }
+    /// Whether the message has no frames.
     public var isEmpty: Bool { usedFrames == 0 }
 
     /// The body of frame `index` (a view: no copy).
@@ -46,6 +51,7 @@ public struct Message: Equatable, Sendable {
         (0..<usedFrames).map { spans[$0].start < 0 ? held[spans[$0].end] : Array(self[$0]) }
     }
 
+    /// Adds a frame at the end: a large one is kept as the array given, a small one is copied.
     public mutating func append(_ frame: [UInt8]) {
         if frame.count >= FramedMessages.heldSize {
             held.append(frame)
@@ -55,6 +61,7 @@ public struct Message: Equatable, Sendable {
         }
     }
 
+    /// Adds a frame at the end, copying its bytes.
     public mutating func append(_ frame: UnsafeRawBufferPointer) {
         let needed = usedBytes + frame.count
         if needed > storage.count { grow(to: needed) }
@@ -80,6 +87,7 @@ public struct Message: Equatable, Sendable {
         if !held.isEmpty { held.removeAll() }
     }
 
+    /// Whether both messages have the same frames, byte for byte.
     public static func == (a: Message, b: Message) -> Bool {
         a.usedFrames == b.usedFrames && (0..<a.usedFrames).allSatisfy { a[$0] == b[$0] }
     }

@@ -1,8 +1,28 @@
 /// ZMTP socket types and which peer types each accepts (spec 23/37, libzmq's check_socket_type).
 public enum SocketType: String, Sendable, CaseIterable {
-    case pair = "PAIR", pub = "PUB", sub = "SUB", req = "REQ", rep = "REP"
-    case dealer = "DEALER", router = "ROUTER", pull = "PULL", push = "PUSH"
-    case xpub = "XPUB", xsub = "XSUB"
+    /// One peer, both ways (exclusive pair).
+    case pair = "PAIR"
+    /// Sends to every subscriber whose subscription matches (publish-subscribe).
+    case pub = "PUB"
+    /// Receives what matches its subscriptions from publishers.
+    case sub = "SUB"
+    /// Sends a request, then receives its reply, strictly in turn.
+    case req = "REQ"
+    /// Receives a request, then sends its reply, strictly in turn.
+    case rep = "REP"
+    /// Sends round-robin to its peers and receives fair-queued from them, with no lock-step.
+    case dealer = "DEALER"
+    /// Knows each peer by a routing id: received messages start with the sender's, and sent
+    /// ones with the recipient's.
+    case router = "ROUTER"
+    /// Receives fair-queued from pushers (pipeline).
+    case pull = "PULL"
+    /// Sends round-robin to pullers.
+    case push = "PUSH"
+    /// A PUB that also delivers its subscribers' subscriptions to the application.
+    case xpub = "XPUB"
+    /// A SUB that sends its subscriptions as messages.
+    case xsub = "XSUB"
 
     /// The peer types each type talks to: the matrix of RFC 23/37, which libzmq 4.3.5's
     /// `check_socket_type` applies unchanged to these types. The one table of it.

@@ -5,6 +5,7 @@ public enum ZMTPError: Error, Equatable, Sendable, CustomStringConvertible {
     case badSignature
     /// The peer speaks a ZMTP major version below 3 (1.0/2.0 are refused: no downgrade).
     case unsupportedVersion(major: UInt8)
+    /// The peer announced another security mechanism than ours.
     case mechanismMismatch(local: String, peer: String)
     /// Reserved flag bits set, or a long size with the top bit set.
     case malformedFrame(String)
@@ -12,10 +13,13 @@ public enum ZMTPError: Error, Equatable, Sendable, CustomStringConvertible {
     case frameTooLarge(size: UInt64, limit: Int)
     /// A message with more frames than the configured maximum.
     case tooManyFrames(limit: Int)
+    /// A command whose name or body cannot be decoded.
     case malformedCommand(String)
     /// A command that is not expected in the current state.
     case unexpectedCommand(String)
+    /// Handshake metadata (READY, INITIATE properties) that cannot be decoded.
     case malformedMetadata(String)
+    /// The peer's socket type cannot talk to ours (a DEALER to a PUB, say), or it announced none.
     case incompatibleSocketType(local: String, peer: String)
     /// The peer sent an ERROR command during the handshake.
     case peerError(reason: String)
@@ -27,10 +31,12 @@ public enum ZMTPError: Error, Equatable, Sendable, CustomStringConvertible {
     case deniedByPeer(status: Int)
     /// Traffic that fails authentication or arrives out of order (CURVE).
     case badMessage(String)
+    /// The handshake did not complete within the handshake timeout.
     case handshakeTimeout
     /// Dropped at the cap of connections in handshake: it took no step for the stall limit
     /// while newer connections waited.
     case handshakeStalled
+    /// Nothing arrived within the heartbeat timeout after a PING, or within the TTL the peer asked for.
     case heartbeatTimeout
     /// More handshake bytes than the pre-handshake budget allows.
     case handshakeBudgetExceeded(limit: Int)
@@ -38,6 +44,7 @@ public enum ZMTPError: Error, Equatable, Sendable, CustomStringConvertible {
     /// cannot open a CURVE HELLO, which is what a wrong server key looks like to a client).
     case closedDuringHandshake(String)
 
+    /// A one-line explanation for logs and events, with a hint where one helps.
     public var description: String {
         switch self {
         case .badSignature: return "greeting signature is not ZMTP 3 (0xFF ... 0x7F)"

@@ -9,7 +9,7 @@ final class LoadBalancingRoom: SocketRoom {
         self.receives = receives
     }
 
-    func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws -> RouteOutcome {
+    func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws(SocketError) -> RouteOutcome {
         guard sends else { throw SocketError.notSupported }
         guard message.frameCount > 0 else { throw SocketError.invalidMessage("a message needs at least one frame") }
         guard let pipe = socket.nextSendPipeLocked() else { return .blocked }
@@ -18,7 +18,7 @@ final class LoadBalancingRoom: SocketRoom {
 
     func canSend(on socket: ZMTPSocket) -> Bool { !sends || socket.anyPipeHasRoomLocked() }
 
-    func checkReceive() throws {
+    func checkReceive() throws(SocketError) {
         guard receives else { throw SocketError.notSupported }
     }
 }

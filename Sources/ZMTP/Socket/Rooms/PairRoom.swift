@@ -7,7 +7,7 @@ final class PairRoom: SocketRoom {
     /// The one peer's pipe (a connect's pipe from `connect` on, as it queues while dialing).
     private var peer: Pipe?
 
-    func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws -> RouteOutcome {
+    func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws(SocketError) -> RouteOutcome {
         guard message.frameCount > 0 else { throw SocketError.invalidMessage("a message needs at least one frame") }
         guard let pipe = currentPeer(socket), pipe.hasRoom(socket.sendLimits) else { return .blocked }
         return .queued(flush: socket.enqueue(message, from: 0, on: pipe))

@@ -23,7 +23,7 @@ final class PublisherRoom: SocketRoom {
 
     var droppedMessages: UInt64 { distributor.totalDrops }
 
-    func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws -> RouteOutcome {
+    func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws(SocketError) -> RouteOutcome {
         guard message.frameCount > 0 else { throw SocketError.invalidMessage("a message needs at least one frame") }
         state.peers(matching: message.routingID[...], into: &matching)
         var flushes: [any PeerLink] = []
@@ -38,7 +38,7 @@ final class PublisherRoom: SocketRoom {
         return .distributed(flushes: flushes)
     }
 
-    func checkReceive() throws {
+    func checkReceive() throws(SocketError) {
         guard isXPUB else { throw SocketError.notSupported }
     }
 
@@ -81,7 +81,7 @@ final class PublisherRoom: SocketRoom {
         return batch
     }
 
-    func subscription(_ subscription: Subscription, on socket: ZMTPSocket) throws -> [any PeerLink] {
+    func subscription(_ subscription: Subscription, on socket: ZMTPSocket) throws(SocketError) -> [any PeerLink] {
         guard state.options.manual else { throw SocketError.notSupported }
         state.applyManual(subscription)
         return []

@@ -9,14 +9,14 @@ final class ReplyRoom: SocketRoom {
     /// The pipe the pending request came from.
     private var requester: Pipe?
 
-    func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws -> RouteOutcome {
+    func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws(SocketError) -> RouteOutcome {
         guard let (_, reply) = try? state.reply(Message(message.allFrames)) else { throw SocketError.invalidState }
         defer { requester = nil }
         guard let pipe = requester, pipe.isReady, pipe.hasRoom(socket.sendLimits) else { return .dropped }
         return .queued(flush: socket.enqueue(reply, from: 0, on: pipe))
     }
 
-    func checkReceive() throws {
+    func checkReceive() throws(SocketError) {
         do { try state.checkReceive() } catch { throw SocketError.invalidState }
     }
 

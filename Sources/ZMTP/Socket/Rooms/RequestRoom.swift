@@ -10,7 +10,7 @@ final class RequestRoom: SocketRoom {
         state = RequestState(options: .init(relaxed: options.reqRelaxed, correlate: options.reqCorrelate))
     }
 
-    func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws -> RouteOutcome {
+    func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws(SocketError) -> RouteOutcome {
         guard message.frameCount > 0 else { throw SocketError.invalidMessage("a message needs at least one frame") }
         do { try state.checkSend() } catch { throw SocketError.invalidState }
         guard let pipe = socket.nextSendPipeLocked() else { return .blocked }
@@ -27,7 +27,7 @@ final class RequestRoom: SocketRoom {
         (try? state.checkSend()) == nil || socket.anyPipeHasRoomLocked()
     }
 
-    func checkReceive() throws {
+    func checkReceive() throws(SocketError) {
         do { try state.checkReceive() } catch { throw SocketError.invalidState }
     }
 

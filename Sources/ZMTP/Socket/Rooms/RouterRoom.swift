@@ -2,7 +2,7 @@
 /// which its flow-control calls share); a message to an unknown or full peer is dropped, or
 /// refused with `routerMandatory`. Never blocks.
 final class RouterRoom: SocketRoom {
-    func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws -> RouteOutcome {
+    func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws(SocketError) -> RouteOutcome {
         guard message.frameCount >= 2 else {
             throw SocketError.invalidMessage("a ROUTER message needs a routing-id frame and at least one more frame")
         }

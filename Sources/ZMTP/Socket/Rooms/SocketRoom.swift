@@ -7,11 +7,11 @@
 /// thread holds it.
 protocol SocketRoom: AnyObject {
     /// Queues an outgoing message on the pipes the pattern chooses.
-    func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws -> RouteOutcome
+    func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws(SocketError) -> RouteOutcome
     /// Whether a send could be taken now (what an async sender waits for).
     func canSend(on socket: ZMTPSocket) -> Bool
     /// Throws when the pattern forbids a receive now (before the caller waits).
-    func checkReceive() throws
+    func checkReceive() throws(SocketError)
     /// A peer's pipe became ready (handshake done); false refuses the peer (PAIR's second).
     /// What it queues on the pipe goes out with the flush the attach schedules.
     func attached(_ pipe: Pipe, on socket: ZMTPSocket) -> Bool
@@ -27,20 +27,20 @@ protocol SocketRoom: AnyObject {
     func take(_ message: [[UInt8]], from pipe: Pipe) -> [[UInt8]]?
     /// The application's subscribe or unsubscribe (SUB, XPUB with `xpubManual`); returns the
     /// connections to flush.
-    func subscription(_ subscription: Subscription, on socket: ZMTPSocket) throws -> [any PeerLink]
+    func subscription(_ subscription: Subscription, on socket: ZMTPSocket) throws(SocketError) -> [any PeerLink]
     /// Messages dropped because a peer's queue was full (PUB, XPUB, XSUB).
     var droppedMessages: UInt64 { get }
 }
 
 extension SocketRoom {
     func canSend(on socket: ZMTPSocket) -> Bool { true }
-    func checkReceive() throws {}
+    func checkReceive() throws(SocketError) {}
     func attached(_ pipe: Pipe, on socket: ZMTPSocket) -> Bool { true }
     func detached(_ pipe: Pipe, on socket: ZMTPSocket) {}
     func arrived(_ messages: inout FramedMessages, from pipe: Pipe, on socket: ZMTPSocket) -> FramedMessages? { nil }
     var inspectsTakes: Bool { false }
     func take(_ message: [[UInt8]], from pipe: Pipe) -> [[UInt8]]? { message }
-    func subscription(_ subscription: Subscription, on socket: ZMTPSocket) throws -> [any PeerLink] {
+    func subscription(_ subscription: Subscription, on socket: ZMTPSocket) throws(SocketError) -> [any PeerLink] {
         throw SocketError.notSupported
     }
     var droppedMessages: UInt64 { 0 }

@@ -17,7 +17,7 @@ final class SubscriberRoom: SocketRoom {
 
     var droppedMessages: UInt64 { drops }
 
-    func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws -> RouteOutcome {
+    func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws(SocketError) -> RouteOutcome {
         guard isXSUB else { throw SocketError.notSupported }
         guard message.frameCount > 0 else { throw SocketError.invalidMessage("a message needs at least one frame") }
         if message.frameCount == 1, let subscription = Subscription(frame: message.routingID[...]) {
@@ -26,7 +26,7 @@ final class SubscriberRoom: SocketRoom {
         return .distributed(flushes: send(message, on: socket))
     }
 
-    func subscription(_ subscription: Subscription, on socket: ZMTPSocket) throws -> [any PeerLink] {
+    func subscription(_ subscription: Subscription, on socket: ZMTPSocket) throws(SocketError) -> [any PeerLink] {
         guard !isXSUB else { throw SocketError.notSupported }
         guard trie.apply(subscription) else { return [] }
         return send([subscription.frame], on: socket)
