@@ -55,6 +55,38 @@ import ZMTP
         #expect(cat.waitLine(Self.node7Hex) == Self.node7Hex + "\tto node 7\tpart 2")
     }
 
+    /// The transports are the endpoint's scheme: `zmtp cat` over ipc:// in both directions,
+    /// a filesystem path with us connecting and an abstract name with us binding.
+    @Test func ipcEndpointsInBothDirections() throws {
+        let dir = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let router = try ChildProcess.zmqPeer(["--type", "ROUTER", "--bind", "ipc://" + dir.appendingPathComponent("echo.sock").path,
+                                               "--mode", "echo"])
+        defer { router.stop() }
+        let dealer = try Self.cat(["--type", "DEALER", "--connect", try router.endpoint(), "--count", "1", "--timeout", "10"])
+        dealer.write("over a path\n")
+        #expect(dealer.waitExit(timeout: 30) == 0, "\(dealer.allLines)")
+        #expect(dealer.waitLine("over") == "over a path")
+
+        let server = try Self.cat(["--type", "ROUTER", "--bind", "ipc://@mc0-zmtp-cat-\(UUID().uuidString)", "--echo",
+                                   "--count", "1", "--timeout", "20"])
+        let client = try ChildProcess.zmqPeer(["--type", "DEALER", "--connect", try Self.boundEndpoint(server), "--mode", "client",
+                                               "--count", "1", "--size", "8", "--identity", "node-7"])
+        #expect(client.waitExit(timeout: 30) == 0, "\(client.allLines)")
+        #expect(server.waitExit(timeout: 30) == 0, "\(server.allLines)")
+        #expect(server.waitLine(Self.node7Hex) != nil, "\(server.allLines)")
+    }
+
+    /// An inproc name joins sockets of one process: the one DEALER bound and connected to it
+    /// gets its own line back through the link.
+    @Test func inprocJoinsTheSocketToItself() throws {
+        let name = "inproc://zmtp-cat-\(UUID().uuidString)"
+        let cat = try Self.cat(["--type", "DEALER", "--bind", name, "--connect", name, "--count", "1", "--timeout", "10"])
+        cat.write("through inproc\n")
+        #expect(cat.waitExit(timeout: 30) == 0, "\(cat.allLines)")
+        #expect(cat.waitLine("through") == "through inproc")
+    }
+
     @Test func timeoutExitsWithStatus1AndSaysSo() throws {
         let cat = try Self.cat(["--type", "DEALER", "--connect", "tcp://127.0.0.1:9", "--count", "1", "--timeout", "0.3"])
         #expect(cat.waitExit(timeout: 30) == 1)

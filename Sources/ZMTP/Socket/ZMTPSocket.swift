@@ -139,6 +139,9 @@ public final class ZMTPSocket: @unchecked Sendable {
     /// the peer that sent it; `send` may be called from inside it. Call before bind/connect.
     /// The handlers are `@Sendable`: they run on the loop thread, not the caller's, so what
     /// they capture must be safe there (a loop-confined object checks `loop.inLoop`).
+    /// The handler gets each message as the peer sent it, before the type's pattern (SUB's
+    /// filter, REQ and REP envelopes, XPUB's subscriptions): it is for ROUTER, DEALER, PULL
+    /// and PAIR.
     public func serve(_ handler: @escaping @Sendable (_ peer: [UInt8], _ message: [[UInt8]]) -> Void,
                       onDisconnect: (@Sendable (_ peer: [UInt8]) -> Void)? = nil) {
         _ = try? onLoop {
