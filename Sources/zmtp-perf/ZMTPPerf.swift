@@ -9,7 +9,7 @@ struct ZMTPPerf: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zmtp-perf",
         abstract: "Throughput, latency and handshake peers on the mc0 ZMTP stack.",
-        subcommands: [Throughput.self, Latency.self, Handshakes.self, InprocThroughput.self])
+        subcommands: [Throughput.self, Latency.self, Handshakes.self, InprocThroughput.self, Pattern.self])
 
     /// Z85 keys may begin with '-', which the parser would take for a flag: key arguments are
     /// glued to their flag (`--server-key=KEY`) first, keeping the libzmq peers' syntax.

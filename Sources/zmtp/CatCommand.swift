@@ -18,7 +18,7 @@ struct CatCommand: ParsableCommand {
             ("bound tcp://127.0.0.1:PORT"), and so are failed handshakes.
             """)
 
-    @Option(help: "Socket type: DEALER or ROUTER (the others once the engine has them).")
+    @Option(help: "Socket type: PAIR, PUB, SUB, REQ, REP, DEALER, ROUTER, PULL, PUSH, XPUB or XSUB.")
     var type: String
     @Option(help: "Endpoint to bind (repeatable), e.g. tcp://127.0.0.1:5555 or tcp://127.0.0.1:0.")
     var bind: [String] = []
@@ -54,9 +54,6 @@ struct CatCommand: ParsableCommand {
         if let plainClient, !plainClient.contains(":") { throw ValidationError("--plain-client takes USER:PASSWORD") }
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a number of seconds above 0") }
-        guard CatRole.implemented.contains(socketType) else {
-            throw ValidationError("socket type \(socketType.rawValue) is not implemented yet (implemented: DEALER, ROUTER)")
-        }
     }
 
     private func parsedType() throws -> SocketType {
@@ -75,9 +72,11 @@ struct CatCommand: ParsableCommand {
             if case .handshakeFailed(let peer, let error) = event { printError("handshake with \(peer) failed: \(error)") }
         }
         let socket = try ZMTPSocket(type: socketType, options: options)
+        let role = CatRole(socketType)
+        for prefix in subscribe { try role.subscribe(socket, to: Array(prefix.utf8)) }
         for endpoint in bind { printError("bound \(try socket.bind(endpoint))") }
         for endpoint in connect { try socket.connect(endpoint) }
-        let session = CatSession(socket: socket, role: CatRole(socketType), echo: echo, count: count,
+        let session = CatSession(socket: socket, role: role, echo: echo, count: count,
                                  timeout: timeout.map { .nanoseconds(Int64($0 * 1e9)) })
         let status = session.run()
         socket.close()

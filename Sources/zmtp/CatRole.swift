@@ -39,6 +39,13 @@ struct CatRole {
         routingIDFirst = type == .router
     }
 
-    /// The types the engine implements; the others are refused as not implemented yet.
-    static let implemented: Set<SocketType> = [.dealer, .router]
+    /// Subscribes `socket` to `prefix`: a SUB through its subscription API, an XSUB by sending
+    /// the subscription message libzmq's XSUB takes (`0x01` + prefix).
+    func subscribe(_ socket: ZMTPSocket, to prefix: [UInt8]) throws {
+        if socket.type == .sub {
+            try socket.subscribe(prefix)
+        } else {
+            try socket.send([[0x01] + prefix], timeout: .zero)
+        }
+    }
 }

@@ -30,7 +30,9 @@ public final class ChildProcess: @unchecked Sendable {
         process.standardInput = stdinPipe
         process.standardOutput = stdoutPipe
         if mergeStderr { process.standardError = stdoutPipe }
-        try process.run()
+        // Foundation's Process.run is not safe to call from several threads at once on Linux
+        // (parallel suites crashed in its memcpy): one spawn at a time.
+        try Self.spawning.withLock { _ in try process.run() }
         let handle = stdoutPipe.fileHandleForReading
         Thread.detachNewThread { [self] in
             var buffer = Data()
@@ -48,6 +50,8 @@ public final class ChildProcess: @unchecked Sendable {
             seen.signal()
         }
     }
+
+    private static let spawning = Mutex(())
 
     /// A pyzmq peer from Fixtures/zmq_peer.py (see Fixtures/README.md for its flags).
     public static func zmqPeer(_ arguments: [String]) throws -> ChildProcess {
