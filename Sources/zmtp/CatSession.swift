@@ -6,6 +6,7 @@ import ZMTP
 struct CatSession: Sendable {
     let socket: ZMTPSocket
     let role: CatRole
+    let arrivals: PeerArrivals
     let echo: Bool
     let count: Int?
     let timeout: Duration?
@@ -105,12 +106,34 @@ struct CatSession: Sendable {
     }
 
     private func send(_ message: [[UInt8]], done: String) throws {
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        // ROUTER (routerMandatory): a routing id that is not connected yet is waited for.
+        while true {
+            let seen = arrivals.count
+            switch attemptSend(message) {
+            case .sent:
+                return
+            case .failed(.hostUnreachable(let id)):
+                guard arrivals.wait(after: seen, until: deadline) else {
+                    let hex = String(decoding: MessageLine.hexEncode(id), as: UTF8.self)
+                    throw Stop(message: "timed out: no peer with routing id \(hex) within \(describe(timeout)) (\(done))")
+                }
+            case .failed(.timedOut):
+                throw Stop(message: "timed out: no peer took a message within \(describe(timeout)) (\(done))")
+            case .failed(let error):
+                throw Stop(message: "send failed: \(error)")
+            }
+        }
+    }
+
+    private enum SendOutcome { case sent, failed(SocketError) }
+
+    private func attemptSend(_ message: [[UInt8]]) -> SendOutcome {
         do {
             try socket.send(message, timeout: timeout)
-        } catch SocketError.timedOut {
-            throw Stop(message: "timed out: no peer took a message within \(describe(timeout)) (\(done))")
+            return .sent
         } catch {
-            throw Stop(message: "send failed: \(error)")
+            return .failed(error)
         }
     }
 

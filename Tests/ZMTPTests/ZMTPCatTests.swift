@@ -87,6 +87,27 @@ import ZMTP
         #expect(cat.waitLine("through") == "through inproc")
     }
 
+    /// A line for a routing id that is not connected yet waits for that peer (up to
+    /// --timeout) instead of being dropped.
+    @Test func routerLineWaitsForItsPeerToConnect() throws {
+        let cat = try Self.cat(["--type", "ROUTER", "--bind", "tcp://127.0.0.1:0", "--count", "1", "--timeout", "20"])
+        let endpoint = try Self.boundEndpoint(cat)
+        cat.write("\(Self.node7Hex)\tsent before node 7 connected\n")
+        let dealer = try ChildProcess.zmqPeer(["--type", "DEALER", "--connect", endpoint, "--mode", "echo", "--identity", "node-7"])
+        defer { dealer.stop() }
+        #expect(cat.waitExit(timeout: 30) == 0, "\(cat.allLines)")
+        #expect(cat.waitLine(Self.node7Hex) == Self.node7Hex + "\tsent before node 7 connected")
+    }
+
+    @Test func routerLineForAPeerThatNeverComesTimesOut() throws {
+        let cat = try Self.cat(["--type", "ROUTER", "--bind", "tcp://127.0.0.1:0", "--count", "1", "--timeout", "0.3"])
+        cat.write("\(Self.node7Hex)\tnobody\n")
+        #expect(cat.waitExit(timeout: 30) == 1)
+        // The receiving side's own 0.3 s may end the run first; either way it is a timeout.
+        #expect(cat.waitLine("zmtp cat: timed out") != nil, "\(cat.allLines)")
+        #expect(!cat.allLines.contains { $0.contains("send failed") }, "\(cat.allLines)")
+    }
+
     @Test func timeoutExitsWithStatus1AndSaysSo() throws {
         let cat = try Self.cat(["--type", "DEALER", "--connect", "tcp://127.0.0.1:9", "--count", "1", "--timeout", "0.3"])
         #expect(cat.waitExit(timeout: 30) == 1)
