@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "ZMTP", targets: ["ZMTP"]),
+        .library(name: "ZMTPCore", targets: ["ZMTPCore"]),
         .library(name: "MC0", targets: ["MC0"]),
         .library(name: "MC0Broker", targets: ["MC0Broker"]),
         .library(name: "MC0Connector", targets: ["MC0Connector"]),
@@ -21,8 +22,14 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CLinux"),
+        // The sans-I/O core: codecs, mechanisms, the connection state machine. No Glibc, Foundation,
+        // Dispatch or CLinux here.
+        .target(name: "ZMTPCore", dependencies: [
+            "CSodium",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "ZMTP", dependencies: [
-            "CSodium", "CLinux",
+            "ZMTPCore", "CLinux",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
@@ -52,7 +59,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["ZMTP"], path: "Tests/TestSupport"),
-        .testTarget(name: "ZMTPTests", dependencies: ["ZMTP", "TestSupport"]),
+        .testTarget(name: "ZMTPTests", dependencies: ["ZMTP", "ZMTPCore", "TestSupport"]),
         .testTarget(name: "MC0Tests", dependencies: ["MC0"]),
         .testTarget(name: "MC0BrokerTests", dependencies: ["MC0Broker", "MC0", "ZMTP", "TestSupport"]),
         .testTarget(name: "MC0ConnectorTests", dependencies: ["MC0Connector", "MC0", "ZMTP", "TestSupport"]),

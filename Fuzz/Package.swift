@@ -14,11 +14,13 @@ let package = Package(
         .target(name: "FuzzSupport", dependencies: [
             "CLibFuzzer",
             .product(name: "ZMTP", package: "mc0"),
+            .product(name: "ZMTPCore", package: "mc0"),
         ]),
     ] + targets.map { name in
         .executableTarget(name: name, dependencies: [
             "FuzzSupport",
             .product(name: "ZMTP", package: "mc0"),
+            .product(name: "ZMTPCore", package: "mc0"),
             .product(name: "MC0", package: "mc0"),
             .product(name: "MC0Broker", package: "mc0"),
         ])

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ZMTP
 
 /// A line on stdout, written at once (unbuffered, so a pipe sees each line as it comes).
 func printLine(_ text: String) {
@@ -15,9 +16,7 @@ func printError(_ text: String, newline: Bool = true) {
 private func writeAll(_ fd: Int32, _ text: String) {
     var bytes = Array(text.utf8)[...]
     while !bytes.isEmpty {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 { return }
+        guard case .success(let n) = Syscall.run({ bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }), n > 0 else { return }
         bytes = bytes.dropFirst(n)
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import ZMTP
 
 /// Whole lines written straight to the file descriptors: stdout lines reach a pipe at once
 /// (tests and scripts wait on them), and nothing is buffered past an exit().
@@ -12,8 +13,9 @@ enum Output {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return }
+            guard case .success(let n) = Syscall.run({ bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) } }),
+                  n > 0 else { return }
+            offset += n
         }
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 @testable import ZMTP
+@_spi(Engine) @testable import ZMTPCore
 
 /// The sans-I/O engine, driven with byte vectors and an injected clock.
 @Suite struct ConnectionTests {

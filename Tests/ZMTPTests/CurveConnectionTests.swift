@@ -1,5 +1,6 @@
 import Testing
 @testable import ZMTP
+@_spi(Engine) @testable import ZMTPCore
 
 /// Two CURVE `Connection`s wired to each other in memory: large frames, whose payload the engine
 /// reads into its own array and opens in place, arriving in pieces and tampered with.

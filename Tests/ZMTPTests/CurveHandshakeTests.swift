@@ -2,6 +2,7 @@ import Logging
 import Synchronization
 import Testing
 @testable import ZMTP
+@_spi(Engine) @testable import ZMTPCore
 
 // In-memory CURVE: commands pass between a CurveClient and a CurveServer as encoded bodies, and
 // traffic as wire frames, with no sockets.

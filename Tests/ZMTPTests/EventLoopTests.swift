@@ -25,7 +25,7 @@ private func waitFor(_ semaphore: DispatchSemaphore, seconds: Double = 5) -> Boo
 private func makeSocketPair() throws -> (Int32, Int32) {
     var fds: [Int32] = [0, 0]
     guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
-        throw SystemError(operation: "socketpair", errno: errno)
+        throw SystemError(operation: "socketpair", errno: Errno(rawValue: errno))
     }
     return (fds[0], fds[1])
 }

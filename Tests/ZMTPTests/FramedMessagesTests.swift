@@ -1,5 +1,6 @@
 import Testing
 @testable import ZMTP
+@_spi(Engine) @testable import ZMTPCore
 
 /// The byte-buffer queue between a socket's threads: whole messages only, held large frames,
 /// hand-over by swap or copy, and the plain ZMTP framing NULL writes as it is.

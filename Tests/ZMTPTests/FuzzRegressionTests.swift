@@ -1,5 +1,6 @@
 import Testing
 import ZMTP
+@_spi(Engine) import ZMTPCore
 
 /// Inputs the fuzz targets (Fuzz/, run with `Fuzz/run SECONDS`) found to break the engine,
 /// minimised, each kept as a test so the fix stays fixed.

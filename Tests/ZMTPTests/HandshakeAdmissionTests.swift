@@ -3,6 +3,7 @@ import Glibc
 import TestSupport
 import Testing
 @testable import ZMTP
+@_spi(Engine) @testable import ZMTPCore
 
 /// A listener at its cap of connections in handshake: crowds of real libzmq clients all get in,
 /// stalled connections make room, and progressing handshakes are never evicted.

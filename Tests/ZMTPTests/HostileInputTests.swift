@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import ZMTP
+@_spi(Engine) @testable import ZMTPCore
 
 /// Bad peers over real sockets: each is refused with a closed connection, and the socket keeps
 /// serving good peers.

@@ -1,5 +1,6 @@
 import Testing
 @testable import ZMTP
+@_spi(Engine) @testable import ZMTPCore
 
 /// The cached-subkey MESSAGE boxes must be byte for byte libsodium's crypto_box_easy_afternm.
 @Suite struct MessageBoxKeyTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import ZMTP
+@_spi(Engine) @testable import ZMTPCore
 
 /// The loop-thread flow-control API of a ROUTER (ZMTPSocket+Flow.swift) and the owed-bytes
 /// read bound, over real loopback connections.

@@ -18,7 +18,7 @@ private func dial(_ endpoint: Endpoint) throws -> Int32 {
     if !connected {
         guard pollFD(fd, Int32(POLLOUT)) != 0 else {
             TCP.close(fd)
-            throw SystemError(operation: "test connect", errno: ETIMEDOUT)
+            throw SystemError(operation: "test connect", errno: .timedOut)
         }
         do { try TCP.finishConnect(fd) } catch { TCP.close(fd); throw error }
     }
@@ -29,7 +29,7 @@ private func dial(_ endpoint: Endpoint) throws -> Int32 {
 private func acceptOne(_ listenFD: Int32) throws -> (fd: Int32, peer: String) {
     #expect(pollFD(listenFD, Int32(POLLIN)) != 0, "no connection arrived")
     guard let accepted = try TCP.accept(listenFD) else {
-        throw SystemError(operation: "test accept", errno: EAGAIN)
+        throw SystemError(operation: "test accept", errno: .wouldBlock)
     }
     return accepted
 }
@@ -69,7 +69,7 @@ private func readExactly(_ fd: Int32, _ count: Int) throws -> [UInt8] {
         defer { TCP.close(fd) }
         #expect {
             _ = try TCP.listen(Endpoint(host: "127.0.0.1", port: port))
-        } throws: { ($0 as? SystemError)?.errno == EADDRINUSE }
+        } throws: { ($0 as? SystemError)?.errno == .addressInUse }
     }
 
     @Test func bytesCrossOverIPv4AndEOFFollowsClose() throws {
@@ -107,9 +107,9 @@ private func readExactly(_ fd: Int32, _ count: Int) throws -> [UInt8] {
             _ = try dial(Endpoint(host: "127.0.0.1", port: port))
         } throws: { error in
             guard let error = error as? SystemError else { return false }
-            return error.errno == ECONNREFUSED && error.operation == "connect"
+            return error.errno == .connectionRefused && error.operation == "connect"
         }
-        #expect(SystemError(operation: "connect", errno: ECONNREFUSED).description == "connect: Connection refused (errno 111)")
+        #expect(SystemError(operation: "connect", errno: .connectionRefused).description == "connect: Connection refused (errno 111)")
     }
 
     @Test func connectingToTheWildcardIsRefusedWithAClearError() {
@@ -130,7 +130,7 @@ private func readExactly(_ fd: Int32, _ count: Int) throws -> [UInt8] {
             do { _ = try chunk.withUnsafeBytes { try TCP.write(client, $0) } } catch let error as SystemError { failure = error }
             if failure == nil { _ = pollFD(client, Int32(POLLERR), timeoutMs: 50) }
         }
-        #expect(failure.map { [EPIPE, ECONNRESET].contains($0.errno) } == true)
+        #expect(failure.map { [Errno.brokenPipe, .connectionReset].contains($0.errno) } == true)
     }
 
     @Test func vectoredWriteGathersBuffers() throws {

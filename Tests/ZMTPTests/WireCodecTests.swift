@@ -1,5 +1,6 @@
 import Testing
 @testable import ZMTP
+@_spi(Engine) @testable import ZMTPCore
 
 @Suite struct WireCodecTests {
     @Test func greetingMatchesLibzmqCapture() throws {

@@ -1,17 +1,18 @@
 import ZMTP
+@_spi(Engine) import ZMTPCore
 
 /// Feeds handshake commands to a mechanism and checks the rules every mechanism keeps: only
 /// ZMTPErrors, and once it has refused a command it refuses everything after (it never
 /// resumes a failed handshake).
-public final class CommandFeed {
-    public let mechanism: SecurityMechanism
-    public private(set) var failure: ZMTPError?
+package final class CommandFeed {
+    package let mechanism: SecurityMechanism
+    package private(set) var failure: ZMTPError?
 
-    public init(_ mechanism: SecurityMechanism) { self.mechanism = mechanism }
+    package init(_ mechanism: SecurityMechanism) { self.mechanism = mechanism }
 
     /// Returns the replies, or nil when the mechanism refused the command.
     @discardableResult
-    public func feed(_ command: Command) -> [Command]? {
+    package func feed(_ command: Command) -> [Command]? {
         do {
             let replies = try mechanism.receive(command)
             require(failure == nil, "\(command.name) accepted after the handshake failed with \(failure!)")
@@ -26,7 +27,7 @@ public final class CommandFeed {
     }
 
     /// Decodes a raw command body as the engine does; nil when it is malformed.
-    public func feed(raw body: [UInt8]) -> [Command]? {
+    package func feed(raw body: [UInt8]) -> [Command]? {
         guard let command = try? Command.decode(body) else { return nil }
         return feed(command)
     }

@@ -1,4 +1,5 @@
 import ZMTP
+@_spi(Engine) import ZMTPCore
 
 /// Drives one NULL `Connection` the way the I/O shell does (bytes in, output drained) and
 /// records what it reports, checking on the way the properties every input must keep:
@@ -6,16 +7,16 @@ import ZMTP
 /// exceeds `maxMessageSize`, no message comes before the handshake, no allocation grows with a
 /// size the peer merely announces, and everything the connection writes is accepted by a
 /// conforming peer (a second Connection that reads our output).
-public final class EngineProbe {
-    public let connection: Connection
-    public private(set) var messages: [[[UInt8]]] = []
-    public private(set) var readyCount = 0
-    public private(set) var error: ZMTPError?
+package final class EngineProbe {
+    package let connection: Connection
+    package private(set) var messages: [[[UInt8]]] = []
+    package private(set) var readyCount = 0
+    package private(set) var error: ZMTPError?
     private let peer: Connection
     private let frameLimit: Int
     private var now: UInt64 = 1
 
-    public init(type: SocketType, peerType: SocketType, options: ConnectionOptions) {
+    package init(type: SocketType, peerType: SocketType, options: ConnectionOptions) {
         connection = Connection(mechanism: NullMechanism(context: handshakeContext(type)), options: options, now: now)
         peer = Connection(mechanism: NullMechanism(context: handshakeContext(peerType)), now: now)
         // Without a limit the engine stages a large frame in at most 1 MiB, then grows it only
@@ -30,7 +31,7 @@ public final class EngineProbe {
     }
 
     /// Feeds one chunk; the time moves on a little each time.
-    public func feed(_ chunk: ArraySlice<UInt8>) {
+    package func feed(_ chunk: ArraySlice<UInt8>) {
         now += 1_000
         let wasClosed = connection.state == .closed
         let before = messages.count
@@ -64,7 +65,7 @@ public final class EngineProbe {
     }
 
     /// Runs the timers at `at`; returns what `tick` threw (a ZMTPError, checked).
-    public func tick(at: UInt64) -> ZMTPError? {
+    package func tick(at: UInt64) -> ZMTPError? {
         now = max(now, at)
         do {
             try connection.tick(now: now)
@@ -80,7 +81,7 @@ public final class EngineProbe {
     }
 
     /// Writes out what the connection left for the peer, and checks a conforming peer takes it.
-    public func drain() {
+    package func drain() {
         var out: [UInt8] = []
         do {
             try connection.drainOutput { buf in

@@ -1,10 +1,11 @@
 import ZMTP
+@_spi(Engine) import ZMTPCore
 
 /// Long-term CURVE keys fixed across runs, so a crashing input replays the same handshake
 /// (transient keys and cookies are still random, as in the product).
-public enum FixedKeys {
-    public static let server = pair(seed: 0x53)
-    public static let client = pair(seed: 0x43)
+package enum FixedKeys {
+    package static let server = pair(seed: 0x53)
+    package static let client = pair(seed: 0x43)
 
     private static func pair(seed: UInt8) -> CurveKeyPair {
         let secret = (0..<32).map { UInt8(truncatingIfNeeded: Int(seed) &* 31 &+ $0 &* 7) }
@@ -14,6 +15,6 @@ public enum FixedKeys {
 }
 
 /// The handshake context a socket of `type` gives its mechanism.
-public func handshakeContext(_ type: SocketType, identity: [UInt8] = []) -> HandshakeContext {
+package func handshakeContext(_ type: SocketType, identity: [UInt8] = []) -> HandshakeContext {
     HandshakeContext(localMetadata: type.metadata(identity: identity), validatePeer: type.peerValidator())
 }

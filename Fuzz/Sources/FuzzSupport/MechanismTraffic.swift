@@ -1,19 +1,20 @@
 import ZMTP
+@_spi(Engine) import ZMTPCore
 
 /// One wire frame as the mechanism emits it: the frame header is removed, so the flags and
 /// body are what `decodeFrame` is given.
-public struct SealedFrame {
-    public var flags: UInt8
-    public var body: [UInt8]
+package struct SealedFrame {
+    package var flags: UInt8
+    package var body: [UInt8]
 
-    public init(flags: UInt8, body: [UInt8]) {
+    package init(flags: UInt8, body: [UInt8]) {
         self.flags = flags
         self.body = body
     }
 }
 
 /// Encodes `body` with `sender`'s traffic encoding and splits the single wire frame it wrote.
-public func seal(_ body: [UInt8], more: Bool, command: Bool, by sender: SecurityMechanism) -> SealedFrame {
+package func seal(_ body: [UInt8], more: Bool, command: Bool, by sender: SecurityMechanism) -> SealedFrame {
     var wire: [UInt8] = []
     do {
         try body.withUnsafeBytes { try sender.encodeFrame($0, more: more, command: command, into: &wire) }
@@ -29,7 +30,7 @@ public func seal(_ body: [UInt8], more: Bool, command: Bool, by sender: Security
 }
 
 /// Decodes a frame, returning the frame or the ZMTPError (any other error fails the run).
-public func open(_ frame: SealedFrame, by receiver: SecurityMechanism) -> Result<WireFrame, ZMTPError> {
+package func open(_ frame: SealedFrame, by receiver: SecurityMechanism) -> Result<WireFrame, ZMTPError> {
     do {
         return .success(try frame.body.withUnsafeBytes { try receiver.decodeFrame(flags: frame.flags, body: $0) })
     } catch let error as ZMTPError {
@@ -43,7 +44,7 @@ public func open(_ frame: SealedFrame, by receiver: SecurityMechanism) -> Result
 /// Sends input-chosen messages from `sender` to `receiver` after a completed handshake, some
 /// of them altered or replayed. Unaltered frames must arrive exactly (body, MORE, COMMAND);
 /// altered, replayed or reordered ones must be refused, and never decode to anything.
-public func exerciseTraffic(from sender: SecurityMechanism, to receiver: SecurityMechanism, _ input: inout FuzzInput) {
+package func exerciseTraffic(from sender: SecurityMechanism, to receiver: SecurityMechanism, _ input: inout FuzzInput) {
     var sent: [SealedFrame] = []
     for _ in 0..<8 where !input.isAtEnd {
         let flags = input.byte()

@@ -1,7 +1,7 @@
 /// Applies input-chosen edits to a valid message made by the real peer code, so the fuzzer
 /// reaches deep handshake states that random bytes never would. Edits: flip bits at an offset,
 /// cut the tail, append bytes, overwrite a run.
-public func mutate(_ original: [UInt8], _ input: inout FuzzInput) -> [UInt8] {
+package func mutate(_ original: [UInt8], _ input: inout FuzzInput) -> [UInt8] {
     var out = original
     for _ in 0..<(input.byte() % 4) {
         let op = input.byte()
@@ -20,7 +20,7 @@ public func mutate(_ original: [UInt8], _ input: inout FuzzInput) -> [UInt8] {
 
 /// The offsets where `a` and `b` differ, with a length difference counting as a change at the
 /// end of the shorter one.
-public func differences(_ a: [UInt8], _ b: [UInt8]) -> [Int] {
+package func differences(_ a: [UInt8], _ b: [UInt8]) -> [Int] {
     var out = zip(a, b).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
     if a.count != b.count { out.append(min(a.count, b.count)) }
     return out

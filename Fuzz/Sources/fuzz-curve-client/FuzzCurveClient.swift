@@ -1,5 +1,6 @@
 import FuzzSupport
 import ZMTP
+@_spi(Engine) import ZMTPCore
 
 /// The CURVE client handshake (what every node runs against mc0d). Input: mode(1) | rest.
 /// Mode 0: after HELLO, the rest is a sequence of commands (16-bit length | body) as if from

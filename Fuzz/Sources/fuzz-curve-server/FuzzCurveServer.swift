@@ -1,5 +1,6 @@
 import FuzzSupport
 import ZMTP
+@_spi(Engine) import ZMTPCore
 
 /// The CURVE server handshake (what mc0d runs for every node). Input: mode(1) | rest.
 /// Mode 0: the rest is a sequence of commands (16-bit length | command body) fed to a server.

@@ -1,5 +1,6 @@
 import FuzzSupport
 import ZMTP
+@_spi(Engine) import ZMTPCore
 
 /// Greeting and frame decoder: a NULL DEALER connection fed the input stream cut into chunks at
 /// input-chosen points, checked against a second connection fed the same stream in one piece.

@@ -1,5 +1,6 @@
 import FuzzSupport
 import ZMTP
+@_spi(Engine) import ZMTPCore
 
 /// NULL handshake on the ROUTER (broker) side. Input: config(1) | count(1) | chunk lengths |
 /// stream. Config bit 0 prepends a valid DEALER greeting (3.1, or 3.0 with bit 1) so the fuzz

@@ -1,5 +1,6 @@
 import FuzzSupport
 import ZMTP
+@_spi(Engine) import ZMTPCore
 
 /// A peer that never reads: after a completed handshake (NULL, or CURVE with us as the server,
 /// as mc0d runs), input-chosen PING floods, commands, messages, raw bytes and clock ticks reach

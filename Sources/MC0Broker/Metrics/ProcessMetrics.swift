@@ -1,4 +1,5 @@
 import Glibc
+import ZMTP
 
 /// The standard process metrics as the Prometheus client libraries define them, read from
 /// /proc at each scrape (a few small reads; nothing is kept between scrapes).
@@ -58,15 +59,13 @@ enum ProcessMetrics {
 
     /// A small /proc file whole (they report a size of 0, so read until EOF).
     private static func read(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        guard case .success(let fd) = Syscall.run({ open(path, O_RDONLY | O_CLOEXEC) }) else { return nil }
+        defer { Syscall.close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while bytes.count < 1 << 20 {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
+            guard case .success(let n) = Syscall.run({ chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }),
+                  n > 0 else { break }
             bytes += chunk[0..<n]
         }
         return String(decoding: bytes, as: UTF8.self)

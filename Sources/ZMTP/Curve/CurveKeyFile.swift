@@ -5,7 +5,6 @@ private let systemWrite = Glibc.write
 import Darwin
 private let systemWrite = Darwin.write
 #endif
-import CSodium
 
 /// A key file that cannot be read, written or parsed. The description names the file and,
 /// for key lists, the line: "broker public key file /x: expected 40 Z85 characters, got 39".
@@ -58,7 +57,7 @@ public enum CurveKeyFile {
         do {
             try createFile(path: publicPath, label: "public key", mode: 0o644, content: Array((pair.publicKey.z85 + "\n").utf8))
         } catch {
-            unlink(privatePath)
+            _ = Syscall.run { unlink(privatePath) }
             throw error
         }
     }
@@ -86,34 +85,34 @@ public enum CurveKeyFile {
 
     static func fileExists(_ path: String) -> Bool {
         var st = stat()
-        return lstat(path, &st) == 0
+        if case .success = Syscall.run({ lstat(path, &st) }) { return true }
+        return false
     }
-
-    static func errnoText(_ code: Int32) -> String { String(cString: strerror(code)) }
 
     /// Reads a whole regular file of at most `limit` bytes.
     static func readFile(path: String, label: String, limit: Int) throws(CurveKeyFileError) -> [UInt8] {
         func fail(_ problem: String) -> CurveKeyFileError {
             CurveKeyFileError(label: label, path: path, line: nil, problem: problem)
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let e = errno
-            throw fail(e == ENOENT ? "does not exist" : "cannot be opened: \(errnoText(e))")
+        let fd: Int32
+        switch Syscall.run({ open(path, O_RDONLY | O_CLOEXEC) }) {
+        case .success(let opened): fd = opened
+        case .failure(.noSuchFile): throw fail("does not exist")
+        case .failure(let errno): throw fail("cannot be opened: \(errno)")
         }
-        defer { close(fd) }
+        defer { Syscall.close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw fail("cannot be examined: \(errnoText(errno))") }
+        if case .failure(let errno) = Syscall.run({ fstat(fd, &st) }) { throw fail("cannot be examined: \(errno)") }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw fail("is not a regular file") }
         guard Int(st.st_size) <= limit else { throw fail("is \(st.st_size) bytes, too large for this kind of file (limit \(limit))") }
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         defer { Sodium.wipe(&chunk) }
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw fail("cannot be read: \(errnoText(errno))")
+            let n: Int
+            switch Syscall.run({ chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }) {
+            case .success(let count): n = count
+            case .failure(let errno): throw fail("cannot be read: \(errno)")
             }
             if n == 0 { break }
             out.append(contentsOf: chunk[..<n])
@@ -128,22 +127,27 @@ public enum CurveKeyFile {
         func fail(_ problem: String) -> CurveKeyFileError {
             CurveKeyFileError(label: label, path: path, line: nil, problem: problem)
         }
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else {
-            let e = errno
-            throw fail(e == EEXIST ? "already exists; refusing to overwrite it" : "cannot be created: \(errnoText(e))")
+        let fd: Int32
+        switch Syscall.run({ open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }) {
+        case .success(let opened): fd = opened
+        case .failure(.fileExists): throw fail("already exists; refusing to overwrite it")
+        case .failure(let errno): throw fail("cannot be created: \(errno)")
         }
-        var failure: Int32 = fchmod(fd, mode) == 0 ? 0 : errno
+        var failure: Errno?
+        if case .failure(let errno) = Syscall.run({ fchmod(fd, mode) }) { failure = errno }
         var written = 0
-        while failure == 0, written < content.count {
-            let n = content.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + written, $0.count - written) }
-            if n > 0 { written += n } else if n < 0 && errno == EINTR { continue } else { failure = n < 0 ? errno : EIO }
+        while failure == nil, written < content.count {
+            switch Syscall.run({ content.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + written, $0.count - written) } }) {
+            case .success(0): failure = .ioError
+            case .success(let n): written += n
+            case .failure(let errno): failure = errno
+            }
         }
-        if failure == 0, fsync(fd) != 0 { failure = errno }
-        if close(fd) != 0, failure == 0 { failure = errno }
-        guard failure == 0 else {
-            unlink(path)
-            throw fail("cannot be written: \(errnoText(failure))")
+        if failure == nil, case .failure(let errno) = Syscall.run({ fsync(fd) }) { failure = errno }
+        if case .failure(let errno) = Syscall.close(fd), failure == nil { failure = errno }
+        if let failure {
+            _ = Syscall.run { unlink(path) }
+            throw fail("cannot be written: \(failure)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+@_spi(Engine) import ZMTPCore
 
 extension Security {
     /// CURVE client: knows the server's long-term public key in advance.

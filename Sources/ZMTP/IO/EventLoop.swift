@@ -71,22 +71,21 @@ public final class EventLoop: @unchecked Sendable {
     /// which costs tens of microseconds on a virtual machine's idle CPU. It costs at most
     /// `busyPoll` of CPU per such round; streams that only arrive never poll.
     public init(name: String = "zmtp", busyPoll: Duration = .microseconds(50)) throws {
-        let epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard epollFD >= 0 else { throw SystemError.last("epoll_create1") }
-        let wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
-        guard wakeFD >= 0 else {
-            let error = SystemError.last("eventfd")
-            Glibc.close(epollFD)
+        let epollFD = try Syscall.run { epoll_create1(Int32(EPOLL_CLOEXEC)) }.get("epoll_create1")
+        let wakeFD: Int32
+        do throws(SystemError) {
+            wakeFD = try Syscall.run { eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }.get("eventfd")
+        } catch {
+            Syscall.close(epollFD)
             throw error
         }
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
         event.data.u64 = Self.wakeToken
-        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event) == 0 else {
-            let error = SystemError.last("epoll_ctl(ADD eventfd)")
-            Glibc.close(wakeFD)
-            Glibc.close(epollFD)
-            throw error
+        if case .failure(let errno) = Syscall.run({ epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event) }) {
+            Syscall.close(wakeFD)
+            Syscall.close(epollFD)
+            throw SystemError(operation: "epoll_ctl(ADD eventfd)", errno: errno)
         }
         self.name = name
         self.busyPoll = UInt64(busyPoll.components.seconds) * 1_000_000_000 + UInt64(busyPoll.components.attoseconds / 1_000_000_000)
@@ -104,7 +103,7 @@ public final class EventLoop: @unchecked Sendable {
         }, context)
         guard rc == 0 else {
             Unmanaged<EventLoop>.fromOpaque(context).release()
-            throw SystemError(operation: "pthread_create", errno: rc)
+            throw SystemError(operation: "pthread_create", errno: Errno(rawValue: rc))
         }
         lifecycle.withLock { $0.thread = thread }
     }
@@ -211,7 +210,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Starts watching `fd`; keeps a strong reference to `handler` until `unregister`.
     /// Loop thread only.
     public func register(fd: Int32, interest: IOInterest, handler: IOHandler) throws {
-        guard fd >= 0 else { throw SystemError(operation: "register fd \(fd)", errno: EBADF) }
+        guard fd >= 0 else { throw SystemError(operation: "register fd \(fd)", errno: .badFileDescriptor) }
         if Int(fd) < registrations.count, registrations[Int(fd)] != nil {
             throw EventLoopError.alreadyRegistered(fd: fd)
         }
@@ -247,7 +246,7 @@ public final class EventLoop: @unchecked Sendable {
         guard fd >= 0, Int(fd) < registrations.count, let registration = registrations[Int(fd)] else { return }
         if !registration.interest.isEmpty {
             // Fails only if the fd was already closed, which removed it from epoll anyway.
-            _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
+            _ = Syscall.run { epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil) }
         }
         registrations[Int(fd)] = nil
     }
@@ -280,17 +279,19 @@ public final class EventLoop: @unchecked Sendable {
         while true {
             var count = activityExpected ? poll() : 0
             activityExpected = false
-            var waitError: Int32 = 0
+            var waitError: Errno?
             if count == 0 {
                 let timeout = pollTimeout()
-                count = epoll_wait(epollFD, events, Self.maxEvents, timeout)
-                waitError = Glibc.errno
+                switch Syscall.run(retryOnInterrupt: false, { epoll_wait(epollFD, events, Self.maxEvents, timeout) }) {
+                case .success(let ready): count = ready
+                case .failure(let errno): waitError = errno
+                }
                 if timeout != 0 { queue.withLock { $0.sleeping = false } }
             }
             refreshNow()
             if count > 0 {
                 dispatch(Int(count))
-            } else if count < 0 && waitError != EINTR {
+            } else if let waitError, waitError != .interrupted {
                 // Only EBADF/EFAULT/EINVAL remain: the loop's own fd or buffer is broken.
                 fatalError("event loop '\(name)': \(SystemError(operation: "epoll_wait", errno: waitError))")
             }
@@ -314,8 +315,11 @@ public final class EventLoop: @unchecked Sendable {
         let end = monotonicNow() &+ busyPoll
         let due = timers.earliestDeadline ?? .max
         while true {
-            let count = epoll_wait(epollFD, events, Self.maxEvents, 0)
-            if count != 0 { return max(count, 0) }
+            switch Syscall.run(retryOnInterrupt: false, { epoll_wait(epollFD, events, Self.maxEvents, 0) }) {
+            case .success(0): break
+            case .success(let count): return count
+            case .failure: return 0
+            }
             if tasksQueued.load(ordering: .acquiring) { return 0 }
             let now = monotonicNow()
             if now >= end || now >= due { return 0 }
@@ -346,7 +350,7 @@ public final class EventLoop: @unchecked Sendable {
             let token = event.data.u64
             if token == Self.wakeToken {
                 var value: eventfd_t = 0
-                _ = eventfd_read(wakeFD, &value)
+                _ = Syscall.run { eventfd_read(wakeFD, &value) }
                 continue
             }
             let fd = Int(UInt32(truncatingIfNeeded: token))
@@ -401,7 +405,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func signalWake() {
-        _ = eventfd_write(wakeFD, 1)
+        _ = Syscall.run { eventfd_write(wakeFD, 1) }
     }
 
     private func control(_ operation: Int32, _ fd: Int32, _ interest: IOInterest, _ generation: UInt32) throws(SystemError) {
@@ -409,14 +413,12 @@ public final class EventLoop: @unchecked Sendable {
         event.events = (interest.contains(.readable) ? EPOLLIN.rawValue : 0)
             | (interest.contains(.writable) ? EPOLLOUT.rawValue : 0)
         event.data.u64 = UInt64(generation) << 32 | UInt64(UInt32(bitPattern: fd))
-        if epoll_ctl(epollFD, operation, fd, &event) != 0 {
-            throw SystemError.last("epoll_ctl fd \(fd)")
-        }
+        _ = try Syscall.run { epoll_ctl(epollFD, operation, fd, &event) }.get("epoll_ctl fd \(fd)")
     }
 
     private func closeDescriptors() {
-        Glibc.close(wakeFD)
-        Glibc.close(epollFD)
+        Syscall.close(wakeFD)
+        Syscall.close(epollFD)
     }
 }
 

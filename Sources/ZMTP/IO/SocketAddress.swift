@@ -63,7 +63,7 @@ struct SocketAddress {
         var list: UnsafeMutablePointer<addrinfo>?
         let rc = getaddrinfo(host, String(port), &hints, &list)
         guard rc == 0, let first = list else {
-            let reason = rc == EAI_SYSTEM ? SystemError.last("getaddrinfo").description
+            let reason = rc == EAI_SYSTEM ? SystemError(operation: "getaddrinfo", errno: .current).description
                 : String(cString: gai_strerror(rc))
             throw .unresolvable(host: host, reason: reason)
         }
@@ -89,13 +89,14 @@ struct SocketAddress {
     }
 
     /// Reads a socket's local (getsockname) or remote (getpeername) address.
-    static func of(_ fd: Int32, peer: Bool) -> SocketAddress? {
+    static func of(_ fd: Int32, peer: Bool) -> Result<SocketAddress, Errno> {
         var address = SocketAddress()
         address.length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let rc = address.withMutableSockaddr { pointer, length in
-            peer ? getpeername(fd, pointer, length) : getsockname(fd, pointer, length)
-        }
-        return rc == 0 ? address : nil
+        return Syscall.run {
+            address.withMutableSockaddr { pointer, length in
+                peer ? getpeername(fd, pointer, length) : getsockname(fd, pointer, length)
+            }
+        }.map { _ in address }
     }
 
     func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws -> R) rethrows -> R {

@@ -1,23 +1,18 @@
-import Glibc
-
 /// A failed system call: which operation, and the errno it left.
 public struct SystemError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The call that failed, e.g. "connect" or "bind 127.0.0.1:5555".
     public let operation: String
-    public let errno: Int32
+    /// Why it failed.
+    public let errno: Errno
 
-    public init(operation: String, errno: Int32) {
+    /// A failure of `operation` with `errno`.
+    public init(operation: String, errno: Errno) {
         self.operation = operation
         self.errno = errno
     }
 
-    /// Captures the calling thread's current errno; call right after the failing syscall.
-    static func last(_ operation: String) -> SystemError {
-        SystemError(operation: operation, errno: Glibc.errno)
-    }
-
-    /// "connect: Connection refused (errno 111)". glibc's strerror is thread-safe for
-    /// known codes (static strings) and uses a thread-local buffer for unknown ones.
+    /// "connect: Connection refused (errno 111)".
     public var description: String {
-        "\(operation): \(String(cString: strerror(errno))) (errno \(errno))"
+        "\(operation): \(errno) (errno \(errno.rawValue))"
     }
 }

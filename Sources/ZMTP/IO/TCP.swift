@@ -16,7 +16,7 @@ public enum TCP {
                 return try listen(on: .any(ipv6: true, port: endpoint.port), dualStack: true, backlog: backlog)
             } catch {
                 // No IPv6 on this host: fall back to IPv4 only; any other failure stands.
-                guard error.errno == EAFNOSUPPORT || error.errno == EADDRNOTAVAIL else { throw error }
+                guard error.errno == .addressFamilyNotSupported || error.errno == .addressNotAvailable else { throw error }
             }
             return try listen(on: .any(ipv6: false, port: endpoint.port), dualStack: false, backlog: backlog)
         }
@@ -32,20 +32,19 @@ public enum TCP {
         while true {
             var address = SocketAddress()
             address.length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let fd = address.withMutableSockaddr { pointer, length in
-                clinux_accept4(listenFD, pointer, length, socketFlags)
+            let accepted = Syscall.run {
+                address.withMutableSockaddr { pointer, length in clinux_accept4(listenFD, pointer, length, socketFlags) }
             }
-            if fd >= 0 {
+            switch accepted {
+            case .success(let fd):
                 do throws(SystemError) { try setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)") } catch {
                     close(fd)
                     throw error
                 }
                 return (fd, address.text)
-            }
-            switch Glibc.errno {
-            case EINTR, ECONNABORTED, EPROTO: continue
-            case EAGAIN: return nil   // EWOULDBLOCK is the same value on Linux
-            default: throw SystemError.last("accept")
+            case .failure(.connectionAborted), .failure(.protocolError): continue
+            case .failure(.wouldBlock): return nil
+            case .failure(let errno): throw SystemError(operation: "accept", errno: errno)
             }
         }
     }
@@ -63,11 +62,11 @@ public enum TCP {
         let fd = try makeSocket(family: address.family)
         do {
             try setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)")
-            if address.withSockaddr({ Glibc.connect(fd, $0, $1) }) == 0 { return (fd, true) }
-            switch Glibc.errno {
+            switch Syscall.run(retryOnInterrupt: false, { address.withSockaddr { Glibc.connect(fd, $0, $1) } }) {
+            case .success: return (fd, true)
             // After EINTR a non-blocking connect carries on in the background, like EINPROGRESS.
-            case EINPROGRESS, EINTR: return (fd, false)
-            default: throw SystemError.last("connect")
+            case .failure(.inProgress), .failure(.interrupted): return (fd, false)
+            case .failure(let errno): throw SystemError(operation: "connect", errno: errno)
             }
         } catch {
             close(fd)
@@ -80,10 +79,8 @@ public enum TCP {
     public static func finishConnect(_ fd: Int32) throws(SystemError) {
         var error: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
-        if getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0 {
-            throw SystemError.last("getsockopt(SO_ERROR)")
-        }
-        if error != 0 { throw SystemError(operation: "connect", errno: error) }
+        _ = try Syscall.run { getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) }.get("getsockopt(SO_ERROR)")
+        if error != 0 { throw SystemError(operation: "connect", errno: Errno(rawValue: error)) }
     }
 
     public enum ReadResult: Equatable, Sendable {
@@ -96,15 +93,11 @@ public enum TCP {
     /// An empty buffer reads nothing and returns `.bytes(0)` (never mistaken for EOF).
     public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> ReadResult {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return .bytes(0) }
-        while true {
-            let n = Glibc.read(fd, base, buffer.count)
-            if n > 0 { return .bytes(n) }
-            if n == 0 { return .eof }
-            switch Glibc.errno {
-            case EINTR: continue
-            case EAGAIN: return .wouldBlock
-            default: throw SystemError.last("read")
-            }
+        switch Syscall.run({ Glibc.read(fd, base, buffer.count) }) {
+        case .success(0): return .eof
+        case .success(let n): return .bytes(n)
+        case .failure(.wouldBlock): return .wouldBlock
+        case .failure(let errno): throw SystemError(operation: "read", errno: errno)
         }
     }
 
@@ -112,14 +105,10 @@ public enum TCP {
     /// EPIPE, ECONNRESET and other errors throw.
     public static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) -> Int {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
-        while true {
-            let n = send(fd, base, bytes.count, noSignal)
-            if n >= 0 { return n }
-            switch Glibc.errno {
-            case EINTR: continue
-            case EAGAIN: return 0
-            default: throw SystemError.last("send")
-            }
+        switch Syscall.run({ send(fd, base, bytes.count, noSignal) }) {
+        case .success(let n): return n
+        case .failure(.wouldBlock): return 0
+        case .failure(let errno): throw SystemError(operation: "send", errno: errno)
         }
     }
 
@@ -131,25 +120,21 @@ public enum TCP {
         var message = msghdr()
         message.msg_iov = base
         message.msg_iovlen = min(vectors.count, 1024)
-        while true {
-            let n = sendmsg(fd, &message, noSignal)
-            if n >= 0 { return n }
-            switch Glibc.errno {
-            case EINTR: continue
-            case EAGAIN: return 0
-            default: throw SystemError.last("sendmsg")
-            }
+        switch Syscall.run({ sendmsg(fd, &message, noSignal) }) {
+        case .success(let n): return n
+        case .failure(.wouldBlock): return 0
+        case .failure(let errno): throw SystemError(operation: "sendmsg", errno: errno)
         }
     }
 
-    /// Closes the fd. Not retried on EINTR: Linux releases the descriptor whatever close returns.
+    /// Closes the fd (not retried on EINTR, see `Syscall.close`).
     public static func close(_ fd: Int32) {
-        _ = Glibc.close(fd)
+        Syscall.close(fd)
     }
 
     /// The port a socket is bound to (getsockname), nil when it has none.
     public static func localPort(_ fd: Int32) -> UInt16? {
-        SocketAddress.of(fd, peer: false)?.port
+        try? SocketAddress.of(fd, peer: false).get().port
     }
 
     // MARK: - Helpers
@@ -158,16 +143,12 @@ public enum TCP {
     private static let noSignal = Int32(MSG_NOSIGNAL)
 
     private static func makeSocket(family: Int32) throws(SystemError) -> Int32 {
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | socketFlags, 0)
-        if fd < 0 { throw SystemError.last("socket") }
-        return fd
+        try Syscall.run { socket(family, Int32(SOCK_STREAM.rawValue) | socketFlags, 0) }.get("socket")
     }
 
     private static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32, _ operation: String) throws(SystemError) {
         var value = value
-        if setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) != 0 {
-            throw SystemError.last(operation)
-        }
+        _ = try Syscall.run { setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) }.get(operation)
     }
 
     private static func listen(on address: SocketAddress, dualStack: Bool, backlog: Int32) throws(SystemError) -> (fd: Int32, port: UInt16) {
@@ -175,9 +156,12 @@ public enum TCP {
         do throws(SystemError) {
             try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "setsockopt(SO_REUSEADDR)")
             if dualStack { try setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 0, "setsockopt(IPV6_V6ONLY)") }
-            if address.withSockaddr({ bind(fd, $0, $1) }) != 0 { throw SystemError.last("bind \(address.text)") }
-            if Glibc.listen(fd, backlog) != 0 { throw SystemError.last("listen") }
-            guard let port = localPort(fd) else { throw SystemError.last("getsockname") }
+            _ = try Syscall.run { address.withSockaddr { bind(fd, $0, $1) } }.get("bind \(address.text)")
+            _ = try Syscall.run { Glibc.listen(fd, backlog) }.get("listen")
+            // An IP socket always has a port; none means another family.
+            guard let port = try SocketAddress.of(fd, peer: false).get("getsockname").port else {
+                throw SystemError(operation: "getsockname", errno: .addressFamilyNotSupported)
+            }
             return (fd, port)
         } catch {
             close(fd)

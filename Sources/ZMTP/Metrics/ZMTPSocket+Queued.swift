@@ -1,3 +1,5 @@
+@_spi(Engine) import ZMTPCore
+
 extension ZMTPSocket {
     /// Messages and their payload bytes queued for all peers now, not yet taken by a connection
     /// to be written. Any thread; visits every peer under the socket's lock, so it is for a

@@ -1,3 +1,5 @@
+@_spi(Engine) import ZMTPCore
+
 /// Messages from one peer, kept as the batches the loop thread delivered them in: a batch joins
 /// by handing over its buffer, never by copying it, however far behind the application is, and
 /// an emptied batch's buffer goes back to the connection for a later read.

@@ -1,3 +1,5 @@
+@_spi(Engine) import ZMTPCore
+
 /// What the application may send: `[[UInt8]]` or a `Message`. ROUTER takes the first frame as
 /// the routing id and queues the rest.
 protocol OutgoingMessage {

@@ -1,3 +1,5 @@
+@_spi(Engine) import ZMTPCore
+
 /// The handshake of an accepted connection under its listener's admission: its input is read
 /// in turn (a few per loop round) and each handshake step it takes is noted.
 extension PeerConnection {

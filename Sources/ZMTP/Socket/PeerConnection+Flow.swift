@@ -1,3 +1,5 @@
+@_spi(Engine) import ZMTPCore
+
 /// Whether a connection reads: one place weighs every reason to stop (loop thread).
 extension PeerConnection {
     /// True while reading must wait: the receive queue is at its high-water mark, the

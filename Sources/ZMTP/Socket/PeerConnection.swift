@@ -1,3 +1,5 @@
+@_spi(Engine) import ZMTPCore
+
 /// One live TCP connection of a socket: the I/O shell around a sans-I/O `Connection`.
 /// Loop-confined: every method runs on the socket's loop thread. References cross threads only
 /// inside tasks queued to that loop, hence the unchecked Sendable.

@@ -1,3 +1,5 @@
+@_spi(Engine) import ZMTPCore
+
 /// The queues between a socket and one peer. Messages queue here (up to the high-water marks)
 /// while the loop thread moves them to and from the peer's connection. Every field is guarded
 /// by the owning socket's lock, which is why dynamic exclusivity checks are off for them.

@@ -1,3 +1,5 @@
+@_spi(Engine) import ZMTPCore
+
 /// Which security mechanism a socket uses: a factory that makes one mechanism per connection.
 /// NULL is here; CURVE adds its constructors in Curve/CurveSecurity.swift.
 public struct Security: Sendable {
@@ -5,7 +7,7 @@ public struct Security: Sendable {
     public let mechanismName: String
     let makeMechanism: @Sendable (HandshakeContext) -> SecurityMechanism
 
-    public init(mechanismName: String, makeMechanism: @escaping @Sendable (HandshakeContext) -> SecurityMechanism) {
+    @_spi(Engine) public init(mechanismName: String, makeMechanism: @escaping @Sendable (HandshakeContext) -> SecurityMechanism) {
         self.mechanismName = mechanismName
         self.makeMechanism = makeMechanism
     }

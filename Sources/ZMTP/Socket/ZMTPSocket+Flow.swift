@@ -1,3 +1,5 @@
+@_spi(Engine) import ZMTPCore
+
 /// Flow control for a server's loop-thread handler (ROUTER): queue past the high-water mark,
 /// hear when a peer has drained, pause and resume reading one peer, and close one peer after
 /// a last message. A broker that must not drop what it owes bounds its memory this way: it

@@ -1,4 +1,5 @@
 import Glibc
+@_spi(Engine) import ZMTPCore
 
 /// The application face: thread-safe send and receive, blocking with timeouts or async.
 extension ZMTPSocket {

@@ -1,3 +1,5 @@
+@_spi(Engine) import ZMTPCore
+
 /// Connection lifecycle on the loop thread: a handshake attaches a pipe (routing ids, handover),
 /// a closed connection detaches it, and close() lingers then tears everything down.
 extension ZMTPSocket {

@@ -1,6 +1,6 @@
 /// The NULL mechanism: each side sends READY with its metadata; the handshake is complete once
 /// READY has been both sent and received. Traffic is plain ZMTP framing.
-public final class NullMechanism: SecurityMechanism {
+@_spi(Engine) public final class NullMechanism: SecurityMechanism {
     public let name = "NULL"
     private let context: HandshakeContext
     private var receivedReady = false

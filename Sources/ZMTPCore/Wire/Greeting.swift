@@ -1,7 +1,7 @@
 /// The 64-byte ZMTP 3.x greeting. We send all 64 bytes at once (libzmq accepts that) and read
 /// the peer's in any number of pieces, checking each stage as soon as its bytes are in, so that
 /// a ZMTP 1.0/2.0 peer or a non-ZMTP client is refused without waiting for the rest.
-public struct Greeting: Equatable, Sendable {
+@_spi(Engine) public struct Greeting: Equatable, Sendable {
     public static let size = 64
 
     public var major: UInt8

@@ -1,5 +1,5 @@
 /// A ZMTP command body: name-length(1) | name | data.
-public struct Command: Equatable, Sendable {
+@_spi(Engine) public struct Command: Equatable, Sendable {
     public var name: String
     public var data: [UInt8]
 

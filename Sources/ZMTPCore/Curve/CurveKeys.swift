@@ -35,7 +35,7 @@ public struct CurvePublicKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// For bytes that are 32 long by construction (derived or generated keys, wire fields).
-    init(validated bytes: [UInt8]) {
+    package init(validated bytes: [UInt8]) {
         precondition(bytes.count == Sodium.keyBytes)
         self.bytes = bytes
     }
@@ -55,7 +55,7 @@ public struct CurvePublicKey: Hashable, Sendable, CustomStringConvertible {
 
 /// A CURVE secret key. The bytes live in storage wiped on release and are never printed.
 public struct CurveSecretKey: Sendable, CustomStringConvertible {
-    let storage: SecretBytes
+    package let storage: SecretBytes
 
     public init(bytes: [UInt8]) throws(CurveKeyError) {
         guard bytes.count == Sodium.keyBytes else { throw .wrongLength(bytes.count) }
@@ -68,7 +68,7 @@ public struct CurveSecretKey: Sendable, CustomStringConvertible {
         storage = SecretBytes(copying: raw)
     }
 
-    init(storage: SecretBytes) { self.storage = storage }
+    package init(storage: SecretBytes) { self.storage = storage }
 
     /// The secret in Z85, for writing key files. Named so it is never used by accident.
     public var z85Secret: String {

@@ -1,7 +1,7 @@
 /// ZMTP metadata: the properties carried by READY (NULL), INITIATE and READY (CURVE).
 /// Wire form per property: name-len(1) | name | value-len(4, BE, <= 0x7FFFFFFF) | value.
 /// Names are compared case-sensitively, as libzmq does.
-public struct Metadata: Equatable, Sendable {
+@_spi(Engine) public struct Metadata: Equatable, Sendable {
     public var properties: [(name: String, value: [UInt8])]
 
     public init(_ properties: [(name: String, value: [UInt8])] = []) { self.properties = properties }

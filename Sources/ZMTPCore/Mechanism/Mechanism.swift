@@ -1,7 +1,7 @@
 /// What every security mechanism tells the engine: its name on the wire, the handshake as a
 /// command-in/commands-out state machine, and how application frames are carried afterwards.
 /// Mechanisms are sans-I/O: no sockets, clocks or threads. One instance serves one connection.
-public protocol SecurityMechanism: AnyObject {
+@_spi(Engine) public protocol SecurityMechanism: AnyObject {
     /// The 20-byte greeting field, e.g. "NULL", "CURVE".
     var name: String { get }
 
@@ -43,7 +43,7 @@ public protocol SecurityMechanism: AnyObject {
 
 /// What a mechanism needs from its connection: the metadata we announce and the check that the
 /// peer's metadata (Socket-Type) is acceptable. The check runs inside the handshake, as libzmq does.
-public struct HandshakeContext {
+@_spi(Engine) public struct HandshakeContext {
     public var localMetadata: Metadata
     public var validatePeer: (Metadata) throws -> Void
 

@@ -7,9 +7,9 @@
 ///
 /// Frames after the last whole message belong to a message still arriving: they are neither
 /// counted nor popped nor moved until its last frame is appended.
-public struct FramedMessages {
+@_spi(Engine) public struct FramedMessages {
     /// Frames at least this large are held by reference.
-    static let heldSize = 32 << 10
+    package static let heldSize = 32 << 10
     /// Marks a frame whose body waits in `held`. ZMTP reserves the bit, so it never reaches the wire.
     static let heldFlag: UInt8 = 0x80
 
@@ -32,7 +32,7 @@ public struct FramedMessages {
     /// Whole messages queued.
     public private(set) var count = 0
     /// Payload bytes of the whole messages queued (for byte high-water marks).
-    private(set) var payloadBytes = 0
+    package private(set) var payloadBytes = 0
 
     public init() {}
 
@@ -45,13 +45,13 @@ public struct FramedMessages {
 
     /// Appends one frame; `more` false completes the message.
     @inline(__always)
-    mutating func appendFrame(_ body: UnsafeRawBufferPointer, more: Bool) {
+    package mutating func appendFrame(_ body: UnsafeRawBufferPointer, more: Bool) {
         WireFrame.append(flags: more ? WireFrame.more : 0, body: body, into: &bytes)
         frameAppended(body.count, more: more)
     }
 
     /// Appends one frame already in an array: a large one is held, not copied.
-    mutating func appendFrame(_ body: [UInt8], more: Bool) {
+    package mutating func appendFrame(_ body: [UInt8], more: Bool) {
         guard body.count >= Self.heldSize else { return body.withUnsafeBytes { appendFrame($0, more: more) } }
         bytes.append(Self.heldFlag | WireFrame.long | (more ? WireFrame.more : 0))
         bytes.appendBE(UInt64(body.count))
@@ -60,7 +60,7 @@ public struct FramedMessages {
     }
 
     /// Appends a whole message.
-    mutating func append<Frames: Collection>(_ frames: Frames) where Frames.Element == [UInt8] {
+    package mutating func append<Frames: Collection>(_ frames: Frames) where Frames.Element == [UInt8] {
         var left = frames.count
         for frame in frames {
             left -= 1
@@ -127,7 +127,7 @@ public struct FramedMessages {
     }
 
     /// Takes the next whole message into `message` (appended), with `prefix` first; false if none.
-    mutating func popMessage(into message: inout Message, prefix: [UInt8]?) -> Bool {
+    package mutating func popMessage(into message: inout Message, prefix: [UInt8]?) -> Bool {
         guard count > 0 else { return false }
         if let prefix { message.append(prefix) }
         var more = true
@@ -212,7 +212,7 @@ public struct FramedMessages {
     /// nothing held, all of them, by a swap of buffers when `target` is empty, so the common
     /// hand-over copies no bytes. With held frames (large messages), as many as fit in `limit`
     /// bytes of wire form (at least one), so large bodies move a batch at a time.
-    mutating func moveWhole(to target: inout FramedMessages, limit: Int = .max) {
+    package mutating func moveWhole(to target: inout FramedMessages, limit: Int = .max) {
         guard count > 0 else { return }
         let fitsWhole = heldWhole == 0
         if fitsWhole, target.start == target.bytes.count, target.heldStart == target.held.count, start == 0, end == bytes.count {
@@ -281,7 +281,7 @@ public struct FramedMessages {
     }
 
     /// Drops everything, the message still arriving included.
-    mutating func removeAll() {
+    package mutating func removeAll() {
         self = FramedMessages()
     }
 

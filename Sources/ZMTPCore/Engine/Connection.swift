@@ -2,7 +2,7 @@
 /// the time, and writes what it leaves in the output buffer. Greeting, handshake (through the
 /// mechanism), traffic framing, multipart assembly, heartbeats and timeouts all live here, so
 /// each rule is testable with byte vectors.
-public final class Connection {
+@_spi(Engine) public final class Connection {
     public enum State: Equatable, Sendable { case greeting, handshake, traffic, closed }
 
     public private(set) var state: State = .greeting

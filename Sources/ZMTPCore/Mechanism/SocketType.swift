@@ -4,7 +4,7 @@ public enum SocketType: String, Sendable, CaseIterable {
     case dealer = "DEALER", router = "ROUTER", pull = "PULL", push = "PUSH"
     case xpub = "XPUB", xsub = "XSUB"
 
-    public func accepts(_ peer: String) -> Bool {
+    @_spi(Engine) public func accepts(_ peer: String) -> Bool {
         guard let p = SocketType(rawValue: peer) else { return false }
         switch self {
         case .req: return p == .rep || p == .router
@@ -23,14 +23,14 @@ public enum SocketType: String, Sendable, CaseIterable {
     var sendsIdentity: Bool { self == .req || self == .dealer || self == .router }
 
     /// The metadata a socket of this type announces in its handshake.
-    public func metadata(identity: [UInt8]) -> Metadata {
+    @_spi(Engine) public func metadata(identity: [UInt8]) -> Metadata {
         var m = Metadata([("Socket-Type", Array(rawValue.utf8))])
         if sendsIdentity { m.properties.append(("Identity", identity)) }
         return m
     }
 
     /// The validation a handshake runs on the peer's metadata.
-    public func peerValidator() -> (Metadata) throws -> Void {
+    @_spi(Engine) public func peerValidator() -> (Metadata) throws -> Void {
         return { peer in
             let peerType = peer.socketType ?? "(none)"
             guard self.accepts(peerType) else {

@@ -9,7 +9,7 @@ import Logging
 /// rotating K would add a clock and cross-connection state for nothing, and a per-connection K
 /// means a cookie can never be replayed on another connection. K is wiped as soon as INITIATE is
 /// checked.
-public final class CurveServer: SecurityMechanism {
+@_spi(Engine) public final class CurveServer: SecurityMechanism {
     private enum State { case expectHello, expectInitiate, complete, failed, refused }
 
     public let name = "CURVE"
@@ -39,7 +39,7 @@ public final class CurveServer: SecurityMechanism {
 
     /// With the public key of `secretKey` already derived: deriving it is an X25519 operation,
     /// which a listener does once rather than for every connection.
-    init(context: HandshakeContext, secretKey: CurveSecretKey, publicKey: CurvePublicKey, authorizer: CurveAuthorizer?, logger: Logger?) {
+    package init(context: HandshakeContext, secretKey: CurveSecretKey, publicKey: CurvePublicKey, authorizer: CurveAuthorizer?, logger: Logger?) {
         self.context = context
         self.secretKey = secretKey
         self.publicKey = publicKey

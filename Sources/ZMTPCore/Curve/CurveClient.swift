@@ -1,6 +1,6 @@
 /// The client side of CURVE: HELLO, then INITIATE on WELCOME, done on READY.
 /// Needs the server's long-term public key in advance; a wrong one shows as an unopenable WELCOME.
-public final class CurveClient: SecurityMechanism {
+@_spi(Engine) public final class CurveClient: SecurityMechanism {
     private enum State { case idle, expectWelcome, expectReady, complete, failed }
 
     public let name = "CURVE"

@@ -61,7 +61,7 @@ public struct Message: Equatable, Sendable {
     }
 
     /// Takes the large frames' arrays out (the socket reuses them for the next large frames).
-    mutating func takeHeld() -> [[UInt8]] {
+    package mutating func takeHeld() -> [[UInt8]] {
         guard !held.isEmpty else { return [] }
         defer { held = [] }
         return held
@@ -79,7 +79,7 @@ public struct Message: Equatable, Sendable {
     }
 
     /// Queues the frames from `first` on as one whole message (large ones by reference).
-    func append(to queue: inout FramedMessages, from first: Int) {
+    package func append(to queue: inout FramedMessages, from first: Int) {
         storage.withUnsafeBytes { raw in
             for index in first..<usedFrames {
                 let span = spans[index]

@@ -2,7 +2,7 @@ import CSodium
 
 /// Thin, typed access to the few libsodium primitives CURVE needs. Sizes are spelled out as
 /// constants because CurveZMQ fixes them on the wire whatever libsodium's defaults are.
-enum Sodium {
+package enum Sodium {
     static let keyBytes = 32
     static let macBytes = 16
     static let nonceBytes = 24
@@ -36,7 +36,7 @@ enum Sodium {
     }
 
     /// Overwrites a scratch buffer that held secret material.
-    static func wipe(_ bytes: inout [UInt8]) {
+    package static func wipe(_ bytes: inout [UInt8]) {
         bytes.withUnsafeMutableBytes { if let p = $0.baseAddress { sodium_memzero(p, $0.count) } }
     }
 
@@ -151,7 +151,7 @@ enum Sodium {
 /// Fixed-size secret bytes (long-term or transient secret keys, the cookie key, shared keys),
 /// wiped with sodium_memzero when the last reference goes. Written once at init, then read-only,
 /// which is what makes sharing it across threads safe.
-final class SecretBytes: @unchecked Sendable {
+package final class SecretBytes: @unchecked Sendable {
     private let storage: UnsafeMutablePointer<UInt8>
     let count: Int
 
@@ -163,7 +163,7 @@ final class SecretBytes: @unchecked Sendable {
         do { try fill(storage) } catch { sodium_memzero(storage, count); storage.deallocate(); throw error }
     }
 
-    convenience init(copying bytes: some Collection<UInt8>) {
+    package convenience init(copying bytes: some Collection<UInt8>) {
         let a = Array(bytes)
         self.init(count: a.count) { p in
             for (i, b) in a.enumerated() { p[i] = b }

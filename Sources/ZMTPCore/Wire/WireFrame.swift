@@ -1,5 +1,5 @@
 /// One ZMTP 3.x frame: flags(1) | size(1, or 8 BE when LONG) | body.
-public struct WireFrame: Equatable, Sendable {
+@_spi(Engine) public struct WireFrame: Equatable, Sendable {
     public static let more: UInt8 = 0x01
     public static let long: UInt8 = 0x02
     public static let command: UInt8 = 0x04

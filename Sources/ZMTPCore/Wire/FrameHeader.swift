@@ -1,6 +1,6 @@
 /// Parses a frame header from raw bytes without copying, so the engine can decide, before any
 /// allocation, whether the declared size is acceptable.
-public struct FrameHeader: Equatable, Sendable {
+@_spi(Engine) public struct FrameHeader: Equatable, Sendable {
     public var flags: UInt8
     public var headerSize: Int
     public var bodySize: UInt64

@@ -26,7 +26,7 @@ public enum Z85 {
     static let alphabet: [UInt8] = Array("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#".utf8)
 
     /// ASCII byte -> digit value, 0xFF where the byte is not in the alphabet.
-    static let decodeTable: [UInt8] = {
+    package static let decodeTable: [UInt8] = {
         var t = [UInt8](repeating: 0xFF, count: 128)
         for (i, c) in alphabet.enumerated() { t[Int(c)] = UInt8(i) }
         return t
