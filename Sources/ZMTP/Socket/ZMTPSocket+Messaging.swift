@@ -40,9 +40,9 @@ extension ZMTPSocket {
                         seen = spaceFreed.load(ordering: .relaxed)
                         return nil
                     }
-                    waiters += 1
+                    blockedSenders += 1
                     _ = lock.wait(until: deadline)
-                    waiters -= 1
+                    blockedSenders -= 1
                 }
             }
             if let flush = outcome {
@@ -121,9 +121,9 @@ extension ZMTPSocket {
                     if let taken = dequeue(take) { return taken }
                     if isClosed { throw SocketError.closed }
                     if let deadline, monotonicNow() >= deadline { throw SocketError.timedOut }
-                    waiters += 1
+                    blockedReceivers += 1
                     _ = lock.wait(until: deadline)
-                    waiters -= 1
+                    blockedReceivers -= 1
                 }
             }
         }()
@@ -243,9 +243,9 @@ extension ZMTPSocket {
         }
         var handed: [(CheckedContinuation<[[UInt8]], Error>, [[UInt8]])] = []
         if pollingReceivers.load(ordering: .relaxed) > 0 { loop.expectActivity() }
-        lock.withLock {
+        let wake: Bool = lock.withLock {
             // An application thread waiting for this message is likely to answer it soon.
-            if waiters > 0 || !asyncReceivers.isEmpty { loop.expectActivity() }
+            if blockedReceivers > 0 || !asyncReceivers.isEmpty { loop.expectActivity() }
             let prefix = type == .router ? pipe.routingID : nil
             while hasAsyncReceiverLocked(), let message = messages.popMessage(prefix: prefix) {
                 handed.append((asyncReceivers.popFirst()!.take()!, message))
@@ -257,8 +257,11 @@ extension ZMTPSocket {
                 readable.append(pipe)
             }
             if pipe.inbound.count >= receiveLimit { pipe.readPaused = true }
-            if waiters > 0 { lock.broadcast() }
+            return blockedReceivers > 0
         }
+        // After unlocking: a receiver woken while the lock is still held would wake only to
+        // sleep again on the mutex.
+        if wake { lock.broadcast() }
         for (c, message) in handed { c.resume(returning: message) }
     }
 
@@ -268,7 +271,7 @@ extension ZMTPSocket {
     func spaceFreedLocked(in pipe: Pipe) -> [CheckedContinuation<Void, Never>] {
         guard pipe.isBelowLowWater(sendLimits) else { return [] }
         spaceFreed.add(1, ordering: .releasing)
-        if waiters > 0 { lock.broadcast() }
+        if blockedSenders > 0 { lock.broadcast() }
         var senders: [CheckedContinuation<Void, Never>] = []
         while let c = asyncSenders.popFirst() { senders.append(c) }
         return senders

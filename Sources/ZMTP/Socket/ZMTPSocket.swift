@@ -21,7 +21,10 @@ public final class ZMTPSocket: @unchecked Sendable {
     @exclusivity(unchecked) var readable = RingBuffer<Pipe>()
     @exclusivity(unchecked) var nextPipe = 0
     @exclusivity(unchecked) var isClosed = false
-    @exclusivity(unchecked) var waiters = 0
+    /// Application threads asleep on `lock` in a blocking send (or close's linger) and in a
+    /// blocking receive, counted apart so that each event wakes only threads it concerns.
+    @exclusivity(unchecked) var blockedSenders = 0
+    @exclusivity(unchecked) var blockedReceivers = 0
     @exclusivity(unchecked) var asyncReceivers = RingBuffer<AsyncReceiver>()
     @exclusivity(unchecked) var asyncSenders = RingBuffer<CheckedContinuation<Void, Never>>()
     /// Large frame bodies received into a `Message` and finished with, for reuse.
