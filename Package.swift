@@ -23,7 +23,7 @@ let package = Package(
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CLinux"),
         // The sans-I/O core: codecs, mechanisms, the connection state machine. No Glibc, Foundation,
-        // Dispatch or CLinux here.
+        // Dispatch or CLinux here (Tests/ZMTPTests/CoreImportTests.swift fails otherwise).
         .target(name: "ZMTPCore", dependencies: [
             "CSodium",
             .product(name: "Logging", package: "swift-log"),

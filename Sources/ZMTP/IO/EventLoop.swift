@@ -36,7 +36,7 @@ public final class EventLoop: @unchecked Sendable {
     private let tasksQueued = Atomic<Bool>(false)
     /// How long the loop polls for more work after some before it blocks (0: never), in
     /// nanoseconds; blocking receives on the loop's sockets poll as long before they sleep.
-    public let busyPoll: UInt64
+    package let busyPoll: UInt64
 
     private struct Lifecycle {
         var thread: pthread_t?
@@ -143,7 +143,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Thread-safe: runs `hook` on the loop thread once the loop stops, after its last tasks,
     /// so whoever keeps callers waiting on the loop can fail them. Nil when the loop is already
     /// shut down. Remove the hook with `cancel(_:)` when it is no longer needed.
-    public func whenShutDown(_ hook: @escaping @Sendable () -> Void) -> ShutdownHook? {
+    package func whenShutDown(_ hook: @escaping @Sendable () -> Void) -> ShutdownHook? {
         queue.withLock { queue in
             guard !queue.closed else { return nil }
             queue.nextHookID += 1
@@ -153,7 +153,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Thread-safe: removes a hook added by `whenShutDown`; no effect once it ran.
-    public func cancel(_ hook: ShutdownHook) {
+    package func cancel(_ hook: ShutdownHook) {
         _ = queue.withLock { $0.shutdownHooks.removeValue(forKey: hook.id) }
     }
 
@@ -194,22 +194,22 @@ public final class EventLoop: @unchecked Sendable {
     // MARK: - Loop thread only
 
     /// Asks the loop to busy-poll after this round (see `init`).
-    public func expectActivity() {
+    package func expectActivity() {
         activityExpected = true
     }
 
     /// Monotonic clock (CLOCK_MONOTONIC) in nanoseconds, refreshed each loop iteration.
     /// Loop thread only.
-    public var now: UInt64 { cachedNow }
+    package var now: UInt64 { cachedNow }
 
     /// Re-reads the clock into `now`, for handlers that ran long. Loop thread only.
-    public func refreshNow() {
+    package func refreshNow() {
         cachedNow = monotonicNow()
     }
 
     /// Starts watching `fd`; keeps a strong reference to `handler` until `unregister`.
     /// Loop thread only.
-    public func register(fd: Int32, interest: IOInterest, handler: IOHandler) throws {
+    package func register(fd: Int32, interest: IOInterest, handler: IOHandler) throws {
         guard fd >= 0 else { throw SystemError(operation: "register fd \(fd)", errno: .badFileDescriptor) }
         if Int(fd) < registrations.count, registrations[Int(fd)] != nil {
             throw EventLoopError.alreadyRegistered(fd: fd)
@@ -223,7 +223,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Changes what `fd` waits for; no syscall when unchanged. Loop thread only.
-    public func setInterest(fd: Int32, _ interest: IOInterest) throws {
+    package func setInterest(fd: Int32, _ interest: IOInterest) throws {
         guard fd >= 0, Int(fd) < registrations.count, let registration = registrations[Int(fd)] else {
             throw EventLoopError.notRegistered(fd: fd)
         }
@@ -242,7 +242,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Stops watching `fd` and releases its handler; does not close it. Call it before closing
     /// the fd. Safe from inside any handler, also for other fds of the same batch.
     /// Loop thread only.
-    public func unregister(fd: Int32) {
+    package func unregister(fd: Int32) {
         guard fd >= 0, Int(fd) < registrations.count, let registration = registrations[Int(fd)] else { return }
         if !registration.interest.isEmpty {
             // Fails only if the fd was already closed, which removed it from epoll anyway.
@@ -255,20 +255,20 @@ public final class EventLoop: @unchecked Sendable {
     /// scheduling order). A timer scheduled by a timer for a past deadline runs in the next
     /// iteration, never in the same round. Loop thread only.
     @discardableResult
-    public func schedule(at deadline: UInt64, _ body: @escaping () -> Void) -> TimerHandle {
+    package func schedule(at deadline: UInt64, _ body: @escaping () -> Void) -> TimerHandle {
         TimerHandle(id: timers.insert(deadline: deadline, body: body))
     }
 
     /// Runs `body` `nanoseconds` after `now`. Loop thread only.
     @discardableResult
-    public func schedule(after nanoseconds: UInt64, _ body: @escaping () -> Void) -> TimerHandle {
+    package func schedule(after nanoseconds: UInt64, _ body: @escaping () -> Void) -> TimerHandle {
         let (deadline, overflow) = cachedNow.addingReportingOverflow(nanoseconds)
         return schedule(at: overflow ? .max : deadline, body)
     }
 
     /// Cancels a pending timer and releases its closure (O(log n)); no effect once it fired.
     /// Loop thread only.
-    public func cancel(_ timer: TimerHandle) {
+    package func cancel(_ timer: TimerHandle) {
         timers.remove(id: timer.id)
     }
 

@@ -1,15 +1,15 @@
 /// What a registered file descriptor waits for. Empty means neither: the fd then stays out of
 /// the epoll set, so a hung-up peer cannot wake the loop over and over while reads are paused.
-public struct IOInterest: OptionSet, Sendable {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+package struct IOInterest: OptionSet, Sendable {
+    package let rawValue: UInt8
+    package init(rawValue: UInt8) { self.rawValue = rawValue }
 
-    public static let readable = IOInterest(rawValue: 1)
-    public static let writable = IOInterest(rawValue: 2)
+    package static let readable = IOInterest(rawValue: 1)
+    package static let writable = IOInterest(rawValue: 2)
 }
 
 /// Receives readiness for a file descriptor registered with an `EventLoop`.
-public protocol IOHandler: AnyObject {
+package protocol IOHandler: AnyObject {
     /// Called on the loop thread. `readable`/`writable` come from EPOLLIN/EPOLLOUT.
     /// EPOLLHUP/EPOLLERR are reported as readable (a read then sees EOF or the error), and also
     /// as writable when writable interest is set, so a pending connect or write learns of it.
@@ -17,11 +17,11 @@ public protocol IOHandler: AnyObject {
 }
 
 /// Identifies a scheduled timer, for `EventLoop.cancel`.
-public struct TimerHandle: Hashable, Sendable {
+package struct TimerHandle: Hashable, Sendable {
     let id: UInt64
 }
 
 /// Identifies a hook added with `EventLoop.whenShutDown`.
-public struct ShutdownHook: Hashable, Sendable {
+package struct ShutdownHook: Hashable, Sendable {
     let id: UInt64
 }

@@ -5,12 +5,12 @@ import Glibc
 /// close-on-exec, EINTR is retried, and failures throw `SystemError` (or `EndpointError` for
 /// a host that does not resolve). Sends use MSG_NOSIGNAL, so a peer that went away yields
 /// EPIPE instead of a SIGPIPE that would kill the process.
-public enum TCP {
+package enum TCP {
     /// Binds and listens; returns the fd and the actually bound port (port 0 -> ephemeral).
     /// SO_REUSEADDR is on. "*" binds in6addr_any dual-stack, or INADDR_ANY where IPv6 is
     /// unavailable. The default backlog is 1024: libzmq's 100 makes bursts of connects wait
     /// out SYN retransmits.
-    public static func listen(_ endpoint: Endpoint, backlog: Int32 = 1024) throws -> (fd: Int32, port: UInt16) {
+    package static func listen(_ endpoint: Endpoint, backlog: Int32 = 1024) throws -> (fd: Int32, port: UInt16) {
         if endpoint.host == "*" {
             do {
                 return try listen(on: .any(ipv6: true, port: endpoint.port), dualStack: true, backlog: backlog)
@@ -28,7 +28,7 @@ public enum TCP {
     /// none is pending. Connections that died in the queue (ECONNABORTED, EPROTO) are skipped.
     /// Resource exhaustion (EMFILE, ENFILE, ENOBUFS, ENOMEM) throws: the listener stays readable,
     /// so the caller must stop polling it for a while rather than retry at once.
-    public static func accept(_ listenFD: Int32) throws(SystemError) -> (fd: Int32, peer: String)? {
+    package static func accept(_ listenFD: Int32) throws(SystemError) -> (fd: Int32, peer: String)? {
         while true {
             var address = SocketAddress()
             address.length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -52,7 +52,7 @@ public enum TCP {
     /// Starts a non-blocking connect with TCP_NODELAY set. `connected` false means EINPROGRESS:
     /// wait until the fd is writable (or reports an error), then call `finishConnect`.
     /// The name of a host is looked up here, blocking: a dialer resolves first, off its loop.
-    public static func connect(_ endpoint: Endpoint) throws -> (fd: Int32, connected: Bool) {
+    package static func connect(_ endpoint: Endpoint) throws -> (fd: Int32, connected: Bool) {
         if endpoint.host == "*" { throw EndpointError.wildcardConnect(endpoint.description) }
         return try connect(to: SocketAddress.resolve(host: endpoint.host, port: endpoint.port))
     }
@@ -76,14 +76,14 @@ public enum TCP {
 
     /// Reads SO_ERROR once the fd became writable or reported an error; throws the connect's
     /// failure (ECONNREFUSED, ETIMEDOUT, ...) as a SystemError with operation "connect".
-    public static func finishConnect(_ fd: Int32) throws(SystemError) {
+    package static func finishConnect(_ fd: Int32) throws(SystemError) {
         var error: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         _ = try Syscall.run { getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) }.get("getsockopt(SO_ERROR)")
         if error != 0 { throw SystemError(operation: "connect", errno: Errno(rawValue: error)) }
     }
 
-    public enum ReadResult: Equatable, Sendable {
+    package enum ReadResult: Equatable, Sendable {
         case bytes(Int)
         case wouldBlock
         case eof
@@ -91,7 +91,7 @@ public enum TCP {
 
     /// read(2) into the buffer; EINTR retried; ECONNRESET and other errors throw.
     /// An empty buffer reads nothing and returns `.bytes(0)` (never mistaken for EOF).
-    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> ReadResult {
+    package static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> ReadResult {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return .bytes(0) }
         switch Syscall.run({ Glibc.read(fd, base, buffer.count) }) {
         case .success(0): return .eof
@@ -103,7 +103,7 @@ public enum TCP {
 
     /// send(2) with MSG_NOSIGNAL: returns the bytes written, 0 when the socket buffer is full.
     /// EPIPE, ECONNRESET and other errors throw.
-    public static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) -> Int {
+    package static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) -> Int {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
         switch Syscall.run({ send(fd, base, bytes.count, noSignal) }) {
         case .success(let n): return n
@@ -115,7 +115,7 @@ public enum TCP {
     /// Gathers several buffers into one send (sendmsg with MSG_NOSIGNAL, the writev of sockets):
     /// returns the bytes written, which may end inside any buffer; 0 when the socket buffer is
     /// full. Only the first 1024 vectors (Linux's UIO_MAXIOV) are sent per call.
-    public static func write(_ fd: Int32, vectors: UnsafeMutableBufferPointer<iovec>) throws(SystemError) -> Int {
+    package static func write(_ fd: Int32, vectors: UnsafeMutableBufferPointer<iovec>) throws(SystemError) -> Int {
         guard let base = vectors.baseAddress, vectors.count > 0 else { return 0 }
         var message = msghdr()
         message.msg_iov = base
@@ -128,12 +128,12 @@ public enum TCP {
     }
 
     /// Closes the fd (not retried on EINTR, see `Syscall.close`).
-    public static func close(_ fd: Int32) {
+    package static func close(_ fd: Int32) {
         Syscall.close(fd)
     }
 
     /// The port a socket is bound to (getsockname), nil when it has none.
-    public static func localPort(_ fd: Int32) -> UInt16? {
+    package static func localPort(_ fd: Int32) -> UInt16? {
         try? SocketAddress.of(fd, peer: false).get().port
     }
 

@@ -1,7 +1,7 @@
 extension ZMTPError {
     /// A short, fixed label for metrics: the kind of failure without its details (which may
     /// carry keys or sizes and would make one time series per value).
-    public var metricReason: String {
+    package var metricReason: String {
         switch self {
         case .badSignature, .unsupportedVersion: return "bad_greeting"
         case .mechanismMismatch: return "mechanism_mismatch"
@@ -20,6 +20,6 @@ extension ZMTPError {
 
 extension ZMTPError {
     /// Every value `metricReason` takes, so a backend can show each at zero before it happens.
-    public static let metricReasons = ["bad_greeting", "mechanism_mismatch", "socket_type", "refused", "timeout",
+    package static let metricReasons = ["bad_greeting", "mechanism_mismatch", "socket_type", "refused", "timeout",
                                        "stalled", "closed", "too_much_data", "protocol_error"]
 }

@@ -7,7 +7,7 @@ public struct Security: Sendable {
     public let mechanismName: String
     let makeMechanism: @Sendable (HandshakeContext) -> SecurityMechanism
 
-    @_spi(Engine) public init(mechanismName: String, makeMechanism: @escaping @Sendable (HandshakeContext) -> SecurityMechanism) {
+    package init(mechanismName: String, makeMechanism: @escaping @Sendable (HandshakeContext) -> SecurityMechanism) {
         self.mechanismName = mechanismName
         self.makeMechanism = makeMechanism
     }

@@ -1,3 +1,5 @@
+@_spi(Engine) import ZMTPCore
+
 /// Socket options, with libzmq's names and defaults except where a safer default is noted.
 public struct SocketOptions: Sendable {
     /// ZMQ_ROUTING_ID announced to peers (DEALER/ROUTER); empty lets the peer generate one.
@@ -48,7 +50,7 @@ public struct SocketOptions: Sendable {
     /// Security mechanism for every connection of this socket.
     public var security: Security = .null
     /// Limits and heartbeats of each connection (ZMQ_MAXMSGSIZE, HANDSHAKE_IVL, HEARTBEAT_*).
-    public var connection = ConnectionOptions()
+    package var connection = ConnectionOptions()
     /// The `socket` dimension of this socket's swift-metrics counters (SocketMetrics); empty:
     /// the socket type in lower case.
     public var metricsName = ""
@@ -60,6 +62,16 @@ public struct SocketOptions: Sendable {
     public var maxMessageSize: Int? {
         get { connection.maxMessageSize }
         set { connection.maxMessageSize = newValue }
+    }
+    /// Most frames one message may have; a message with more closes the connection. nil: no cap.
+    public var maxFramesPerMessage: Int? {
+        get { connection.maxFramesPerMessage }
+        set { connection.maxFramesPerMessage = newValue }
+    }
+    /// Bytes a peer may send before its handshake completes; more closes the connection.
+    public var handshakeByteBudget: Int {
+        get { connection.handshakeByteBudget }
+        set { connection.handshakeByteBudget = newValue }
     }
     public var handshakeTimeout: Duration {
         get { .nanoseconds(Int64(connection.handshakeTimeout)) }

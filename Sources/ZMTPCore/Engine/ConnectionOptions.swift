@@ -1,6 +1,6 @@
 /// Per-connection limits and timers, with libzmq's meanings where libzmq has the option.
 /// All durations are nanoseconds on the monotonic clock the I/O shell passes in.
-public struct ConnectionOptions: Sendable {
+@_spi(Engine) public struct ConnectionOptions: Sendable {
     /// Largest message (sum of its frames) accepted; a larger one closes the connection.
     /// Finite by default: libzmq's default of "unlimited" lets one peer exhaust memory.
     public var maxMessageSize: Int? = 64 << 20
