@@ -103,8 +103,9 @@ import ZMTP
 
         broker.child.signal(SIGSTOP)
         let stopped = ContinuousClock.now
-        #expect(await events.wait(timeout: 5) { if case .sessionLost(let r) = $0 { r.contains("nothing heard") } else { false } })
-        let detected = ContinuousClock.now - stopped
+        let silence: (MC0ConnectorEvent) -> Bool = { if case .sessionLost(let r) = $0 { r.contains("nothing heard") } else { false } }
+        #expect(await events.wait(timeout: 5, silence))
+        let detected = try #require(events.instant(of: silence)) - stopped
         #expect(detected < heartbeat * 2, "silence detected after \(detected)")
         // A publish while the broker is stopped waits (it is not dropped) and goes through
         // once the broker answers again on the new session.

@@ -52,11 +52,21 @@ final class Collector: Sendable {
 
 /// Connector events, collected for assertions.
 final class EventRecorder: Sendable {
-    private let events = Locked<[MC0ConnectorEvent]>([])
+    /// Each event with the instant the connector reported it (on its loop thread), so that a
+    /// test can time an event without the delay of its own polling wait.
+    private let events = Locked<[(event: MC0ConnectorEvent, at: ContinuousClock.Instant)]>([])
     var handler: @Sendable (MC0ConnectorEvent) -> Void {
-        { [events] e in events.mutex.withLock { $0.append(e) } }
+        { [events] e in
+            let now = ContinuousClock.now
+            events.mutex.withLock { $0.append((e, now)) }
+        }
     }
-    var all: [MC0ConnectorEvent] { events.mutex.withLock { $0 } }
+    var all: [MC0ConnectorEvent] { events.mutex.withLock { $0.map(\.event) } }
+
+    /// When the first event matching `predicate` was reported.
+    func instant(of predicate: (MC0ConnectorEvent) -> Bool) -> ContinuousClock.Instant? {
+        events.mutex.withLock { $0.first { predicate($0.event) }?.at }
+    }
 
     func wait(timeout: Double = 10, _ predicate: @escaping (MC0ConnectorEvent) -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
