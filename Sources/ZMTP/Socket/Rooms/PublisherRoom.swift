@@ -25,10 +25,10 @@ final class PublisherRoom: SocketRoom {
 
     func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws(SocketError) -> RouteOutcome {
         guard message.frameCount > 0 else { throw SocketError.invalidMessage("a message needs at least one frame") }
-        state.peers(matching: message.routingID[...], into: &matching)
+        state.pipes(matching: message.routingID[...], into: &matching)
         var flushes: [any PeerLink] = []
         let before = distributor.totalDrops
-        distributor.distribute(to: matching) { id in
+        distributor.distribute(toPipes: matching) { id in
             guard let pipe = peers[id], pipe.isReady else { return true }  // leaving: not a drop
             guard pipe.hasRoom(socket.sendLimits) else { return false }
             if let flush = socket.enqueue(message, from: 0, on: pipe) { flushes.append(flush) }

@@ -40,7 +40,8 @@ final class SubscriberRoom: SocketRoom {
     }
 
     func arrived(_ messages: inout FramedMessages, from pipe: Pipe, on socket: ZMTPSocket) -> FramedMessages? {
-        guard !isXSUB else { return nil }
+        // A batch that all matches (always so with the empty subscription) is queued as it is.
+        guard !isXSUB, !messages.allMessages(firstFrame: { trie.matches($0) }) else { return nil }
         var batch = FramedMessages()
         while let message = messages.popMessage() {
             if trie.matches(message[0][...]) { batch.append(message) }
