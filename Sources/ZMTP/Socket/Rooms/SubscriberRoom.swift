@@ -20,7 +20,7 @@ final class SubscriberRoom: SocketRoom {
     func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws(SocketError) -> RouteOutcome {
         guard isXSUB else { throw SocketError.notSupported }
         guard message.frameCount > 0 else { throw SocketError.invalidMessage("a message needs at least one frame") }
-        if message.frameCount == 1, let subscription = Subscription(frame: message.routingID[...]) {
+        if message.frameCount == 1, let subscription = Subscription(frame: message.firstFrame) {
             guard trie.apply(subscription) else { return .dropped }
         }
         return .distributed(flushes: send(message, on: socket))
