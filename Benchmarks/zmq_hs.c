@@ -48,38 +48,29 @@ static void *open_client(void *context, const struct options *o, const struct cu
         die("zmq_socket: %s", zmq_strerror(zmq_errno()));
     apply_curve(socket, curve);
     set_int_option(socket, ZMQ_LINGER, 0, "ZMQ_LINGER");
+    set_int_option(socket, ZMQ_RCVTIMEO, (int)o->timeout_ms, "ZMQ_RCVTIMEO");
     check(zmq_connect(socket, o->endpoint), o->endpoint);
     return socket;
 }
 
-/* One round: `width` connections opened together; each sends once and waits for its echo. */
+/* One round, the same in zmtp-perf hs: `width` connections opened together, each sends once;
+ * then each echo is awaited in turn and checked byte for byte, and all are closed. */
 static void run_round(void *context, long width, const char *payload, const struct options *o,
-                      const struct curve_options *curve, void **sockets, zmq_pollitem_t *items)
+                      const struct curve_options *curve, void **sockets)
 {
     for (long i = 0; i < width; i++) {
         sockets[i] = open_client(context, o, curve);
         /* Queued until the handshake completes: the echo proves the connection is usable. */
         check(zmq_send(sockets[i], payload, (size_t)o->size, 0), "send");
-        items[i] = (zmq_pollitem_t){.socket = sockets[i], .events = ZMQ_POLLIN};
     }
-    long waiting = width;
-    uint64_t deadline = now_ns() + (uint64_t)o->timeout_ms * 1000000u;
     zmq_msg_t msg;
     zmq_msg_init(&msg);
-    while (waiting > 0) {
-        uint64_t now = now_ns();
-        if (now >= deadline)
-            die("%ld of %ld connections got no echo within %ld ms", waiting, width, o->timeout_ms);
-        check(zmq_poll(items, (int)width, (long)((deadline - now) / 1000000u) + 1), "zmq_poll");
-        for (long i = 0; i < width; i++) {
-            if (!(items[i].revents & ZMQ_POLLIN))
-                continue;
-            check(zmq_msg_recv(&msg, sockets[i], 0), "receive");
-            if ((long)zmq_msg_size(&msg) != o->size || zmq_msg_more(&msg))
-                die("echo of %zu bytes, expected %ld", zmq_msg_size(&msg), o->size);
-            items[i].events = 0;
-            waiting--;
-        }
+    for (long i = 0; i < width; i++) {
+        if (receive_frame(&msg, sockets[i], "receive") != 0)
+            die("connection %ld of %ld got no echo within %ld ms", i + 1, width, o->timeout_ms);
+        if ((long)zmq_msg_size(&msg) != o->size || zmq_msg_more(&msg)
+            || memcmp(zmq_msg_data(&msg), payload, (size_t)o->size) != 0)
+            die("the echo differs from the %ld bytes sent", o->size);
     }
     zmq_msg_close(&msg);
     for (long i = 0; i < width; i++)
@@ -97,22 +88,26 @@ int main(int argc, char **argv)
     /* Closed sockets count until libzmq's reaper thread frees them: leave room for a round
      * still being reaped besides the one being opened. */
     check(zmq_ctx_set(context, ZMQ_MAX_SOCKETS, 2 * (int)o.parallel + 1024), "ZMQ_MAX_SOCKETS");
-    char *payload = calloc(1, (size_t)o.size + 1);
+    char *payload = malloc((size_t)o.size + 1);
     void **sockets = calloc((size_t)o.parallel, sizeof *sockets);
-    zmq_pollitem_t *items = calloc((size_t)o.parallel, sizeof *items);
-    if (payload == NULL || sockets == NULL || items == NULL)
+    if (payload == NULL || sockets == NULL)
         die("cannot allocate %ld connections", o.parallel);
+    for (long i = 0; i < o.size; i++)
+        payload[i] = (char)(i * 7 + 1);
 
-    uint64_t start = now_ns();
+    /* A runner reads the echo server's CPU time when it sees this line, and after the result. */
+    printf("TIMED\n");
+    fflush(stdout);
+    uint64_t start = now_ns(), cpu_start = cpu_ns();
     for (long done = 0; done < o.count;) {
         long width = o.count - done < o.parallel ? o.count - done : o.parallel;
-        run_round(context, width, payload, &o, &curve, sockets, items);
+        run_round(context, width, payload, &o, &curve, sockets);
         done += width;
     }
     double seconds = (double)(now_ns() - start) / 1e9;
-    printf("handshakes/s=%.0f count=%ld parallel=%ld\n", (double)o.count / seconds, o.count, o.parallel);
+    printf("handshakes/s=%.0f seconds=%.3f cpu_us=%.2f count=%ld parallel=%ld\n", (double)o.count / seconds, seconds,
+           (double)(cpu_ns() - cpu_start) / 1e3 / (double)o.count, o.count, o.parallel);
 
-    free(items);
     free(sockets);
     free(payload);
     zmq_ctx_term(context);

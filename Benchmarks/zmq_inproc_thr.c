@@ -1,6 +1,6 @@
 /* Throughput over inproc on libzmq, sender and receiver in one process: a DEALER on its own
  * thread sends COUNT messages of SIZE bytes to a ROUTER, which times them from the first to the
- * last and prints the rate (the output of zmq_thr). The counterpart of `zmtp-perf inproc-thr`. */
+ * last and prints the rate and the process's CPU per message (the output of zmq_thr). The counterpart of `zmtp-perf inproc-thr`. */
 
 #include "bench_common.c"
 
@@ -73,15 +73,16 @@ int main(int argc, char **argv)
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     receive_message(socket, &msg, &r, 0);
-    uint64_t start = now_ns();
+    uint64_t start = now_ns(), cpu_start = cpu_ns();
     for (long n = 1; n < r.count; n++)
         receive_message(socket, &msg, &r, n);
-    uint64_t elapsed = now_ns() - start;
+    uint64_t elapsed = now_ns() - start, cpu = cpu_ns() - cpu_start;
     zmq_msg_close(&msg);
     pthread_join(sender, NULL);
     double seconds = (double)(elapsed ? elapsed : 1) / 1e9;
     double rate = (double)(r.count - 1) / seconds;
-    printf("msgs/s=%.0f MB/s=%.1f count=%ld size=%ld\n", rate, rate * (double)r.size / 1e6, r.count, r.size);
+    printf("msgs/s=%.0f MB/s=%.1f seconds=%.3f cpu_us=%.4f count=%ld size=%ld\n", rate, rate * (double)r.size / 1e6,
+           seconds, (double)cpu / 1e3 / (double)(r.count - 1), r.count, r.size);
     zmq_close(socket);
     zmq_ctx_term(r.context);
     return 0;

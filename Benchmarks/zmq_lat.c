@@ -5,9 +5,9 @@
 #include "bench_common.c"
 
 static const char usage[] =
-    "usage: zmq_lat echo (--bind|--connect) ENDPOINT [--backlog N]\n"
+    "usage: zmq_lat echo (--bind|--connect) ENDPOINT [--backlog N] [--spin]\n"
     "                    [--curve-server SECRET | --curve-client SERVERPUB PUB SECRET]\n"
-    "       zmq_lat ping (--bind|--connect) ENDPOINT --size BYTES --count N [--warmup N]\n"
+    "       zmq_lat ping (--bind|--connect) ENDPOINT --size BYTES --count N [--warmup N] [--spin]\n"
     "                    [--curve-server SECRET | --curve-client SERVERPUB PUB SECRET] [--timeout-ms MS]\n";
 
 struct options {
@@ -38,6 +38,8 @@ static struct options parse(int argc, char **argv)
             o.warmup = parse_long("--warmup", flag_value(argc, argv, &i), 0, 1L << 30);
         } else if (strcmp(argv[i], "--timeout-ms") == 0) {
             o.timeout_ms = parse_long("--timeout-ms", flag_value(argc, argv, &i), 1, 1L << 30);
+        } else if (strcmp(argv[i], "--spin") == 0) {
+            spin_receive = 1;
         } else if (strcmp(argv[i], "--backlog") == 0) {
             o.backlog = parse_long("--backlog", flag_value(argc, argv, &i), 1, 1L << 20);
         } else if (!parse_curve_flag(argc, argv, &i, &o.curve)) {
@@ -60,6 +62,7 @@ static void run_echo(void *socket)
     /* A signal that lands while libzmq is busy outside poll() gives no EINTR: wake up now and
      * then to look at the flag. */
     set_int_option(socket, ZMQ_RCVTIMEO, 200, "ZMQ_RCVTIMEO");
+    spin_timeout_ms = 200;
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     while (!stop_requested) {
@@ -109,11 +112,17 @@ static void run_ping(void *socket, const struct options *o)
     /* The first round trips include the connection and handshake: not measured. */
     for (long n = 0; n < o->warmup; n++)
         round_trip(socket, payload, o, n);
+    /* A runner reads the echo's CPU time when it sees this line, and again after the result. */
+    printf("TIMED\n");
+    fflush(stdout);
+    uint64_t start = now_ns(), cpu_start = cpu_ns();
     for (long n = 0; n < o->count; n++)
         samples[n] = round_trip(socket, payload, o, o->warmup + n);
+    double seconds = (double)(now_ns() - start) / 1e9, cpu_us = (double)(cpu_ns() - cpu_start) / 1e3;
     qsort(samples, (size_t)o->count, sizeof *samples, compare_u64);
-    printf("p50_us=%.1f p99_us=%.1f count=%ld size=%ld\n",
-           percentile_us(samples, o->count, 0.50), percentile_us(samples, o->count, 0.99), o->count, o->size);
+    printf("p50_us=%.2f p99_us=%.2f seconds=%.3f cpu_us=%.4f count=%ld size=%ld\n",
+           percentile_us(samples, o->count, 0.50), percentile_us(samples, o->count, 0.99), seconds,
+           cpu_us / (double)o->count, o->count, o->size);
     free(samples);
     free(payload);
 }
@@ -126,6 +135,7 @@ int main(int argc, char **argv)
     apply_curve(socket, &o.curve);
     set_int_option(socket, ZMQ_LINGER, 0, "ZMQ_LINGER");
     if (o.ping) {
+        spin_timeout_ms = o.timeout_ms;
         set_int_option(socket, ZMQ_RCVTIMEO, (int)o.timeout_ms, "ZMQ_RCVTIMEO");
         set_int_option(socket, ZMQ_SNDTIMEO, (int)o.timeout_ms, "ZMQ_SNDTIMEO");
     }

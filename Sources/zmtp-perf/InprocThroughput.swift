@@ -5,7 +5,7 @@ import ZMTP
 
 /// Both ends of `thr` in one process over inproc://: a DEALER on its own thread sends COUNT
 /// messages of SIZE bytes to a ROUTER that times them from first to last, as libzmq's
-/// inproc_thr does. The sockets share the process's event loop, as in an application.
+/// inproc_thr does, and the process's CPU per message over that time. The sockets share the process's event loop, as in an application.
 struct InprocThroughput: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inproc-thr",
                                                     abstract: "Throughput over inproc://, sender and receiver in this process.")
@@ -40,6 +40,7 @@ struct InprocThroughput: ParsableCommand {
         var message = Message()
         try receiver.receive(into: &message, timeout: timeout)
         let start = monotonicNanos()
+        let cpuStart = cpuNanos()
         for _ in 1..<count {
             try receiver.receive(into: &message, timeout: timeout)
             guard message.count == 2, message[1].count == size else {
@@ -47,10 +48,12 @@ struct InprocThroughput: ParsableCommand {
             }
         }
         let seconds = Double(max(1, monotonicNanos() - start)) / 1e9
+        let cpu = cpuMicroseconds(since: cpuStart, per: count - 1)
         sent.wait()
         if let text = failure.text { throw ValidationError(text) }
         let rate = Double(count - 1) / seconds
-        print("msgs/s=\(Int(rate)) MB/s=\(String(format1: rate * Double(size) / 1e6)) count=\(count) size=\(size)")
+        let megabytes = String(format4: rate * Double(size) / 1e6)
+        print("msgs/s=\(Int(rate)) MB/s=\(megabytes) seconds=\(String(format4: seconds)) cpu_us=\(cpu) count=\(count) size=\(size)")
         sender.close()
         receiver.close()
     }

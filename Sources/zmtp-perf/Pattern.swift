@@ -43,7 +43,7 @@ struct Pattern: ParsableCommand {
             for _ in 1..<count { try socket.receive(into: &message, timeout: timeout) }
             guard message.count == 1, message[0].count == size else { throw ValidationError("expected one frame of \(size) bytes") }
             let rate = Double(count - 1) / (Double(max(1, monotonicNanos() - start)) / 1e9)
-            print("msgs/s=\(Int(rate)) MB/s=\(String(format1: rate * Double(size) / 1e6)) count=\(count) size=\(size)")
+            print("msgs/s=\(Int(rate)) MB/s=\(String(format4: rate * Double(size) / 1e6)) count=\(count) size=\(size)")
         case "req":
             try roundTrips(socket, payload: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }, timeout: timeout)
         default:
@@ -62,6 +62,6 @@ struct Pattern: ParsableCommand {
         for _ in 0..<1000 { _ = try once() }
         let samples = try (0..<count).map { _ in try once() }.sorted()
         let p50 = Double(samples[count / 2]) / 1000, p99 = Double(samples[count * 99 / 100]) / 1000
-        print("p50_us=\(String(format1: p50)) p99_us=\(String(format1: p99)) count=\(count) size=\(size)")
+        print("p50_us=\(String(format4: p50)) p99_us=\(String(format4: p99)) count=\(count) size=\(size)")
     }
 }

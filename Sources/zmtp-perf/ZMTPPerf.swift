@@ -38,8 +38,25 @@ struct ZMTPPerf: ParsableCommand {
     }
 }
 
+/// The event loop a peer's sockets run on: the shared one with its default busy-poll, or one
+/// of the process's own with `--busy-poll` (0: every wait blocks at once).
+struct LoopOptions: ParsableArguments {
+    @Option(name: .customLong("busy-poll"), help: "Busy-poll of the event loop and of blocking calls, in microseconds (default: the loop's default).")
+    var busyPollMicroseconds: Int?
+
+    func validate() throws {
+        if let busyPollMicroseconds, busyPollMicroseconds < 0 { throw ValidationError("--busy-poll must be 0 or more") }
+    }
+
+    func loop() throws -> EventLoop {
+        guard let busyPollMicroseconds else { return try EventLoop.shared() }
+        return try EventLoop(name: "zmtp-perf", busyPoll: .microseconds(busyPollMicroseconds))
+    }
+}
+
 /// Flags every role shares: where to attach and which security to use.
 struct PeerOptions: ParsableArguments {
+    @OptionGroup var loopOptions: LoopOptions
     @Option(name: .customLong("bind"), help: "Endpoint to bind.") var bindEndpoint: String?
     @Option(name: .customLong("connect"), help: "Endpoint to connect to.") var connectEndpoint: String?
     @Option(name: .customLong("curve-server"), help: "Act as CURVE server with this Z85 secret key.") var curveServerSecret: String?
@@ -68,6 +85,10 @@ struct PeerOptions: ParsableArguments {
         return options
     }
 
+    func makeSocket(_ type: SocketType) throws -> ZMTPSocket {
+        try ZMTPSocket(type: type, options: try socketOptions(), loop: try loopOptions.loop())
+    }
+
     func attach(_ socket: ZMTPSocket) throws {
         if let bindEndpoint { try socket.bind(bindEndpoint) } else if let connectEndpoint { try socket.connect(connectEndpoint) }
     }
@@ -79,4 +100,31 @@ func monotonicNanos() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+/// CPU time of this process, all threads (those already ended too), in nanoseconds.
+func cpuNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+/// Microseconds of CPU per operation, as the result lines print them.
+func cpuMicroseconds(since start: UInt64, per operations: Int) -> String {
+    String(format4: Double(cpuNanos() - start) / 1e3 / Double(max(1, operations)))
+}
+
+/// Prints a line at once, for a runner reading stdout through a pipe.
+func printNow(_ line: String) {
+    print(line)
+    fflush(nil)  // every stream: `stdout` itself is not concurrency-safe to name in Swift 6
+}
+
+/// Sequence numbers ride in a message's first 8 bytes, little-endian, as in the libzmq peers.
+func putSequence(_ n: UInt64, into body: inout [UInt8]) {
+    body.withUnsafeMutableBytes { $0.storeBytes(of: n.littleEndian, toByteOffset: 0, as: UInt64.self) }
+}
+
+func sequence(of body: ArraySlice<UInt8>) -> UInt64 {
+    body.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
 }

@@ -121,7 +121,7 @@ import ZMTP
             }
             return seqs
         }
-        let result = await outcome(of: reader, within: .seconds(60))
+        let result = await outcome(of: reader, within: .seconds(120))
         #expect((try? result?.get()) == Array(0..<total), "lost or reordered deliveries")
         #expect(sender.wait(timeout: 30) == "sent")
         await connector.close()

@@ -50,7 +50,7 @@ public final class EventLoop: @unchecked Sendable {
     /// pthread_self() of the loop thread, stored by the thread itself before anything runs on it.
     private let loopThread = Atomic<UInt>(0)
 
-    // Loop-confined state.
+    // Loop-confined state (dynamic exclusivity checks off: they cost more than the work).
     private struct Registration {
         let handler: IOHandler
         var interest: IOInterest
@@ -58,14 +58,14 @@ public final class EventLoop: @unchecked Sendable {
     }
     /// Indexed by fd. The generation tells a stale event (fd unregistered and its number reused
     /// earlier in the same batch) from a live one.
-    private var registrations: [Registration?] = []
-    private var generation: UInt32 = 0
-    private var timers = TimerHeap()
-    private var running: [@Sendable () -> Void] = []
+    @exclusivity(unchecked) private var registrations: [Registration?] = []
+    @exclusivity(unchecked) private var generation: UInt32 = 0
+    @exclusivity(unchecked) private var timers = TimerHeap()
+    @exclusivity(unchecked) private var running: [@Sendable () -> Void] = []
     private let events: UnsafeMutablePointer<epoll_event>
-    private var cachedNow: UInt64
+    @exclusivity(unchecked) private var cachedNow: UInt64
     /// A handler of this round expects activity soon: poll before blocking.
-    private var activityExpected = false
+    @exclusivity(unchecked) private var activityExpected = false
 
     /// Creates the epoll fd and the wake eventfd and starts the loop thread. After a round of
     /// work in which a handler expects an answer soon (`expectActivity`: it wrote a message, or

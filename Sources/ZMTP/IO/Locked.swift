@@ -6,7 +6,8 @@ import Glibc
 /// the loop through `execute` carries a happens-before edge TSan understands.
 final class Locked<State>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private var state: State
+    /// Guarded by `mutex`: no dynamic exclusivity checks.
+    @exclusivity(unchecked) private var state: State
 
     init(_ state: State) {
         self.state = state

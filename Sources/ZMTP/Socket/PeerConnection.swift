@@ -1,8 +1,10 @@
 @_spi(Engine) import ZMTPCore
 
 /// One live TCP or ipc connection of a socket: the I/O shell around a sans-I/O `Connection`.
-/// Loop-confined: every method runs on the socket's loop thread. References cross threads only
-/// inside tasks queued to that loop, hence the unchecked Sendable.
+/// Loop-confined: every method runs on the socket's loop thread (asserted where work enters:
+/// reads, flushes). References cross threads only inside tasks queued to that loop, hence the
+/// unchecked Sendable, and its state goes without dynamic exclusivity checks, which cost more per
+/// message than the work they guard.
 final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     /// Strong: a socket dropped without close() leaks its connections rather than crashing them.
     let socket: ZMTPSocket
@@ -19,19 +21,19 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     /// The listener's endpoint, for an accepted connection.
     var acceptedOn: Endpoint?
     /// Set while an accepted connection is in its handshake (see HandshakeAdmission).
-    var admission: AdmissionTicket?
-    private(set) var interest: IOInterest = [.readable, .writable]
+    @exclusivity(unchecked) var admission: AdmissionTicket?
+    @exclusivity(unchecked) private(set) var interest: IOInterest = [.readable, .writable]
     /// The pipe's queued messages while this connection encodes them (outside the lock).
     @exclusivity(unchecked) private var sending = FramedMessages()
-    private var timer: TimerHandle?
-    private var timerDeadline: UInt64 = .max
-    private(set) var isClosed = false
+    @exclusivity(unchecked) private var timer: TimerHandle?
+    @exclusivity(unchecked) private var timerDeadline: UInt64 = .max
+    @exclusivity(unchecked) private(set) var isClosed = false
     /// Flow control (PeerConnection+Flow.swift): the application paused reading from this
     /// peer; reading is paused because `maxOwedBytes` are owed to it; the connection closes
     /// once its final message is written (or at the timer).
-    var readHeld = false
-    var owedPaused = false
-    var closingTimer: TimerHandle?
+    @exclusivity(unchecked) var readHeld = false
+    @exclusivity(unchecked) var owedPaused = false
+    @exclusivity(unchecked) var closingTimer: TimerHandle?
     let maxOwedBytes: Int
     /// Traffic not yet added to the socket's metrics (PeerConnection+Metrics.swift); updated
     /// per read and write, so without dynamic exclusivity checks.
@@ -65,7 +67,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     }
 
     /// Set once the handshake completed; the engine's state says closed after any error.
-    private(set) var handshakeDone = false
+    @exclusivity(unchecked) private(set) var handshakeDone = false
     var isHandshaking: Bool { !handshakeDone && !isClosed }
     var hasUnsentOutput: Bool { engine.hasOutput && !isHandshaking }
 
@@ -77,6 +79,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     }
 
     func readAvailable() {
+        assert(socket.loop.inLoop)
         defer { reportTraffic() }
         // A bounded number of reads per wake keeps one busy peer from starving the others.
         for _ in 0..<16 {
@@ -147,6 +150,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     /// number of rounds per call keeps a sender that never pauses from starving the loop's other
     /// connections: past it, a task comes back after them.
     func flush() {
+        assert(socket.loop.inLoop)
         defer { reportTraffic() }
         var again = false
         var rounds = 0

@@ -38,9 +38,9 @@ extension ZMTPSocket {
                         seen = spaceFreed.load(ordering: .relaxed)
                         return nil
                     }
-                    waiters += 1
+                    blockedSenders += 1
                     _ = lock.wait(until: deadline)
-                    waiters -= 1
+                    blockedSenders -= 1
                 }
             }
             if let outcome {
@@ -128,9 +128,9 @@ extension ZMTPSocket {
                     if let taken = dequeue(take) { return taken }
                     if isClosed { throw SocketError.closed }
                     if let deadline, monotonicNow() >= deadline { throw SocketError.timedOut }
-                    waiters += 1
+                    blockedReceivers += 1
                     _ = lock.wait(until: deadline)
-                    waiters -= 1
+                    blockedReceivers -= 1
                 }
             }
         }
@@ -259,9 +259,9 @@ extension ZMTPSocket {
         }
         var handed: [AsyncWaiter<[[UInt8]]>.Resumption] = []
         if pollingReceivers.load(ordering: .relaxed) > 0 { loop.expectActivity() }
-        lock.withLock {
+        let wake: Bool = lock.withLock {
             // An application thread waiting for this message is likely to answer it soon.
-            if waiters > 0 || !asyncReceivers.isEmpty { loop.expectActivity() }
+            if blockedReceivers > 0 || !asyncReceivers.isEmpty { loop.expectActivity() }
             if var batch = room.arrived(&messages, from: pipe, on: self) {
                 queueLocked(&batch, from: pipe)
             } else {
@@ -272,11 +272,16 @@ extension ZMTPSocket {
             }
             // What a room filtered, or must inspect as it is taken, reaches them from the queue.
             if !asyncReceivers.isEmpty && !pipe.inbound.isEmpty { handed += handQueuedToAsyncReceiversLocked() }
+            return blockedReceivers > 0
         }
+        // After unlocking: a receiver woken while the lock is still held would wake only to
+        // sleep again on the mutex.
+        if wake { lock.broadcast() }
         for r in handed { r.resume() }
     }
 
-    /// Queues messages from `pipe` for the application and wakes who waits for them (lock held).
+    /// Queues messages from `pipe` for the application and wakes the pollers (lock held). The
+    /// caller wakes blocked receivers: `deliver` after unlocking, `detach` with its own wake-up.
     func queueLocked(_ messages: inout FramedMessages, from pipe: Pipe) {
         pipe.inbound.add(&messages)
         arrivals.add(1, ordering: .releasing)
@@ -285,7 +290,6 @@ extension ZMTPSocket {
             readable.append(pipe)
         }
         if pipe.inbound.count >= receiveLimit { pipe.readPaused = true }
-        if waiters > 0 { lock.broadcast() }
         if !pollWakers.isEmpty && !pipe.inbound.isEmpty { wakePollersLocked() }
     }
 
@@ -295,7 +299,7 @@ extension ZMTPSocket {
     func spaceFreedLocked(in pipe: Pipe) -> [AsyncWaiter<Void>.Resumption] {
         guard pipe.isBelowLowWater(sendLimits) else { return [] }
         spaceFreed.add(1, ordering: .releasing)
-        if waiters > 0 { lock.broadcast() }
+        if blockedSenders > 0 { lock.broadcast() }
         if !pollWakers.isEmpty { wakePollersLocked() }
         return asyncSenders.isEmpty ? [] : wakeAsyncSendersLocked()
     }

@@ -40,7 +40,7 @@ extension ZMTPSocket {
             pipe.isReady = true
             if !pipe.persistent { pipes.append(pipe) }
             guard room.attached(pipe, on: self) else { return .ignored }
-            if waiters > 0 { lock.broadcast() }  // a sender may be waiting for any peer at all
+            if blockedSenders > 0 { lock.broadcast() }  // a sender may be waiting for any peer at all
             wokenSenders = wakeAsyncSendersLocked()
             wakePollersLocked()
             let flush = !pipe.outbound.isEmpty && !pipe.flushScheduled
@@ -87,7 +87,7 @@ extension ZMTPSocket {
                 routes[pipe.routingID] = nil
                 if wasReady { lost = pipe.routingID }
             }
-            if waiters > 0 { lock.broadcast() }
+            if blockedSenders + blockedReceivers > 0 { lock.broadcast() }
             return lost
         }
         if let lostRoute { disconnectHandler?(lostRoute) }
@@ -101,9 +101,9 @@ extension ZMTPSocket {
             while monotonicNow() < deadline {
                 guard let drained = try? loop.submit({ self.isDrained() }), !drained else { break }
                 lock.withLock {
-                    waiters += 1
+                    blockedSenders += 1  // woken as senders are, when the queue drains
                     _ = lock.wait(until: min(deadline, monotonicNow() &+ 5_000_000))
-                    waiters -= 1
+                    blockedSenders -= 1
                 }
             }
         }

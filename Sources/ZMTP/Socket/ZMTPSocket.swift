@@ -29,7 +29,10 @@ public final class ZMTPSocket: @unchecked Sendable {
     @exclusivity(unchecked) var readable = RingBuffer<Pipe>()
     @exclusivity(unchecked) var nextPipe = 0
     @exclusivity(unchecked) var isClosed = false
-    @exclusivity(unchecked) var waiters = 0
+    /// Application threads asleep on `lock` in a blocking send (or close's linger) and in a
+    /// blocking receive, counted apart so that each event wakes only threads it concerns.
+    @exclusivity(unchecked) var blockedSenders = 0
+    @exclusivity(unchecked) var blockedReceivers = 0
     @exclusivity(unchecked) var asyncReceivers = RingBuffer<AsyncWaiter<[[UInt8]]>>()
     @exclusivity(unchecked) var asyncSenders = RingBuffer<AsyncWaiter<Void>>()
     /// The pollers watching this socket (ZMTPPoller).

@@ -5,7 +5,7 @@
 @_spi(Engine) public final class Connection {
     public enum State: Equatable, Sendable { case greeting, handshake, traffic, closed }
 
-    public private(set) var state: State = .greeting
+    @exclusivity(unchecked) public private(set) var state: State = .greeting
     public let mechanism: SecurityMechanism
     public let options: ConnectionOptions
     /// The peer's greeting once received (tells ZMTP 3.0 from 3.1).
@@ -36,38 +36,38 @@
     private var zmtp2Peer = false
     private var handshakeBytes = 0
     /// Payload bytes and frames so far of the message arriving (for the limits).
-    private var messageBytes = 0
-    private var messageFrames = 0
+    @exclusivity(unchecked) private var messageBytes = 0
+    @exclusivity(unchecked) private var messageFrames = 0
     /// NULL and PLAIN carry frames as they are: skip the mechanism on the hot path.
     private let passthrough: Bool
     /// Size of the frame waiting for more bytes, so the buffer grows once, not by doubling.
-    private var partialFrameSize = 0
+    @exclusivity(unchecked) private var partialFrameSize = 0
     /// A large frame arriving over several reads is assembled in its own array, which the shell
     /// can read into directly (`receiveDirect`), so its bytes are not staged in `pending` first.
     /// Only its payload goes there: the bytes the mechanism puts before it (CURVE's MESSAGE
     /// envelope) are kept apart in `largeEnvelope`, so the payload is opened where it lies and
     /// delivered in that same array.
     @exclusivity(unchecked) private var largeBody: [UInt8] = []
-    private var largeFilled = 0
+    @exclusivity(unchecked) private var largeFilled = 0
     /// The large frame's payload size; `largeBody` may be shorter and grow as bytes arrive.
-    private var largeSize = 0
+    @exclusivity(unchecked) private var largeSize = 0
     private var largeEnvelope: [UInt8] = []
     private var envelopeSize = 0
     private var largeFlags: UInt8 = 0
-    private var largeActive = false
+    @exclusivity(unchecked) private var largeActive = false
     static let largeFrameThreshold = 32 << 10
 
     /// Heartbeat commands owed to the peer, encoded only when the output before them has been
     /// written (or ahead of the next message): a peer that never reads gets at most one PONG
     /// and one PING queued, whatever it sends. A newer PING replaces the PONG still owed, as in
     /// libzmq (its engine keeps one pending PONG message), and its context is cut to 16 bytes.
-    private var pongOwed: [UInt8]?
-    private var pingOwed = false
+    @exclusivity(unchecked) private var pongOwed: [UInt8]?
+    @exclusivity(unchecked) private var pingOwed = false
 
-    private var handshakeDeadline: UInt64?
-    private var nextPing: UInt64?
-    private var pingTimeoutDeadline: UInt64?
-    private var peerTTLDeadline: UInt64?
+    @exclusivity(unchecked) private var handshakeDeadline: UInt64?
+    @exclusivity(unchecked) private var nextPing: UInt64?
+    @exclusivity(unchecked) private var pingTimeoutDeadline: UInt64?
+    @exclusivity(unchecked) private var peerTTLDeadline: UInt64?
 
     public init(mechanism: SecurityMechanism, options: ConnectionOptions = ConnectionOptions(), now: UInt64) {
         self.mechanism = mechanism
