@@ -23,6 +23,21 @@ import Testing
         #expect(queue.isEmpty && queue.payloadBytes == 0 && queue.bytes.isEmpty)
     }
 
+    @Test func everyFirstFrameIsCheckedInPlaceAndOnlyThose() {
+        var queue = FramedMessages()
+        queue.append([[1], [2, 3]] as [[UInt8]])
+        queue.append([Self.large, [4]])
+        queue.append([[], [5]] as [[UInt8]])
+        [UInt8]([6]).withUnsafeBytes { queue.appendFrame($0, more: true) }  // still arriving
+        var seen: [[UInt8]] = []
+        #expect(queue.allMessages(firstFrame: { seen.append(Array($0)); return true }))
+        #expect(seen == [[1], Self.large, []])
+        #expect(!queue.allMessages(firstFrame: { !$0.isEmpty }))
+        #expect(!queue.allMessages(firstFrame: { $0.count < 100 }))
+        #expect(queue.count == 3, "checking takes nothing")
+        #expect(Self.drain(&queue) == [[[1], [2, 3]], [Self.large, [4]], [[], [5]]])
+    }
+
     @Test func aMessageStillArrivingIsNeitherCountedNorTakenNorMoved() {
         var source = FramedMessages()
         source.append([[1], [2]] as [[UInt8]])

@@ -194,6 +194,27 @@
         if start == end { compact() }
     }
 
+    /// Whether `predicate` holds for the first frame of every whole message, read where it lies:
+    /// a SUB keeps a batch that all matches as it is, with no copy per message.
+    package func allMessages(firstFrame predicate: (UnsafeRawBufferPointer) -> Bool) -> Bool {
+        var offset = start, heldIndex = heldStart, isFirst = true
+        while offset < end {
+            let (flags, headerSize, size) = header(at: offset)
+            let matches: Bool
+            if flags & Self.heldFlag != 0 {
+                matches = !isFirst || held[heldIndex].withUnsafeBytes(predicate)
+                heldIndex += 1
+                offset += headerSize
+            } else {
+                matches = !isFirst || bytes.withUnsafeBytes { predicate(UnsafeRawBufferPointer(rebasing: $0[(offset + headerSize)..<(offset + headerSize + size)])) }
+                offset += headerSize + size
+            }
+            guard matches else { return false }
+            isFirst = flags & WireFrame.more == 0
+        }
+        return true
+    }
+
     /// Calls `body` with every frame of the whole messages (in order), then empties the queue of
     /// them. A held frame's body is read where it lies, like the others.
     mutating func drainFrames(_ body: (UnsafeRawBufferPointer, _ more: Bool) throws -> Void) rethrows {

@@ -97,7 +97,7 @@ package struct PrefixTree<Value> {
 
     /// Calls `body` with the value of every key that is a prefix of `topic` (shortest first,
     /// the empty key included) until it returns false.
-    package func forEachPrefix(of topic: ArraySlice<UInt8>, _ body: (Value) -> Bool) {
+    package func forEachPrefix<Topic: RandomAccessCollection<UInt8>>(of topic: Topic, _ body: (Value) -> Bool) where Topic.Index == Int {
         var node = Self.root
         var i = topic.startIndex
         while true {

@@ -33,7 +33,12 @@ package struct SubscriptionTrie: Sendable {
     }
 
     /// Whether some subscription is a prefix of `topic` (a message's first frame).
-    package func matches(_ topic: ArraySlice<UInt8>) -> Bool {
+    package func matches(_ topic: ArraySlice<UInt8>) -> Bool { prefixed(topic) }
+
+    /// Whether some subscription is a prefix of `topic`, read where it lies (a queued frame).
+    package func matches(_ topic: UnsafeRawBufferPointer) -> Bool { prefixed(topic) }
+
+    private func prefixed<Topic: RandomAccessCollection<UInt8>>(_ topic: Topic) -> Bool where Topic.Index == Int {
         var found = false
         tree.forEachPrefix(of: topic) { _ in
             found = true

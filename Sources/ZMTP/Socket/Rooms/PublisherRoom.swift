@@ -6,12 +6,15 @@
 /// subscriptions, in either wire form (the connections turn commands into 0x01/0x00
 /// messages); XPUB hands them to the application as its `PublisherState` decides, and other
 /// upstream messages too; PUB drops the rest.
+///
+/// Its state is only touched under the socket's lock, which is why dynamic exclusivity checks
+/// are off for it (as for `Pipe`): they cost more than the rest of a send.
 final class PublisherRoom: SocketRoom {
-    private var state: PublisherState<ObjectIdentifier>
-    private var distributor = Distributor<ObjectIdentifier>()
-    private var peers: [ObjectIdentifier: Pipe] = [:]
+    @exclusivity(unchecked) private var state: PublisherState<ObjectIdentifier>
+    @exclusivity(unchecked) private var distributor = Distributor<ObjectIdentifier>()
+    @exclusivity(unchecked) private var peers: [ObjectIdentifier: Pipe] = [:]
     /// Reused per send, so the hot path does not allocate a set.
-    private var matching = Set<ObjectIdentifier>()
+    @exclusivity(unchecked) private var matching = Set<ObjectIdentifier>()
     private let isXPUB: Bool
 
     init(type: SocketType, options: SocketOptions) {
@@ -25,10 +28,10 @@ final class PublisherRoom: SocketRoom {
 
     func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws(SocketError) -> RouteOutcome {
         guard message.frameCount > 0 else { throw SocketError.invalidMessage("a message needs at least one frame") }
-        state.peers(matching: message.routingID[...], into: &matching)
+        state.pipes(matching: message.firstFrame, into: &matching)
         var flushes: [any PeerLink] = []
         let before = distributor.totalDrops
-        distributor.distribute(to: matching) { id in
+        distributor.distribute(toPipes: matching) { id in
             guard let pipe = peers[id], pipe.isReady else { return true }  // leaving: not a drop
             guard pipe.hasRoom(socket.sendLimits) else { return false }
             if let flush = socket.enqueue(message, from: 0, on: pipe) { flushes.append(flush) }

@@ -20,7 +20,7 @@ final class SubscriberRoom: SocketRoom {
     func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws(SocketError) -> RouteOutcome {
         guard isXSUB else { throw SocketError.notSupported }
         guard message.frameCount > 0 else { throw SocketError.invalidMessage("a message needs at least one frame") }
-        if message.frameCount == 1, let subscription = Subscription(frame: message.routingID[...]) {
+        if message.frameCount == 1, let subscription = Subscription(frame: message.firstFrame) {
             guard trie.apply(subscription) else { return .dropped }
         }
         return .distributed(flushes: send(message, on: socket))
@@ -40,7 +40,8 @@ final class SubscriberRoom: SocketRoom {
     }
 
     func arrived(_ messages: inout FramedMessages, from pipe: Pipe, on socket: ZMTPSocket) -> FramedMessages? {
-        guard !isXSUB else { return nil }
+        // A batch that all matches (always so with the empty subscription) is queued as it is.
+        guard !isXSUB, !messages.allMessages(firstFrame: { trie.matches($0) }) else { return nil }
         var batch = FramedMessages()
         while let message = messages.popMessage() {
             if trie.matches(message[0][...]) { batch.append(message) }
