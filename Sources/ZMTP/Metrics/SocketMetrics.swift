@@ -12,7 +12,8 @@ public final class SocketMetrics: Sendable {
     let bytesReceived: Counter
     let messagesSent: Counter
     let bytesSent: Counter
-    /// Messages a ROUTER dropped: the peer's queue was at its high-water mark, or no such peer.
+    /// Messages dropped: a peer's queue was at its high-water mark (ROUTER, PUB, XPUB, XSUB),
+    /// or a ROUTER had no such peer.
     let droppedAtHighWaterMark: Counter
     let droppedUnroutable: Counter
     /// Handshakes completed (connections that became usable).
@@ -41,7 +42,7 @@ public final class SocketMetrics: Sendable {
         "zmtp_bytes_received_total": "Bytes read from peers' connections, framing and handshakes included.",
         "zmtp_messages_sent_total": "Messages taken from the send queues and encoded for peers.",
         "zmtp_bytes_sent_total": "Bytes written to peers' connections, framing and handshakes included.",
-        "zmtp_dropped_messages_total": "Messages a ROUTER dropped: high_water_mark, the peer's queue was full; unroutable, no such peer.",
+        "zmtp_dropped_messages_total": "Messages dropped: high_water_mark, a peer's queue was full (ROUTER, PUB, XPUB, XSUB); unroutable, a ROUTER had no such peer.",
         "zmtp_handshake_failures_total": "Handshakes that did not complete, by reason.",
         "zmtp_connections_total": "Connections whose handshake completed.",
         "zmtp_connections": "Open TCP connections, in their handshake or not.",
