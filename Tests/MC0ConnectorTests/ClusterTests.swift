@@ -104,6 +104,35 @@ struct ClusterTests {
         for connector in subscribers.map(\.0) + publishers { await connector.close() }
     }
 
+    /// With its only NATS server gone, a broker keeps delivering to its own clients; when the
+    /// server is back, the broker reconnects by itself and subscribes again.
+    @Test func localDeliveryGoesOnWhileNATSIsLostAndTheBrokerReconnects() async throws {
+        let nats = try NATSServer()
+        let broker = try ClusterBroker(cluster: nats.url)
+        let connected = { broker.log.filter { $0.contains("NATS connected to \(nats.url)") }.count }
+        #expect(await waitUntil(timeout: 10) { connected() == 1 }, "\(broker.log)")
+        let local = try await subscriber(testConfig(port: broker.port, identity: "local"), [topic])
+        let publisher = try MC0Connector(config: testConfig(port: broker.port, identity: "pub"))
+        try await publisher.connect()
+
+        nats.kill()
+        #expect(await waitUntil(timeout: 10) { broker.log.contains { $0.contains("NATS connection to \(nats.url) lost") } }, "\(broker.log)")
+        for seq in 0..<100 {
+            try await publisher.publish(topic: topic, headers: [("X-SEQ", "\(seq)")], body: "while NATS is down")
+        }
+        #expect(await waitUntil(timeout: 10) { local.1.all.count == 100 }, "\(local.1.all.count) of 100 delivered locally")
+        #expect(local.1.all.compactMap { $0.header("X-SEQ").flatMap(Int.init) } == Array(0..<100))
+
+        // Back on the same port: the broker's backoff finds it, and its topic is subscribed again.
+        try nats.start()
+        #expect(await waitUntil(timeout: 20) { connected() == 2 }, "\(broker.log)")
+        let other = try ClusterBroker(cluster: nats.url)
+        let remote = try await subscriber(testConfig(port: other.port, identity: "remote"), [topic])
+        #expect(await waitForClusterInterest(publishers: [publisher], collectors: [remote.1, local.1], topic: topic))
+        for connector in [local.0, remote.0, publisher] { await connector.close() }
+        other.kill()
+    }
+
     @Test func aBroadcastReachesAThousandClientsOverThreeBrokers() async throws {
         let cluster = try BrokerCluster()
         let clients = 1000
