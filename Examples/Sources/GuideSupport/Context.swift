@@ -1,0 +1,117 @@
+import Foundation
+import Synchronization
+import ZMTP
+
+/// What every example shares: its sockets, its arguments, and the end of it all on Ctrl-C.
+///
+/// The guide's `interrupt` example lets SIGINT make a blocked `zmq_recv` return, then closes the
+/// sockets and exits. Here a SIGINT closes every socket the context made, as
+/// `zmq_ctx_shutdown` does: whatever waits on one of them (a blocking or async `receive` or
+/// `send`, a `ZMTPPoller`, a `ZMTPProxy`) returns with ``SocketError/closed``, and
+/// ``runExample(_:)`` then exits with status 0. ``sleep(for:)`` ends early the same way.
+public final class Context: Sendable {
+    /// The program's flags (`--count N`, ...).
+    public let arguments: Arguments
+
+    private struct State {
+        var sockets: [ZMTPSocket] = []
+        var interrupted = false
+    }
+    private let state = Mutex(State())
+    /// Wakes ``sleep(for:)`` at the interrupt.
+    private let wake = NSCondition()
+    private let interrupts: Interrupts
+
+    init(arguments: Arguments) {
+        self.arguments = arguments
+        interrupts = Interrupts()
+        lineBufferStandardOutput()
+        interrupts.start { [weak self] in self?.interrupt() }
+    }
+
+    /// A socket of `type` that the interrupt closes.
+    public func socket(_ type: SocketType, options: SocketOptions = SocketOptions()) throws -> ZMTPSocket {
+        let socket = try ZMTPSocket(type: type, options: options)
+        let interrupted = state.withLock { state in
+            state.sockets.append(socket)
+            return state.interrupted
+        }
+        if interrupted { socket.close() }
+        return socket
+    }
+
+    /// Whether SIGINT arrived.
+    public var isInterrupted: Bool { state.withLock { $0.interrupted } }
+
+    /// Waits `duration` (the guide's `sleep`, standing for work); throws ``Interrupted`` when a
+    /// SIGINT arrives first.
+    public func sleep(for duration: Duration) throws(Interrupted) {
+        let deadline = Date().addingTimeInterval(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+        wake.lock()
+        defer { wake.unlock() }
+        while !isInterrupted && wake.wait(until: deadline) {}
+        if isInterrupted { throw Interrupted() }
+    }
+
+    /// Closes every socket: each waits up to its linger for queued messages to leave.
+    public func closeAll() {
+        for socket in state.withLock({ $0.sockets }) { socket.close() }
+    }
+
+    private func interrupt() {
+        state.withLock { $0.interrupted = true }
+        wake.lock()
+        wake.broadcast()
+        wake.unlock()
+        closeAll()
+    }
+}
+
+/// Thrown by ``Context/sleep(for:)`` when SIGINT ends the wait.
+public struct Interrupted: Error {}
+
+/// Runs an example: `body` gets the context, and the program exits when it returns (status 0,
+/// sockets closed), when it throws after a SIGINT (status 0, the guide's clean interrupt), or
+/// when it throws otherwise (status 1, the error on stderr).
+public func runExample(_ body: (Context) throws -> Void) -> Never {
+    let context = Context(arguments: Arguments())
+    do {
+        try body(context)
+    } catch {
+        exitAfter(error, context)
+    }
+    context.closeAll()
+    exit(0)
+}
+
+/// ``runExample(_:)`` for an example written with async calls.
+public func runExample(_ body: (Context) async throws -> Void) async -> Never {
+    let context = Context(arguments: Arguments())
+    do {
+        try await body(context)
+    } catch {
+        exitAfter(error, context)
+    }
+    context.closeAll()
+    exit(0)
+}
+
+private func exitAfter(_ error: any Error, _ context: Context) -> Never {
+    if context.isInterrupted {
+        print("W: interrupt received, killing \(ProcessInfo.processInfo.processName)...")
+        exit(0)
+    }
+    printError("E: \(error)")
+    context.closeAll()
+    exit(1)
+}
+
+/// Ends the program for a bad flag.
+func fatalUsage(_ message: String) -> Never {
+    printError("usage: \(message)")
+    exit(2)
+}
+
+private func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// A child process whose output lines (stdout and stderr together) a test waits on, each wait
+/// bounded. Its stdin is a pipe that stays open until ``closeInput()``.
+final class Program: Sendable {
+    let name: String
+    private let process: Process
+    private let input = Pipe()
+    private let lines = Mutex<[String]>([])
+    private let seen = DispatchSemaphore(value: 0)
+
+    init(_ executable: URL, _ arguments: [String], name: String) throws {
+        Self.ignoreBrokenPipes()
+        self.name = name
+        let process = Process()
+        let output = Pipe()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        self.process = process
+        // Foundation's Process.run is not safe to call from several threads at once on Linux.
+        try Self.spawning.withLock { _ in try process.run() }
+        let handle = output.fileHandleForReading
+        Thread.detachNewThread { [self] in
+            var buffer = Data()
+            while case let chunk = handle.availableData, !chunk.isEmpty {
+                buffer.append(chunk)
+                while let newline = buffer.firstIndex(of: 0x0A) {
+                    let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                    buffer.removeSubrange(buffer.startIndex...newline)
+                    lines.withLock { $0.append(line) }
+                    seen.signal()
+                }
+            }
+            seen.signal()
+        }
+    }
+
+    private static let spawning = Mutex(())
+
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+    var allLines: [String] { lines.withLock { $0 } }
+
+    /// The lines printed so far that start with `prefix`.
+    func lines(_ prefix: String) -> [String] { allLines.filter { $0.hasPrefix(prefix) } }
+
+    /// Waits for a line starting with `prefix`; returns it, or nil after `timeout` seconds.
+    @discardableResult
+    func waitLine(_ prefix: String, timeout: Double = 20) -> String? {
+        waitLines(prefix, count: 1, timeout: timeout).first
+    }
+
+    /// Waits until `count` lines starting with `prefix` were printed; returns those printed by
+    /// then (fewer at the timeout).
+    @discardableResult
+    func waitLines(_ prefix: String, count: Int, timeout: Double = 20) -> [String] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let found = lines(prefix)
+            if found.count >= count || Date() >= deadline { return found }
+            _ = seen.wait(timeout: .now() + min(0.2, max(0, deadline.timeIntervalSinceNow)))
+        }
+    }
+
+    /// Waits for the program to exit, bounded; kills it at the timeout. Returns its status
+    /// (a killed program's is the signal's number).
+    @discardableResult
+    func waitExit(timeout: Double = 30) -> Int32 {
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { [process] in
+            process.waitUntilExit()
+            done.signal()
+        }
+        if done.wait(timeout: .now() + timeout) == .timedOut {
+            kill()
+            process.waitUntilExit()
+        }
+        return process.terminationStatus
+    }
+
+    /// Waits for the exit and expects status 0, with the program's output in the failure.
+    func expectCleanExit(timeout: Double = 30, sourceLocation: SourceLocation = #_sourceLocation) {
+        let status = waitExit(timeout: timeout)
+        #expect(status == 0 && process.terminationReason == .exit,
+                "\(name) ended with \(process.terminationReason == .exit ? "status" : "signal") \(status): \(allLines.suffix(20))",
+                sourceLocation: sourceLocation)
+    }
+
+    func signal(_ number: Int32) {
+        if process.isRunning { Glibc.kill(process.processIdentifier, number) }
+    }
+
+    /// Ctrl-C.
+    func interrupt() { signal(SIGINT) }
+
+    func kill() { signal(SIGKILL) }
+
+    func write(_ text: String) {
+        try? input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
+    }
+
+    func closeInput() { try? input.fileHandleForWriting.close() }
+
+    /// A write to the stdin of a program that has just exited must fail, not end the test
+    /// process with SIGPIPE.
+    private static let brokenPipesIgnored: Bool = {
+        Glibc.signal(SIGPIPE, SIG_IGN)
+        return true
+    }()
+    private static func ignoreBrokenPipes() { _ = brokenPipesIgnored }
+}

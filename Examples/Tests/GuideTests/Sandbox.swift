@@ -1,0 +1,83 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// A private network namespace for one test, so that every test can use the guide's fixed
+/// endpoints (tcp://*:5555, tcp://localhost:5555, ...) while others run at once. A holder process
+/// made by `unshare -rn` (a user and a network namespace: no root needed where unprivileged user
+/// namespaces are allowed) brings `lo` up and waits on its stdin; the programs join its
+/// namespaces with `nsenter`. ``withSandbox(_:)`` stops them all at the end.
+final class Sandbox: Sendable {
+    private let holder: Program
+    private let programs = Mutex<[Program]>([])
+
+    fileprivate init() throws {
+        let script = "ip link set lo up && echo ready && exec cat"
+        holder = try Program(URL(fileURLWithPath: "/usr/bin/unshare"), ["-rn", "sh", "-c", script], name: "namespace")
+        guard holder.waitLine("ready", timeout: 10) != nil else {
+            holder.kill()
+            throw SandboxError.noNamespace(holder.allLines)
+        }
+    }
+
+    /// Starts the example `name` (built next to the test binary) with `arguments`.
+    @discardableResult
+    func example(_ name: String, _ arguments: String...) throws -> Program {
+        try start(Paths.build.appendingPathComponent(name).path, arguments, name: name)
+    }
+
+    /// Starts the pyzmq peer `Peers/<name>.py` with `arguments`.
+    @discardableResult
+    func peer(_ name: String, _ arguments: String...) throws -> Program {
+        try start("python3", ["-u", Paths.peers.appendingPathComponent("\(name).py").path] + arguments, name: "\(name).py")
+    }
+
+    private func start(_ command: String, _ arguments: [String], name: String) throws -> Program {
+        // nsenter execs the command, so the program's pid is the one signals go to.
+        let enter = ["-t", "\(holder.pid)", "-U", "-n", "--preserve-credentials", command] + arguments
+        let program = try Program(URL(fileURLWithPath: "/usr/bin/nsenter"), enter, name: name)
+        programs.withLock { $0.append(program) }
+        return program
+    }
+
+    /// Interrupts what still runs, kills what does not stop at once, then ends the holder.
+    fileprivate func stop() {
+        let running = programs.withLock { $0 }.filter(\.isRunning)
+        for program in running { program.interrupt() }
+        for program in running { program.waitExit(timeout: 5) }
+        holder.closeInput()
+        holder.waitExit(timeout: 5)
+    }
+}
+
+enum SandboxError: Error, CustomStringConvertible {
+    case noNamespace([String])
+
+    var description: String {
+        switch self {
+        case .noNamespace(let output):
+            return """
+                could not make a private network namespace with `unshare -rn` (needs util-linux's \
+                unshare and nsenter, iproute2's ip, and root or unprivileged user namespaces: \
+                sysctl kernel.unprivileged_userns_clone=1 / user.max_user_namespaces > 0): \
+                \(output.joined(separator: " | "))
+                """
+        }
+    }
+}
+
+/// Runs `body` with a fresh sandbox, and stops every program it started when `body` ends.
+func withSandbox(_ body: (Sandbox) throws -> Void) throws {
+    let sandbox = try Sandbox()
+    defer { sandbox.stop() }
+    try body(sandbox)
+}
+
+/// Where the examples and the peers are.
+enum Paths {
+    /// The build's bin directory: on Linux the test bundle is an executable there.
+    static let build = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    static let peers = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Peers")
+}
