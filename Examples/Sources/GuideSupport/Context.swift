@@ -8,7 +8,8 @@ import ZMTP
 /// sockets and exits. Here a SIGINT closes every socket the context made, as
 /// `zmq_ctx_shutdown` does: whatever waits on one of them (a blocking or async `receive` or
 /// `send`, a `ZMTPPoller`, a `ZMTPProxy`) returns with ``SocketError/closed``, and
-/// ``runExample(_:)`` then exits with status 0. ``sleep(for:)`` ends early the same way.
+/// ``runExample(_:)`` then exits with status 0. ``sleep(for:)`` and ``wait(until:)`` end early
+/// the same way.
 public final class Context: Sendable {
     /// The program's flags (`--count N`, ...).
     public let arguments: Arguments
@@ -18,7 +19,7 @@ public final class Context: Sendable {
         var interrupted = false
     }
     private let state = Mutex(State())
-    /// Wakes ``sleep(for:)`` at the interrupt.
+    /// Wakes ``sleep(for:)`` and ``wait(until:)``.
     private let wake = NSCondition()
     private let interrupts: Interrupts
 
@@ -46,10 +47,34 @@ public final class Context: Sendable {
     /// Waits `duration` (the guide's `sleep`, standing for work); throws ``Interrupted`` when a
     /// SIGINT arrives first.
     public func sleep(for duration: Duration) throws(Interrupted) {
-        let deadline = Date().addingTimeInterval(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+        let (seconds, attoseconds) = duration.components
+        let deadline = Date().addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
+        try wait(until: { false }, deadline: deadline)
+    }
+
+    /// Waits until `ready()` holds, checking it again at each ``wakeWaiters()``; throws
+    /// ``Interrupted`` when a SIGINT arrives first.
+    public func wait(until ready: () -> Bool) throws(Interrupted) {
+        try wait(until: ready, deadline: nil)
+    }
+
+    /// Has ``wait(until:)`` check its condition again (from any thread).
+    public func wakeWaiters() {
+        wake.lock()
+        wake.broadcast()
+        wake.unlock()
+    }
+
+    private func wait(until ready: () -> Bool, deadline: Date?) throws(Interrupted) {
         wake.lock()
         defer { wake.unlock() }
-        while !isInterrupted && wake.wait(until: deadline) {}
+        while !isInterrupted && !ready() {
+            if let deadline {
+                if !wake.wait(until: deadline) { break }
+            } else {
+                wake.wait()
+            }
+        }
         if isInterrupted { throw Interrupted() }
     }
 
@@ -60,9 +85,7 @@ public final class Context: Sendable {
 
     private func interrupt() {
         state.withLock { $0.interrupted = true }
-        wake.lock()
-        wake.broadcast()
-        wake.unlock()
+        wakeWaiters()
         closeAll()
     }
 }
