@@ -17,9 +17,8 @@ public final class ExampleThread: Sendable {
             defer { finished.signal() }
             do {
                 try body()
-            } catch SocketError.closed {
+            } catch SocketError.closed, is Interrupted {
                 // The program is ending: Ctrl-C, or main is done and closed every socket.
-            } catch is Interrupted {
             } catch {
                 if !context.isInterrupted { fail(error) }
             }
@@ -54,6 +53,3 @@ private func fail(_ error: any Error) -> Never {
     FileHandle.standardError.write(Data("E: \(error)\n".utf8))
     exit(1)
 }
-
-/// A frame as text (the guide's `s_recv` gives C strings).
-public func text(_ frame: [UInt8]) -> String { String(decoding: frame, as: UTF8.self) }

@@ -7,7 +7,7 @@ import ZMTP
 func client(_ context: Context) throws {
     var options = SocketOptions()
     options.identity = printableIdentity()
-    let name = text(options.identity)
+    let name = String(decoding: options.identity, as: UTF8.self)
     let client = try context.socket(.dealer, options: options)
     try client.connect("tcp://localhost:5570")
 
@@ -19,7 +19,7 @@ func client(_ context: Context) throws {
         while case let left = tick - .now, left > .zero {
             do {
                 let reply = try client.receive(timeout: left)
-                print("\(name) received: \(text(reply[reply.count - 1]))")
+                print("\(name) received: \(String(decoding: reply[reply.count - 1], as: UTF8.self))")
             } catch SocketError.timedOut {
                 break
             }

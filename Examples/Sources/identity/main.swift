@@ -9,14 +9,10 @@ func dump(_ message: [[UInt8]]) {
     print(String(repeating: "-", count: 40))
     for frame in message {
         let printable = frame.allSatisfy { (32...126).contains($0) }
-        let body = printable ? text(frame) : frame.map(hex).joined()
+        let body = printable ? String(decoding: frame, as: UTF8.self) : frame.hex
         let size = String(frame.count)
         print("[\(String(repeating: "0", count: max(0, 3 - size.count)))\(size)] \(body)")
     }
-}
-
-func hex(_ byte: UInt8) -> String {
-    (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
 }
 
 runExample { context in

@@ -14,7 +14,7 @@ func client(_ number: Int, _ context: Context) throws {
     try client.connect("ipc://frontend.ipc")
     try client.send([Array("HELLO".utf8)])
     let reply = try client.receive()
-    print("Client-\(number): \(text(reply[0]))")
+    print("Client-\(number): \(String(decoding: reply[0], as: UTF8.self))")
 }
 
 /// A worker says READY once, then its replies tell the broker it is idle again.
@@ -26,7 +26,7 @@ func worker(_ number: Int, _ context: Context) throws {
     try worker.send([Array("READY".utf8)])
     while true {
         let request = try worker.receive()  // [client, "", request]
-        print("Worker-\(number): \(text(request[request.count - 1]))")
+        print("Worker-\(number): \(String(decoding: request[request.count - 1], as: UTF8.self))")
         try worker.send([request[0], [], Array("OK".utf8)])
     }
 }

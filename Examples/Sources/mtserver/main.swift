@@ -10,7 +10,7 @@ func worker(_ context: Context, work: Duration) throws {
     try receiver.connect("inproc://workers")
     while true {
         let request = try receiver.receive()
-        print("Received request: [\(text(request[0]))]")
+        print("Received request: [\(String(decoding: request[0], as: UTF8.self))]")
         try context.sleep(for: work)  // stands for the work done per request
         try receiver.send([Array("World".utf8)])
     }

@@ -9,7 +9,7 @@ runExample { context in
     try subscriber.connect("tcp://localhost:5563")
 
     for _ in context.arguments.rounds {
-        let message = try subscriber.receive()  // [envelope, content]
-        print("[\(text(message[0]))] \(message.dropFirst().map(text).joined(separator: " "))")
+        let message = try subscriber.receive().map { String(decoding: $0, as: UTF8.self) }
+        print("[\(message[0])] \(message.dropFirst().joined(separator: " "))")  // [envelope, content]
     }
 }
