@@ -1,6 +1,7 @@
 // asyncsrv: an asynchronous client/server. DEALER clients send a request a second and print the
 // replies as they come; the server's ROUTER frontend and DEALER backend (ZMTPProxy) deal the
 // requests to worker threads, which answer each zero to four times. Runs five seconds.
+// Flags: --seconds N (how long it runs, 5).
 import GuideSupport
 import ZMTP
 
@@ -55,5 +56,5 @@ runExample { context in
         context.thread { try client(context) }
     }
     context.thread { try server(context) }
-    try context.sleep(for: .seconds(5))
+    try context.sleep(for: .seconds(context.arguments.integer("--seconds", default: 5)))
 }

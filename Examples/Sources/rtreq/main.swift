@@ -27,14 +27,15 @@ runExample { context in
         context.thread { try worker(context) }
     }
 
+    // The next request comes from the worker that waited longest: [worker, "", "Hi Boss"].
+    // The five seconds start with the first one.
+    var request = try broker.receive()
+    let end = ContinuousClock.now + .seconds(5)
     // The guide fires as many workers as it started; firing every worker that has asked for
     // work lets workers of other processes take part too.
-    let end = ContinuousClock.now + .seconds(5)
     var met = Set<[UInt8]>()
     var fired = Set<[UInt8]>()
-    repeat {
-        // The next request comes from the worker that waited longest: [worker, "", "Hi Boss"].
-        let request = try broker.receive()
+    while true {
         let id = request[0]
         met.insert(id)
         if ContinuousClock.now < end {
@@ -42,7 +43,9 @@ runExample { context in
         } else {
             try broker.send([id, [], Array("Fired!".utf8)])
             fired.insert(id)
+            if fired == met { break }
         }
-    } while fired.count < met.count
+        request = try broker.receive()
+    }
     for worker in workers { worker.join() }
 }
