@@ -5,11 +5,13 @@ import ZMTP
 /// What every example shares: its sockets, its arguments, and the end of it all on Ctrl-C.
 ///
 /// The guide's `interrupt` example lets SIGINT make a blocked `zmq_recv` return, then closes the
-/// sockets and exits. Here a SIGINT closes every socket the context made, as
-/// `zmq_ctx_shutdown` does: whatever waits on one of them (a blocking or async `receive` or
-/// `send`, a `ZMTPPoller`, a `ZMTPProxy`) returns with ``SocketError/closed``, and
-/// ``runExample(_:)`` then exits with status 0. ``sleep(for:)`` and ``wait(until:)`` end early
-/// the same way.
+/// sockets and exits. Here a SIGINT (or SIGTERM) closes every socket the context made, as
+/// `zmq_ctx_shutdown` does: a blocking or async `receive` or `send` waiting on one of them
+/// throws ``SocketError/closed``, a `ZMTPPoller` reports it ready (and the `receive` that follows
+/// throws), a `ZMTPProxy` run throws, and ``runExample(_:)`` then exits with status 0.
+/// ``sleep(for:)`` and ``wait(until:)`` end early the same way. A socket's `messages` sequence,
+/// though, just ends at the close: code after a `for try await` loop over it would run at
+/// Ctrl-C too, so the examples call `receive` instead.
 public final class Context: Sendable {
     /// The program's flags (`--count N`, ...).
     public let arguments: Arguments
