@@ -17,8 +17,13 @@ public final class Context: Sendable {
     public let arguments: Arguments
 
     private struct State {
-        var sockets: [ZMTPSocket] = []
+        /// Held weakly, so that an example that replaces sockets (Lazy Pirate's client) does
+        /// not keep every one it made.
+        var sockets: [WeakSocket] = []
         var interrupted = false
+    }
+    private struct WeakSocket {
+        weak var socket: ZMTPSocket?
     }
     private let state = Mutex(State())
     /// Wakes ``sleep(for:)`` and ``wait(until:)``.
@@ -36,7 +41,8 @@ public final class Context: Sendable {
     public func socket(_ type: SocketType, options: SocketOptions = SocketOptions()) throws -> ZMTPSocket {
         let socket = try ZMTPSocket(type: type, options: options)
         let interrupted = state.withLock { state in
-            state.sockets.append(socket)
+            state.sockets.removeAll { $0.socket == nil }
+            state.sockets.append(WeakSocket(socket: socket))
             return state.interrupted
         }
         if interrupted { socket.close() }
@@ -82,7 +88,7 @@ public final class Context: Sendable {
 
     /// Closes every socket: each waits up to its linger for queued messages to leave.
     public func closeAll() {
-        for socket in state.withLock({ $0.sockets }) { socket.close() }
+        for socket in state.withLock({ $0.sockets.compactMap(\.socket) }) { socket.close() }
     }
 
     private func interrupt() {

@@ -25,7 +25,7 @@ final class Program: Sendable {
         process.standardError = output
         self.process = process
         // Foundation's Process.run is not safe to call from several threads at once on Linux.
-        try Self.spawning.withLock { _ in try process.run() }
+        try Self.spawning.withLock { _ in try Self.withNoSignalsBlocked { try process.run() } }
         let handle = output.fileHandleForReading
         Thread.detachNewThread { [self] in
             var buffer = Data()
@@ -46,6 +46,19 @@ final class Program: Sendable {
     }
 
     private static let spawning = Mutex(())
+
+    /// Runs `body` with no signal blocked on the calling thread. A child inherits the blocked
+    /// signals of the thread that spawns it, and the test runner's threads block SIGINT among
+    /// others: a child started from one would never see the SIGINT a test sends it (pyzmq
+    /// peers would not stop), where one started from a shell would.
+    private static func withNoSignalsBlocked<T>(_ body: () throws -> T) rethrows -> T {
+        var none = sigset_t()
+        var blocked = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &blocked)
+        defer { pthread_sigmask(SIG_SETMASK, &blocked, nil) }
+        return try body()
+    }
 
     var pid: Int32 { process.processIdentifier }
     var isRunning: Bool { process.isRunning }
