@@ -77,7 +77,7 @@ let package = Package(
         ]),
         .target(name: "TestSupport", dependencies: ["ZMTP"], path: "Tests/TestSupport"),
         .testTarget(name: "ZMTPTests", dependencies: ["ZMTP", "ZMTPCore", "TestSupport"]),
-        .testTarget(name: "MC0Tests", dependencies: ["MC0"]),
+        .testTarget(name: "MC0Tests", dependencies: ["MC0", "TestSupport"]),
         .testTarget(name: "NATSTests", dependencies: ["NATSWire", "NATSClient", "ZMTP", "TestSupport"]),
         .testTarget(name: "MC0BrokerTests", dependencies: ["MC0Broker", "MC0", "ZMTP", "NATSWire", "TestSupport"]),
         .testTarget(name: "MC0ConnectorTests", dependencies: ["MC0Connector", "MC0", "ZMTP", "TestSupport"]),

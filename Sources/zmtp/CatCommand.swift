@@ -68,23 +68,22 @@ struct CatCommand: ParsableCommand {
         let socketType = try parsedType()
         var options = SocketOptions()
         options.security = try security()
-        let arrivals = PeerArrivals()
         // A line for a peer that has not finished its handshake yet waits for it (up to
         // --timeout) instead of being dropped, as libzmq's ROUTER would drop it.
         options.routerMandatory = socketType == .router
         options.onEvent = { event in
             switch event {
             case .handshakeFailed(let peer, let error): printError("handshake with \(peer) failed: \(error)")
-            case .handshakeSucceeded: arrivals.arrived()
             default: break
             }
         }
         let socket = try ZMTPSocket(type: socketType, options: options)
+        let handshakes = socket.monitor(capacity: 64)
         let role = CatRole(socketType)
         for prefix in subscribe { try role.subscribe(socket, to: Array(prefix.utf8)) }
         for endpoint in bind { printError("bound \(try socket.bind(endpoint))") }
         for endpoint in connect { try socket.connect(endpoint) }
-        let session = CatSession(socket: socket, role: role, arrivals: arrivals, echo: echo, count: count,
+        let session = CatSession(socket: socket, role: role, handshakes: handshakes, echo: echo, count: count,
                                  timeout: timeout.map { .nanoseconds(Int64($0 * 1e9)) })
         let status = session.run()
         socket.close()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ZMTP
 
 /// One run of `zmtp cat`: moves stdin lines and received messages as the role's flow says,
@@ -6,7 +7,8 @@ import ZMTP
 struct CatSession: Sendable {
     let socket: ZMTPSocket
     let role: CatRole
-    let arrivals: PeerArrivals
+    /// Made before bind and connect, so no handshake goes unseen.
+    let handshakes: SocketMonitor
     let echo: Bool
     let count: Int?
     let timeout: Duration?
@@ -109,12 +111,11 @@ struct CatSession: Sendable {
         let deadline = timeout.map { ContinuousClock.now + $0 }
         // ROUTER (routerMandatory): a routing id that is not connected yet is waited for.
         while true {
-            let seen = arrivals.count
             switch attemptSend(message) {
             case .sent:
                 return
             case .failed(.hostUnreachable(let id)):
-                guard arrivals.wait(after: seen, until: deadline) else {
+                guard nextHandshake(until: deadline) else {
                     let hex = String(decoding: MessageLine.hexEncode(id), as: UTF8.self)
                     throw Stop(message: "timed out: no peer with routing id \(hex) within \(describe(timeout)) (\(done))")
                 }
@@ -124,6 +125,29 @@ struct CatSession: Sendable {
                 throw Stop(message: "send failed: \(error)")
             }
         }
+    }
+
+    /// Waits for a handshake the monitor has not reported yet (one that completed since the
+    /// last wait counts), or until `deadline` (nil: no limit); false at the deadline.
+    private func nextHandshake(until deadline: ContinuousClock.Instant?) -> Bool {
+        let wait = HandshakeWait()
+        Task { [handshakes] in
+            while let event = try? await handshakes.next(timeout: deadline.map { max(.zero, ContinuousClock.now.duration(to: $0)) }) {
+                if case .handshakeSucceeded = event {
+                    wait.found.withLock { $0 = true }
+                    break
+                }
+            }
+            wait.done.signal()
+        }
+        wait.done.wait()
+        return wait.found.withLock { $0 }
+    }
+
+    /// Hands the outcome of reading the (async) monitor to the thread that waits for it.
+    private final class HandshakeWait: Sendable {
+        let found = Mutex(false)
+        let done = DispatchSemaphore(value: 0)
     }
 
     private enum SendOutcome { case sent, failed(SocketError) }

@@ -58,20 +58,6 @@ func error(_ client: String, _ text: String, id: String? = nil) -> Outgoing {
     Outgoing(client: b(client), frames: MC0Message.error(message: text, id: id.map(b)).frames())
 }
 
-/// A small deterministic generator for the fuzz-ish tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
-
 @Suite struct BrokerCoreHarnessTests {
     @Test func freshCoreIsEmpty() {
         let h = Harness()

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import MC0
 import MC0Broker
 

@@ -57,6 +57,32 @@ final class BrokerCluster {
     }
 }
 
+extension BrokerCluster {
+    /// One connected subscriber to `topic` on each broker, in broker order, named `prefix`
+    /// and the broker's index.
+    func subscribers(to topic: String, named prefix: String, heartbeat: Duration = .milliseconds(500),
+                     loop: EventLoop? = nil) async throws -> [(MC0Connector, Collector)] {
+        var made: [(MC0Connector, Collector)] = []
+        for (index, broker) in brokers.enumerated() {
+            let config = testConfig(port: broker.port, identity: "\(prefix)\(index)", heartbeat: heartbeat)
+            made.append(try await subscriber(config, [topic], loop: loop))
+        }
+        return made
+    }
+
+    /// One connected publisher on each broker, in broker order, named `prefix` and the
+    /// broker's index.
+    func publishers(named prefix: String) async throws -> [MC0Connector] {
+        var made: [MC0Connector] = []
+        for (index, broker) in brokers.enumerated() {
+            let publisher = try MC0Connector(config: testConfig(port: broker.port, identity: "\(prefix)\(index)"))
+            try await publisher.connect()
+            made.append(publisher)
+        }
+        return made
+    }
+}
+
 /// A NULL-security config naming the brokers as an MCollective pool, from `first` on.
 func poolConfig(_ brokers: [ClusterBroker], first: Int = 0, identity: String, heartbeat: Duration = .seconds(1)) -> ConnectorConfig {
     var config = testConfig(port: brokers[first].port, identity: identity, heartbeat: heartbeat)

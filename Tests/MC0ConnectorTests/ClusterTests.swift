@@ -11,14 +11,8 @@ struct ClusterTests {
 
     @Test func everySubscriberReceivesEveryBrokersMessagesOnceInOrder() async throws {
         let cluster = try BrokerCluster()
-        var subscribers: [(MC0Connector, Collector)] = []
-        var publishers: [MC0Connector] = []
-        for (index, broker) in cluster.brokers.enumerated() {
-            subscribers.append(try await subscriber(testConfig(port: broker.port, identity: "sub\(index)"), [topic]))
-            let publisher = try MC0Connector(config: testConfig(port: broker.port, identity: "pub\(index)"))
-            try await publisher.connect()
-            publishers.append(publisher)
-        }
+        let subscribers = try await cluster.subscribers(to: topic, named: "sub")
+        let publishers = try await cluster.publishers(named: "pub")
         #expect(await waitForClusterInterest(publishers: publishers, collectors: subscribers.map(\.1), topic: topic))
         let count = 200
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -84,14 +78,8 @@ struct ClusterTests {
 
     @Test func trafficContinuesAfterANATSNodeIsKilled() async throws {
         let cluster = try BrokerCluster()
-        var subscribers: [(MC0Connector, Collector)] = []
-        var publishers: [MC0Connector] = []
-        for (index, broker) in cluster.brokers.enumerated() {
-            subscribers.append(try await subscriber(testConfig(port: broker.port, identity: "sub\(index)"), [topic]))
-            let publisher = try MC0Connector(config: testConfig(port: broker.port, identity: "pub\(index)"))
-            try await publisher.connect()
-            publishers.append(publisher)
-        }
+        let subscribers = try await cluster.subscribers(to: topic, named: "sub")
+        let publishers = try await cluster.publishers(named: "pub")
         #expect(await waitForClusterInterest(publishers: publishers, collectors: subscribers.map(\.1), topic: topic))
         // Broker 0 is connected to NATS node 0: it must move to another node.
         cluster.nats[0].kill()
@@ -138,10 +126,7 @@ struct ClusterTests {
         let clients = 1000
         let loop = try EventLoop(name: "cluster-clients")
         defer { loop.shutdown() }
-        var watchers: [(MC0Connector, Collector)] = []
-        for (index, broker) in cluster.brokers.enumerated() {
-            watchers.append(try await subscriber(testConfig(port: broker.port, identity: "watch\(index)", heartbeat: .seconds(30)), [topic], loop: loop))
-        }
+        let watchers = try await cluster.subscribers(to: topic, named: "watch", heartbeat: .seconds(30), loop: loop)
         let publisher = try MC0Connector(config: testConfig(port: cluster.brokers[0].port, identity: "pub", heartbeat: .seconds(30)), loop: loop)
         try await publisher.connect()
         #expect(await waitForClusterInterest(publishers: [publisher], collectors: watchers.map(\.1), topic: topic))

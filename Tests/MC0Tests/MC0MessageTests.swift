@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import MC0
 
 private func b(_ text: String) -> [UInt8] { Array(text.utf8) }
@@ -140,18 +141,5 @@ private func frames(_ texts: String...) -> [[UInt8]] { texts.map(b) }
             }
             _ = MC0Message.bestEffortID(in: input)
         }
-    }
-}
-
-/// A small deterministic generator so the fuzz-ish test is reproducible.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

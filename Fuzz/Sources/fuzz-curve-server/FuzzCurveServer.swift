@@ -32,27 +32,17 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 }
 
 func rawCommands(_ feed: CommandFeed, _ input: inout FuzzInput) {
-    var welcomes = 0
-    for body in input.records(limit: 16) {
-        guard let replies = feed.feed(raw: body) else { continue }
-        for reply in replies {
-            require(reply.name == "WELCOME" && reply.data.count == 160, "server sent \(reply.name) (\(reply.data.count) bytes) to random input")
-            welcomes += 1
-        }
-        require(welcomes <= 1, "a second WELCOME")
+    feedRawCommands(feed, &input, allowed: { $0.name == "WELCOME" && $0.data.count == 160 }, check: {
         require(!feed.mechanism.isComplete, "a handshake completed without the server's keys being used by the client")
-    }
+    })
 }
 
 func mutatedHandshake(_ feed: CommandFeed, refused: Bool, _ input: inout FuzzInput) {
     let client = CurveClient(context: handshakeContext(.dealer), serverKey: FixedKeys.server.publicKey, keyPair: FixedKeys.client)
-    guard let hello = try? client.start().first else { return require(false, "CurveClient.start failed") }
-
-    let helloData = mutate(hello.data, &input)
-    let helloIntact = differences(hello.data, helloData).allSatisfy { helloPadding.contains($0) } && helloData.count == hello.data.count
-    let welcome = feed.feed(Command(name: hello.name, data: helloData))
-    require((welcome != nil) == helloIntact, "HELLO \(helloIntact ? "intact" : "altered at \(differences(hello.data, helloData))") was \(welcome == nil ? "refused" : "accepted")")
-    guard let welcome = welcome?.first else { return }
+    let step = feedAlteredHello(feed, from: client, &input) { sent, altered in
+        differences(sent, altered).allSatisfy { helloPadding.contains($0) } && altered.count == sent.count
+    }
+    guard case let (hello, _, welcome)? = step, let welcome else { return }
 
     guard let initiate = try? client.receive(welcome).first else { return require(false, "the client refused a real WELCOME") }
     let initiateData = mutate(initiate.data, &input)

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A device that shuttles messages between two sockets, as libzmq's `zmq_proxy_steerable`:
 /// ROUTER↔DEALER makes a request-reply broker, XSUB↔XPUB a publish-subscribe forwarder (the
 /// subscriptions travel backwards through it), PULL→PUSH a pipeline streamer.
@@ -69,36 +67,50 @@ public struct ZMTPProxy: Sendable {
 
     /// Moves messages until a `TERMINATE` command (then returns) or until a socket fails
     /// (then throws its error, e.g. `SocketError.closed`), on the calling thread, which it
-    /// blocks meanwhile; call it from a thread of its own, not from a Swift concurrency task.
+    /// blocks meanwhile, sleeping in a `ZMTPPoller` while nothing can move; call it from a
+    /// thread of its own, not from a Swift concurrency task.
     public func run() throws {
-        let executor = CallerThreadExecutor()
-        let outcome = Mutex<Result<Void, Error>?>(nil)
-        Task(executorPreference: executor) { [self] in
-            let result: Result<Void, Error>
-            do { try await shuttle(); result = .success(()) } catch { result = .failure(error) }
-            outcome.withLock { $0 = result }
-            executor.finish()
-        }
-        executor.run()
-        try outcome.withLock { $0! }.get()
-    }
-
-    /// One task per direction that can carry messages and one for the control socket; the
-    /// first to end ends them all.
-    private func shuttle() async throws {
-        let state = ProxyState()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            if Self.receives(frontend.type) && Self.sends(backend.type) {
-                group.addTask { try await forward(from: frontend, to: backend, state: state, towardBackend: true) }
+        let directions = [
+            Direction(source: frontend, destination: backend, towardBackend: true),
+            Direction(source: backend, destination: frontend, towardBackend: false),
+        ].filter { Self.receives($0.source.type) && Self.sends($0.destination.type) }
+        let poller = ZMTPPoller()
+        var watched = Watched()
+        var statistics = Statistics()
+        var paused = false
+        while true {
+            var wanted = Watched()
+            if let control { wanted.insert(.readable, for: control) }
+            if !paused {
+                for direction in directions {
+                    // A direction whose destination (or capture) has no room leaves its source
+                    // unread and waits for that room, as libzmq's POLLOUT check does.
+                    if let full = direction.fullSide(capture: capture) {
+                        wanted.insert(.writable, for: full)
+                    } else {
+                        wanted.insert(.readable, for: direction.source)
+                    }
+                }
             }
-            if Self.receives(backend.type) && Self.sends(frontend.type) {
-                group.addTask { try await forward(from: backend, to: frontend, state: state, towardBackend: false) }
+            watched.update(poller, to: wanted)
+            let ready = poller.poll()
+            if let control, ready.contains(where: { $0.socket === control && $0.events.contains(.readable) }) {
+                switch try obey(try control.receive(), on: control, statistics: statistics) {
+                case .pause: paused = true
+                case .resume: paused = false
+                case .terminate: return
+                case .none: break
+                }
             }
-            if let control {
-                group.addTask { try await obey(control, state: state) }
+            guard !paused else { continue }
+            for direction in directions
+            where ready.contains(where: { $0.socket === direction.source && $0.events.contains(.readable) })
+                && direction.fullSide(capture: capture) == nil {
+                let message = try direction.source.receive()
+                if let capture { try capture.send(message) }
+                try direction.destination.send(message)
+                statistics.count(message, towardBackend: direction.towardBackend)
             }
-            try await group.next()
-            group.cancelAll()
         }
     }
 
@@ -107,96 +119,71 @@ public struct ZMTPProxy: Sendable {
     private static func receives(_ type: SocketType) -> Bool { type != .pub && type != .push }
     private static func sends(_ type: SocketType) -> Bool { type != .sub && type != .pull }
 
-    private func forward(from source: ZMTPSocket, to destination: ZMTPSocket, state: ProxyState, towardBackend: Bool) async throws {
-        while true {
-            let message = try await source.receive()
-            await state.waitWhilePaused()
-            if let capture { try await capture.send(message) }
-            try await destination.send(message)
-            state.count(message, towardBackend: towardBackend)
-        }
-    }
+    private enum Steer { case pause, resume, terminate }
 
-    /// Returns at `TERMINATE`.
-    private func obey(_ control: ZMTPSocket, state: ProxyState) async throws {
-        while true {
-            let command = try await control.receive()
-            switch command.first.map({ String(decoding: $0, as: UTF8.self) }) {
-            case "STATISTICS":
-                try await control.send(state.statistics.frames)
-                continue
-            case "PAUSE": state.pause()
-            case "RESUME": state.resume()
-            case "TERMINATE":
-                if control.type == .rep { try await control.send([[]]) }
-                return
-            default: break
-            }
-            if control.type == .rep { try await control.send([[]]) }
+    /// Answers `STATISTICS` (any control type) and, on a REP control socket, every other
+    /// command with an empty reply; nil for `STATISTICS` and unknown commands.
+    private func obey(_ command: [[UInt8]], on control: ZMTPSocket, statistics: Statistics) throws -> Steer? {
+        let steer: Steer?
+        switch command.first.map({ String(decoding: $0, as: UTF8.self) }) {
+        case "STATISTICS":
+            try control.send(statistics.frames)
+            return nil
+        case "PAUSE": steer = .pause
+        case "RESUME": steer = .resume
+        case "TERMINATE": steer = .terminate
+        default: steer = nil
         }
+        if control.type == .rep { try control.send([[]]) }
+        return steer
     }
 }
 
-/// The paused flag and the counters, shared by the proxy's tasks.
-private final class ProxyState: Sendable {
-    private struct Guarded {
-        var statistics = ZMTPProxy.Statistics()
-        var paused = false
-        var waiting: [CheckedContinuation<Void, Never>] = []
+/// One way messages move through the proxy.
+private struct Direction {
+    let source: ZMTPSocket
+    let destination: ZMTPSocket
+    let towardBackend: Bool
+
+    /// The socket a message from `source` would wait for (the capture first, as the copy goes
+    /// there first), or nil when both have room.
+    func fullSide(capture: ZMTPSocket?) -> ZMTPSocket? {
+        if let capture, !capture.readiness.contains(.writable) { return capture }
+        return destination.readiness.contains(.writable) ? nil : destination
     }
-    private let guarded = Mutex(Guarded())
+}
 
-    var statistics: ZMTPProxy.Statistics { guarded.withLock { $0.statistics } }
+/// What the proxy's poller watches each socket for, changed only where it differs, so that
+/// a round that waits for the same as the last does not touch the poller.
+private struct Watched {
+    private var events: [ObjectIdentifier: (socket: ZMTPSocket, events: PollEvents)] = [:]
 
-    func pause() { guarded.withLock { $0.paused = true } }
-
-    func resume() {
-        let waiting = guarded.withLock { g in
-            g.paused = false
-            defer { g.waiting.removeAll() }
-            return g.waiting
-        }
-        for c in waiting { c.resume() }
-    }
-
-    /// A message received while paused waits here, so nothing moves until `RESUME`; a cancelled
-    /// task (TERMINATE while paused) is let go so the proxy can end.
-    func waitWhilePaused() async {
-        while guarded.withLock({ $0.paused }) && !Task.isCancelled {
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { c in
-                    let now = guarded.withLock { g in
-                        if !g.paused || Task.isCancelled { return true }
-                        g.waiting.append(c)
-                        return false
-                    }
-                    if now { c.resume() }
-                }
-            } onCancel: {
-                let waiting = guarded.withLock { g in
-                    defer { g.waiting.removeAll() }
-                    return g.waiting
-                }
-                for c in waiting { c.resume() }
-            }
-        }
+    mutating func insert(_ more: PollEvents, for socket: ZMTPSocket) {
+        let key = ObjectIdentifier(socket)
+        events[key] = (socket, (events[key]?.events ?? []).union(more))
     }
 
-    func count(_ message: [[UInt8]], towardBackend: Bool) {
+    mutating func update(_ poller: ZMTPPoller, to wanted: Watched) {
+        for (key, item) in events where wanted.events[key] == nil { poller.remove(item.socket) }
+        for (key, item) in wanted.events where events[key]?.events != item.events { poller.add(item.socket, for: item.events) }
+        self = wanted
+    }
+}
+
+extension ZMTPProxy.Statistics {
+    mutating func count(_ message: [[UInt8]], towardBackend: Bool) {
         let frames = UInt64(message.count)
         let bytes = UInt64(message.reduce(0) { $0 + $1.count })
-        guarded.withLock { g in
-            if towardBackend {
-                g.statistics.frontendReceivedFrames += frames
-                g.statistics.frontendReceivedBytes += bytes
-                g.statistics.backendSentFrames += frames
-                g.statistics.backendSentBytes += bytes
-            } else {
-                g.statistics.backendReceivedFrames += frames
-                g.statistics.backendReceivedBytes += bytes
-                g.statistics.frontendSentFrames += frames
-                g.statistics.frontendSentBytes += bytes
-            }
+        if towardBackend {
+            frontendReceivedFrames += frames
+            frontendReceivedBytes += bytes
+            backendSentFrames += frames
+            backendSentBytes += bytes
+        } else {
+            backendReceivedFrames += frames
+            backendReceivedBytes += bytes
+            frontendSentFrames += frames
+            frontendSentBytes += bytes
         }
     }
 }

@@ -77,11 +77,16 @@ extension ZMTPSocket {
     public func receive(into message: inout Message, timeout: Duration? = nil) throws(SocketError) {
         let finished = message.takeHeld()
         if !finished.isEmpty { keepLargeBodies(finished) }
-        message.removeAll()
-        try receiveMessage(timeout: timeout) { (queue, prefix, pipe) -> Void? in
-            guard queue.popMessage(into: &message, prefix: prefix) else { return nil }
-            message.properties = pipe.properties
-            return ()
+        message.removeFrames()
+        do throws(SocketError) {
+            try receiveMessage(timeout: timeout) { (queue, prefix, pipe) -> Void? in
+                guard queue.popMessage(into: &message, prefix: prefix) else { return nil }
+                if message.properties !== pipe.properties { message.properties = pipe.properties }
+                return ()
+            }
+        } catch {
+            message.properties = nil
+            throw error
         }
     }
 

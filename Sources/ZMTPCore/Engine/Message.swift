@@ -81,9 +81,15 @@ public struct Message: Equatable, Sendable {
 
     /// Empties the message, keeping its buffers for the next one.
     public mutating func removeAll() {
+        removeFrames()
+        properties = nil
+    }
+
+    /// Empties the frames but keeps `properties`, which a receive replaces only when the next
+    /// message comes from another connection: a retain and a release fewer per message.
+    package mutating func removeFrames() {
         usedBytes = 0
         usedFrames = 0
-        properties = nil
         if !held.isEmpty { held.removeAll() }
     }
 
