@@ -1,0 +1,30 @@
+import Testing
+
+/// Chapter 4's Majordomo (MDP/0.1): mdclient through mdbroker to mdworkers, and a libzmq client
+/// asking the broker's mmi.service.
+@Suite struct MajordomoTests {
+    /// Two workers of "echo": the broker hands requests to the longest idle, so they take turns.
+    @Test func clientGetsRepliesFromTwoWorkers() throws {
+        try withSandbox { sandbox in
+            let broker = try sandbox.example("mdbroker", "-v")
+            let workers = try (0..<2).map { _ in try sandbox.example("mdworker", "-v") }
+            #expect(broker.waitLines("I: registering new worker", count: 2).count == 2)
+            let client = try sandbox.example("mdclient", "--count", "10")
+            client.expectCleanExit()
+            #expect(client.lines("10 requests/replies processed").count == 1)
+            #expect(workers.map { $0.lines("I: sending REPLY to broker").count } == [5, 5])
+        }
+    }
+
+    @Test func libzmqClient() throws {
+        try withSandbox { sandbox in
+            let broker = try sandbox.example("mdbroker", "-v")
+            _ = try sandbox.example("mdworker")
+            #expect(broker.waitLine("I: registering new worker") != nil)
+            let client = try sandbox.peer("mdclient", "3")
+            client.expectCleanExit()
+            #expect(client.lines("mmi.service") == ["mmi.service echo: 200", "mmi.service nosuch: 404"])
+            #expect(client.lines("reply: ") == (0..<3).map { "reply: Hello \($0)" })
+        }
+    }
+}
