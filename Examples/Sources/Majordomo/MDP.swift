@@ -1,3 +1,5 @@
+import GuideSupport
+
 /// The frames of the Majordomo Protocol, MDP/0.1 (rfc.zeromq.org/spec/7), that clients, workers
 /// and the broker share.
 public enum MDP {
@@ -42,12 +44,5 @@ extension Array where Element == [UInt8] {
             let shown = text ? String(decoding: frame, as: UTF8.self) : frame.hex
             return "[\(frame.count)] \(shown)"
         }.joined(separator: "\n")
-    }
-}
-
-extension Array where Element == UInt8 {
-    /// The bytes in hex, for logs (routing ids are binary).
-    public var hex: String {
-        map { ($0 < 16 ? "0" : "") + String($0, radix: 16, uppercase: true) }.joined()
     }
 }

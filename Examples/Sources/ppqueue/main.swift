@@ -39,7 +39,7 @@ runExample { context in
                 if message.count > 2 {
                     try frontend.send(Array(message.dropFirst()))
                 } else if message[1] != ready && message[1] != heartbeat {
-                    print("E: invalid message from worker \(message[0].map { String($0, radix: 16) }.joined())")
+                    print("E: invalid message from worker \(message[0].hex)")
                 }
             } else if !workers.isEmpty {
                 let worker = workers.removeFirst()
@@ -53,7 +53,7 @@ runExample { context in
         // The line is oldest first, so the expired ones are at its front.
         let now = ContinuousClock.now
         while let worker = workers.first, now >= worker.expiry {
-            print("W: worker \(worker.id.map { String($0, radix: 16) }.joined()) expired")
+            print("W: worker \(worker.id.hex) expired")
             workers.removeFirst()
         }
     }

@@ -13,6 +13,10 @@ import Testing
             client.expectCleanExit()
             #expect(client.lines("10 requests/replies processed").count == 1)
             #expect(workers.map { $0.lines("I: sending REPLY to broker").count } == [5, 5])
+            for program in workers + [broker] {
+                program.interrupt()
+                program.expectCleanExit(timeout: 5)
+            }
         }
     }
 
