@@ -32,6 +32,7 @@ final class Broker {
     private var workers: [[UInt8]: Worker] = [:]
     private var waiting: [Worker] = []
     private var heartbeatAt: ContinuousClock.Instant
+    private var repliesPassed = 0
 
     init(_ context: Context, heartbeat: Duration, verbose: Bool) throws {
         socket = try context.socket(.router)
@@ -45,10 +46,10 @@ final class Broker {
         print("I: MDP broker/0.1 is active at \(endpoint)")
     }
 
-    /// Handles messages until the socket is closed, heartbeating idle workers and forgetting
-    /// silent ones between them.
-    func run() throws {
-        while true {
+    /// Handles messages until it has passed on `replies` replies or the socket is closed,
+    /// heartbeating idle workers and forgetting silent ones between them.
+    func run(replies: Int) throws {
+        while repliesPassed < replies {
             do {
                 let message = try socket.receive(timeout: heartbeat)
                 if verbose { print("I: received message:\n\(message.dump)") }
@@ -130,6 +131,7 @@ final class Broker {
         case .reply where known != nil && message.count >= 3 && message[2].isEmpty:
             guard let service = worker.service else { return delete(worker, disconnect: true) }
             sendTo(message[1], [[], MDP.clientHeader, service.name] + message.dropFirst(3))
+            repliesPassed += 1
             wait(worker)
         case .heartbeat where known != nil:
             worker.expiry = .now + heartbeat * Self.liveness

@@ -1,5 +1,6 @@
 // ppqueue: the Paranoid Pirate queue, Simple Pirate's load balancer plus heartbeats to idle workers, forgetting any worker that falls silent.
-// Flags: --heartbeat-ms N (1000: the heartbeat interval; a worker silent for 3 of them is dropped).
+// Flags: --count N (replies to pass on; endless), --heartbeat-ms N (1000: the heartbeat interval; a worker
+// silent for 3 of them is dropped).
 import GuideSupport
 import ZMTP
 
@@ -26,7 +27,8 @@ runExample { context in
     let poller = ZMTPPoller()
     poller.add(backend, for: .readable)
 
-    while true {
+    var replies = 0
+    while replies < context.arguments.count ?? .max {
         if workers.isEmpty { poller.remove(frontend) } else { poller.add(frontend, for: .readable) }
         for item in poller.poll(timeout: interval) {
             if item.socket === backend {
@@ -38,6 +40,7 @@ runExample { context in
                 workers.append(Worker(id: message[0], expiry: .now + interval * liveness))
                 if message.count > 2 {
                     try frontend.send(Array(message.dropFirst()))
+                    replies += 1
                 } else if message[1] != ready && message[1] != heartbeat {
                     print("E: invalid message from worker \(message[0].hex)")
                 }

@@ -1,4 +1,5 @@
 // spqueue: the Simple Pirate queue, a load balancer from clients (ROUTER, tcp://*:5555) to READY workers (ROUTER, tcp://*:5556) that leaves recovery to the clients.
+// Flags: --count N (replies to pass on; endless).
 import GuideSupport
 import ZMTP
 
@@ -12,7 +13,8 @@ runExample { context in
     let poller = ZMTPPoller()
     poller.add(backend, for: .readable)
 
-    while true {
+    var replies = 0
+    while replies < context.arguments.count ?? .max {
         // Client requests stay queued in the frontend while no worker is idle.
         if workers.isEmpty { poller.remove(frontend) } else { poller.add(frontend, for: .readable) }
         for item in poller.poll() {
@@ -22,7 +24,10 @@ runExample { context in
                 guard message.count >= 3, message[1].isEmpty else { continue }
                 workers.append(message[0])
                 let rest = Array(message.dropFirst(2))
-                if rest != ready { try frontend.send(rest) }
+                if rest != ready {
+                    try frontend.send(rest)
+                    replies += 1
+                }
             } else if let worker = workers.first {
                 workers.removeFirst()
                 try backend.send([worker, []] + frontend.receive(timeout: .zero))

@@ -20,6 +20,23 @@ import Testing
         }
     }
 
+    /// The broker dies: the worker misses its heartbeats, reconnects, registers with a
+    /// restarted broker and serves again.
+    @Test func workerReconnectsToRestartedBroker() throws {
+        try withSandbox { sandbox in
+            let first = try sandbox.example("mdbroker", "-v", "--heartbeat-ms", "250")
+            let worker = try sandbox.example("mdworker", "-v", "--heartbeat-ms", "250", "--reconnect-ms", "250")
+            #expect(first.waitLine("I: registering new worker") != nil)
+            first.kill()
+            #expect(worker.waitLine("W: disconnected from broker - retrying...") != nil)
+            let second = try sandbox.example("mdbroker", "-v", "--heartbeat-ms", "250")
+            #expect(second.waitLine("I: registering new worker") != nil)
+            let client = try sandbox.example("mdclient", "--count", "3")
+            client.expectCleanExit()
+            #expect(client.lines("3 requests/replies processed").count == 1)
+        }
+    }
+
     @Test func libzmqClient() throws {
         try withSandbox { sandbox in
             let broker = try sandbox.example("mdbroker", "-v")

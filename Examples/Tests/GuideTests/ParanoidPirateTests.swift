@@ -14,14 +14,13 @@ import Testing
 
     @Test func clientQueueAndWorkers() throws {
         try withSandbox { sandbox in
-            let queue = try sandbox.example("ppqueue", "--heartbeat-ms", Self.heartbeat)
+            let queue = try sandbox.example("ppqueue", "--heartbeat-ms", Self.heartbeat, "--count", "6")
             let workers = try (0..<2).map { _ in try worker(sandbox) }
             let client = try sandbox.example("lpclient", "--count", "6")
             client.expectCleanExit()
             #expect(client.lines("I: server replied OK").count == 6)
             #expect(workers.map(replies).reduce(0, +) == 6)
-            queue.interrupt()
-            queue.expectCleanExit(timeout: 5)
+            queue.expectCleanExit()
         }
     }
 
@@ -46,6 +45,25 @@ import Testing
             second.expectCleanExit()
             #expect(second.lines("I: server replied OK").count == 4)
             #expect(replies(live) == served + 4)
+        }
+    }
+
+    /// The queue dies: the worker misses its heartbeats, reconnects after its backoff, and
+    /// serves again through a restarted queue.
+    @Test func workerReconnectsToRestartedQueue() throws {
+        try withSandbox { sandbox in
+            let first = try sandbox.example("ppqueue", "--heartbeat-ms", Self.heartbeat)
+            let worker = try sandbox.example("ppworker", "--steady", "--work-ms", "0", "--heartbeat-ms", Self.heartbeat,
+                                             "--reconnect-ms", Self.heartbeat)
+            worker.waitLine("I: worker heartbeat")
+            first.kill()
+            #expect(worker.waitLine("W: heartbeat failure, can't reach queue") != nil)
+            _ = try sandbox.example("ppqueue", "--heartbeat-ms", Self.heartbeat)
+            let client = try sandbox.example("lpclient", "--count", "3")
+            client.expectCleanExit()
+            #expect(client.lines("I: server replied OK").count == 3)
+            #expect(worker.lines("I: worker ready").count >= 2)
+            #expect(replies(worker) == 3)
         }
     }
 

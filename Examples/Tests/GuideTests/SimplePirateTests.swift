@@ -4,14 +4,13 @@ import Testing
 @Suite struct SimplePirateTests {
     @Test func clientQueueAndWorkers() throws {
         try withSandbox { sandbox in
-            let queue = try sandbox.example("spqueue")
+            let queue = try sandbox.example("spqueue", "--count", "6")
             let workers = try (0..<2).map { _ in try sandbox.example("spworker", "--steady", "--work-ms", "0") }
             let client = try sandbox.example("lpclient", "--count", "6")
             client.expectCleanExit()
             #expect(client.lines("I: server replied OK").count == 6)
             #expect(workers.map { $0.lines("I: (").filter { $0.hasSuffix(" normal reply") }.count }.reduce(0, +) == 6)
-            queue.interrupt()
-            queue.expectCleanExit(timeout: 5)
+            queue.expectCleanExit()
         }
     }
 
