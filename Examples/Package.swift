@@ -1,17 +1,26 @@
 // swift-tools-version: 6.1
 // The ZeroMQ Guide's examples (chapters 1-4) on mc0's ZMTP, kept out of the root package so its
-// `swift build` never builds them. Every directory of Sources/ but the libraries is one example
-// executable, named as the guide names it: adding an example is adding Sources/<name>/main.swift.
-// Run one with `swift run hwserver`; scripts/test builds them and runs Tests/GuideTests.
-import Foundation
+// `swift build` never builds them. Each name below is one executable, named as the guide names
+// it, whose sources are in Sources/<name>/. Run one with `swift run hwserver`; scripts/test
+// builds them all and runs Tests/GuideTests.
 import PackageDescription
 
-/// What the examples share: GuideSupport (flags, Ctrl-C), Majordomo (the guide's mdcliapi and
-/// mdwrkapi).
-let libraries = ["GuideSupport", "Majordomo"]
-let examples = try FileManager.default.contentsOfDirectory(atPath: Context.packageDirectory + "/Sources")
-    .filter { !$0.hasPrefix(".") && !libraries.contains($0) }
-    .sorted()
+// One list per group of examples, each with a comment line of its own, so that groups written
+// on different branches merge without conflicts.
+// Chapter 1: basics.
+let chapter1 = ["hwserver", "hwclient", "wuserver", "wuclient", "taskvent", "taskwork", "tasksink"]
+// Chapter 2: several sockets, brokers and proxies, errors and interrupts.
+let chapter2 = ["msreader", "mspoller", "rrclient", "rrworker", "rrbroker", "msgqueue", "wuproxy", "taskwork2", "tasksink2", "interrupt"]
+// Chapter 2: threads, node coordination, envelopes.
+let chapter2Threads: [String] = []
+// Chapter 3: advanced request-reply.
+let chapter3: [String] = []
+// Chapter 4: reliable request-reply.
+let chapter4 = ["lpclient", "lpserver", "spqueue", "spworker", "ppqueue", "ppworker"]
+// Chapter 4: Majordomo, on the Majordomo library (the guide's mdcliapi and mdwrkapi).
+let majordomo = ["mdbroker", "mdclient", "mdworker"]
+
+let examples = chapter1 + chapter2 + chapter2Threads + chapter3 + chapter4
 
 let package = Package(
     name: "mc0-examples",
@@ -19,10 +28,13 @@ let package = Package(
     dependencies: [.package(name: "mc0", path: "..")],
     targets: [
         .target(name: "GuideSupport", dependencies: [.product(name: "ZMTP", package: "mc0")]),
-        .target(name: "Majordomo", dependencies: ["GuideSupport", .product(name: "ZMTP", package: "mc0")]),
         .testTarget(name: "GuideTests"),
     ] + examples.map { name in
-        .executableTarget(name: name, dependencies: libraries.map { .target(name: $0) } + [.product(name: "ZMTP", package: "mc0")])
+        .executableTarget(name: name, dependencies: ["GuideSupport", .product(name: "ZMTP", package: "mc0")])
+    } + [
+        .target(name: "Majordomo", dependencies: ["GuideSupport", .product(name: "ZMTP", package: "mc0")]),
+    ] + majordomo.map { name in
+        .executableTarget(name: name, dependencies: ["GuideSupport", "Majordomo", .product(name: "ZMTP", package: "mc0")])
     },
     swiftLanguageModes: [.v6]
 )

@@ -15,14 +15,25 @@ public struct Arguments: Sendable {
     /// The rounds of the example's main loop: `--count N` of them, or endless.
     public var rounds: Range<Int> { 0..<(count ?? Int.max) }
 
+    /// The arguments before the first flag (a word starting with `--`), as the guide's own
+    /// arguments (wuclient's zipcode filter).
+    public var positional: [String] { Array(words.prefix { !$0.hasPrefix("--") }) }
+
     /// Whether `flag` (e.g. `--no-wait`) was given.
     public func has(_ flag: String) -> Bool { words.contains(flag) }
+
+    /// The word after `flag`, nil when the flag is absent.
+    public func string(_ flag: String) -> String? {
+        guard let i = words.firstIndex(of: flag) else { return nil }
+        guard i + 1 < words.count else { fatalUsage("\(flag) needs a value") }
+        return words[i + 1]
+    }
 
     /// The integer after `flag`, nil when the flag is absent. A flag without a valid integer
     /// ends the program with a usage message, as the examples have no other use for it.
     public func integer(_ flag: String) -> Int? {
-        guard let i = words.firstIndex(of: flag) else { return nil }
-        guard i + 1 < words.count, let value = Int(words[i + 1]), value >= 0 else {
+        guard let word = string(flag) else { return nil }
+        guard let value = Int(word), value >= 0 else {
             fatalUsage("\(flag) needs a number that is 0 or more")
         }
         return value

@@ -5,20 +5,28 @@ import ZMTP
 /// What every example shares: its sockets, its arguments, and the end of it all on Ctrl-C.
 ///
 /// The guide's `interrupt` example lets SIGINT make a blocked `zmq_recv` return, then closes the
-/// sockets and exits. Here a SIGINT closes every socket the context made, as
-/// `zmq_ctx_shutdown` does: whatever waits on one of them (a blocking or async `receive` or
-/// `send`, a `ZMTPPoller`, a `ZMTPProxy`) returns with ``SocketError/closed``, and
-/// ``runExample(_:)`` then exits with status 0. ``sleep(for:)`` ends early the same way.
+/// sockets and exits. Here a SIGINT (or SIGTERM) closes every socket the context made, as
+/// `zmq_ctx_shutdown` does: a blocking or async `receive` or `send` waiting on one of them
+/// throws ``SocketError/closed``, a `ZMTPPoller` reports it ready (and the `receive` that follows
+/// throws), a `ZMTPProxy` run throws, and ``runExample(_:)`` then exits with status 0.
+/// ``sleep(for:)`` and ``wait(until:)`` end early the same way. A socket's `messages` sequence,
+/// though, just ends at the close: code after a `for try await` loop over it would run at
+/// Ctrl-C too, so the examples call `receive` instead.
 public final class Context: Sendable {
     /// The program's flags (`--count N`, ...).
     public let arguments: Arguments
 
     private struct State {
-        var sockets: [ZMTPSocket] = []
+        /// Held weakly, so that an example that replaces sockets (Lazy Pirate's client) does
+        /// not keep every one it made.
+        var sockets: [WeakSocket] = []
         var interrupted = false
     }
+    private struct WeakSocket {
+        weak var socket: ZMTPSocket?
+    }
     private let state = Mutex(State())
-    /// Wakes ``sleep(for:)`` at the interrupt.
+    /// Wakes ``sleep(for:)`` and ``wait(until:)``.
     private let wake = NSCondition()
     private let interrupts: Interrupts
 
@@ -33,7 +41,8 @@ public final class Context: Sendable {
     public func socket(_ type: SocketType, options: SocketOptions = SocketOptions()) throws -> ZMTPSocket {
         let socket = try ZMTPSocket(type: type, options: options)
         let interrupted = state.withLock { state in
-            state.sockets.append(socket)
+            state.sockets.removeAll { $0.socket == nil }
+            state.sockets.append(WeakSocket(socket: socket))
             return state.interrupted
         }
         if interrupted { socket.close() }
@@ -46,23 +55,45 @@ public final class Context: Sendable {
     /// Waits `duration` (the guide's `sleep`, standing for work); throws ``Interrupted`` when a
     /// SIGINT arrives first.
     public func sleep(for duration: Duration) throws(Interrupted) {
-        let deadline = Date().addingTimeInterval(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+        let (seconds, attoseconds) = duration.components
+        let deadline = Date().addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
+        try wait(until: { false }, deadline: deadline)
+    }
+
+    /// Waits until `ready()` holds, checking it again at each ``wakeWaiters()``; throws
+    /// ``Interrupted`` when a SIGINT arrives first.
+    public func wait(until ready: () -> Bool) throws(Interrupted) {
+        try wait(until: ready, deadline: nil)
+    }
+
+    /// Has ``wait(until:)`` check its condition again (from any thread).
+    public func wakeWaiters() {
+        wake.lock()
+        wake.broadcast()
+        wake.unlock()
+    }
+
+    private func wait(until ready: () -> Bool, deadline: Date?) throws(Interrupted) {
         wake.lock()
         defer { wake.unlock() }
-        while !isInterrupted && wake.wait(until: deadline) {}
+        while !isInterrupted && !ready() {
+            if let deadline {
+                if !wake.wait(until: deadline) { break }
+            } else {
+                wake.wait()
+            }
+        }
         if isInterrupted { throw Interrupted() }
     }
 
     /// Closes every socket: each waits up to its linger for queued messages to leave.
     public func closeAll() {
-        for socket in state.withLock({ $0.sockets }) { socket.close() }
+        for socket in state.withLock({ $0.sockets.compactMap(\.socket) }) { socket.close() }
     }
 
     private func interrupt() {
         state.withLock { $0.interrupted = true }
-        wake.lock()
-        wake.broadcast()
-        wake.unlock()
+        wakeWaiters()
         closeAll()
     }
 }

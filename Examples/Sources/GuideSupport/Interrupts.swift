@@ -1,21 +1,25 @@
 import Dispatch
 import Foundation
 
-/// Turns SIGINT into a call on a dispatch queue: the signal is ignored for the process and a
-/// dispatch source reports it, so nothing runs inside a signal handler. Unchecked: a dispatch
-/// source is thread-safe, and this one is only set up and resumed, once.
+/// Turns SIGINT and SIGTERM (as the guide's interrupt example catches both) into calls on a
+/// dispatch queue: the signals are ignored for the process and dispatch sources report them,
+/// so nothing runs inside a signal handler. Unchecked: dispatch sources are thread-safe, and
+/// these are only set up and resumed, once.
 final class Interrupts: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "guide.interrupts")
-    private let source: any DispatchSourceSignal
+    private static let signals = [SIGINT, SIGTERM]
+    private let sources: [any DispatchSourceSignal]
 
     init() {
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: queue)
+        let queue = DispatchQueue(label: "guide.interrupts")
+        sources = Self.signals.map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
     }
 
-    /// Calls `handler` on the queue at each SIGINT.
+    /// Calls `handler` on the queue at each of the signals.
     func start(_ handler: @escaping @Sendable () -> Void) {
-        signal(SIGINT, SIG_IGN)
-        source.setEventHandler(handler: handler)
-        source.resume()
+        for (number, source) in zip(Self.signals, sources) {
+            signal(number, SIG_IGN)
+            source.setEventHandler(handler: handler)
+            source.resume()
+        }
     }
 }

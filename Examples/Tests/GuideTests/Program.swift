@@ -10,6 +10,8 @@ final class Program: Sendable {
     private let input = Pipe()
     private let lines = Mutex<[String]>([])
     private let seen = DispatchSemaphore(value: 0)
+    /// Signalled once the output reached its end (the program and its children are gone).
+    private let outputEnded = DispatchSemaphore(value: 0)
 
     init(_ executable: URL, _ arguments: [String], name: String) throws {
         Self.ignoreBrokenPipes()
@@ -23,7 +25,7 @@ final class Program: Sendable {
         process.standardError = output
         self.process = process
         // Foundation's Process.run is not safe to call from several threads at once on Linux.
-        try Self.spawning.withLock { _ in try process.run() }
+        try Self.spawning.withLock { _ in try Self.withNoSignalsBlocked { try process.run() } }
         let handle = output.fileHandleForReading
         Thread.detachNewThread { [self] in
             var buffer = Data()
@@ -36,15 +38,34 @@ final class Program: Sendable {
                     seen.signal()
                 }
             }
+            // The last line, when the program ended without a newline (progress dots).
+            if !buffer.isEmpty { lines.withLock { $0.append(String(decoding: buffer, as: UTF8.self)) } }
             seen.signal()
+            outputEnded.signal()
         }
     }
 
     private static let spawning = Mutex(())
 
+    /// Runs `body` with no signal blocked on the calling thread. A child inherits the blocked
+    /// signals of the thread that spawns it, and the test runner's threads block SIGINT among
+    /// others: a child started from one would never see the SIGINT a test sends it (pyzmq
+    /// peers would not stop), where one started from a shell would.
+    private static func withNoSignalsBlocked<T>(_ body: () throws -> T) rethrows -> T {
+        var none = sigset_t()
+        var blocked = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &blocked)
+        defer { pthread_sigmask(SIG_SETMASK, &blocked, nil) }
+        return try body()
+    }
+
     var pid: Int32 { process.processIdentifier }
     var isRunning: Bool { process.isRunning }
     var allLines: [String] { lines.withLock { $0 } }
+
+    /// Everything printed so far, lines joined by newlines.
+    var output: String { allLines.joined(separator: "\n") }
 
     /// The lines printed so far that start with `prefix`.
     func lines(_ prefix: String) -> [String] { allLines.filter { $0.hasPrefix(prefix) } }
@@ -67,8 +88,8 @@ final class Program: Sendable {
         }
     }
 
-    /// Waits for the program to exit, bounded; kills it at the timeout. Returns its status
-    /// (a killed program's is the signal's number).
+    /// Waits for the program to exit and for the end of its output, bounded; kills it at the
+    /// timeout. Returns its status (a killed program's is the signal's number).
     @discardableResult
     func waitExit(timeout: Double = 30) -> Int32 {
         let done = DispatchSemaphore(value: 0)
@@ -80,6 +101,7 @@ final class Program: Sendable {
             kill()
             process.waitUntilExit()
         }
+        if outputEnded.wait(timeout: .now() + 5) == .success { outputEnded.signal() }
         return process.terminationStatus
     }
 

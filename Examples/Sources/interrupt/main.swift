@@ -1,0 +1,21 @@
+// interrupt: handling Ctrl-C, a REP server that answers requests on 5555 until SIGINT. The
+// support library turns the signal into closing the sockets, so the blocked receive returns
+// with SocketError.closed, and the server cleans up and exits with status 0.
+import GuideSupport
+import ZMTP
+
+runExample { context in
+    let socket = try context.socket(.rep)
+    try socket.bind("tcp://*:5555")
+
+    do {
+        while true {
+            let request = try socket.receive()
+            print("W: recv")
+            try socket.send(request)
+        }
+    } catch SocketError.closed where context.isInterrupted {
+        print("W: interrupt received, killing server...")
+    }
+    print("W: cleaning up")
+}

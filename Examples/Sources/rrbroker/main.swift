@@ -1,0 +1,21 @@
+// rrbroker: a request-reply broker written by hand: a ROUTER for clients (5559) and a DEALER
+// for workers (5560), with a poller moving each whole message, envelope and all, to the other.
+import GuideSupport
+import ZMTP
+
+runExample { context in
+    let frontend = try context.socket(.router)
+    try frontend.bind("tcp://*:5559")
+    let backend = try context.socket(.dealer)
+    try backend.bind("tcp://*:5560")
+
+    let poller = ZMTPPoller()
+    poller.add(frontend, for: .readable)
+    poller.add(backend, for: .readable)
+    while true {
+        for ready in poller.poll() {
+            let message = try ready.socket.receive()
+            try (ready.socket === frontend ? backend : frontend).send(message)
+        }
+    }
+}
