@@ -12,9 +12,9 @@ let chapter1 = ["hwserver", "hwclient", "wuserver", "wuclient", "taskvent", "tas
 // Chapter 2: several sockets, brokers and proxies, errors and interrupts.
 let chapter2 = ["msreader", "mspoller", "rrclient", "rrworker", "rrbroker", "msgqueue", "wuproxy", "taskwork2", "tasksink2", "interrupt"]
 // Chapter 2: threads, node coordination, envelopes.
-let chapter2Threads: [String] = []
+let chapter2Threads = ["mtserver", "mtrelay", "syncpub", "syncsub", "psenvpub", "psenvsub"]
 // Chapter 3: advanced request-reply.
-let chapter3: [String] = []
+let chapter3 = ["identity", "rtreq", "rtdealer", "lbbroker", "asyncsrv"]
 // Chapter 4: reliable request-reply.
 let chapter4 = ["lpclient", "lpserver", "spqueue", "spworker", "ppqueue", "ppworker"]
 // Chapter 4: Majordomo, on the Majordomo library (the guide's mdcliapi and mdwrkapi).

@@ -6,10 +6,14 @@ import Testing
 /// endpoints (tcp://*:5555, tcp://localhost:5555, ...) while others run at once. A holder process
 /// made by `unshare -rn` (a user and a network namespace: no root needed where unprivileged user
 /// namespaces are allowed) brings `lo` up and waits on its stdin; the programs join its
-/// namespaces with `nsenter`. ``withSandbox(_:)`` stops them all at the end.
+/// namespaces with `nsenter`, in a working directory of the sandbox's own so that relative
+/// `ipc://` paths (lbbroker's `ipc://frontend.ipc`) never collide either. ``withSandbox(_:)``
+/// stops them all at the end and removes the directory.
 final class Sandbox: Sendable {
     private let holder: Program
     private let programs = Mutex<[Program]>([])
+    private let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("guide-sandbox-\(UUID().uuidString)")
 
     fileprivate init() throws {
         let script = "ip link set lo up && echo ready && exec cat"
@@ -18,6 +22,7 @@ final class Sandbox: Sendable {
             holder.kill()
             throw SandboxError.noNamespace(holder.allLines)
         }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
     }
 
     /// Starts the example `name` (built next to the test binary) with `arguments`.
@@ -34,7 +39,8 @@ final class Sandbox: Sendable {
 
     private func start(_ command: String, _ arguments: [String], name: String) throws -> Program {
         // nsenter execs the command, so the program's pid is the one signals go to.
-        let enter = ["-t", "\(holder.pid)", "-U", "-n", "--preserve-credentials", command] + arguments
+        let enter = ["-t", "\(holder.pid)", "-U", "-n", "--preserve-credentials",
+                     "--wd=\(directory.path)", command] + arguments
         let program = try Program(URL(fileURLWithPath: "/usr/bin/nsenter"), enter, name: name)
         programs.withLock { $0.append(program) }
         return program
@@ -47,6 +53,7 @@ final class Sandbox: Sendable {
         for program in running { program.waitExit(timeout: 5) }
         holder.closeInput()
         holder.waitExit(timeout: 5)
+        try? FileManager.default.removeItem(at: directory)
     }
 }
 

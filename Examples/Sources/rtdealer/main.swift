@@ -1,0 +1,48 @@
+// rtdealer: rtreq with DEALER workers, which write and read the empty delimiter frame that a
+// REQ socket adds and strips by itself.
+// Flags: --workers N (worker threads of this process, 10; workers of other processes may join).
+import GuideSupport
+import ZMTP
+
+func worker(_ context: Context) throws {
+    var options = SocketOptions()
+    options.identity = printableIdentity()
+    let worker = try context.socket(.dealer, options: options)
+    try worker.connect("tcp://localhost:5671")
+
+    var total = 0
+    while true {
+        try worker.send([[], Array("Hi Boss".utf8)])
+        if try worker.receive() == [[], Array("Fired!".utf8)] { break }  // ["", workload]
+        total += 1
+        try context.sleep(for: .milliseconds(Int.random(in: 1...500)))  // the work
+    }
+    print("Completed: \(total) tasks")
+}
+
+runExample { context in
+    let broker = try context.socket(.router)
+    try broker.bind("tcp://*:5671")
+    let workers = (0..<context.arguments.integer("--workers", default: 10)).map { _ in
+        context.thread { try worker(context) }
+    }
+
+    // As rtreq: five seconds from the first request, then fire every worker that has asked.
+    var request = try broker.receive()  // [worker, "", "Hi Boss"]
+    let end = ContinuousClock.now + .seconds(5)
+    var met = Set<[UInt8]>()
+    var fired = Set<[UInt8]>()
+    while true {
+        let id = request[0]
+        met.insert(id)
+        if ContinuousClock.now < end {
+            try broker.send([id, [], Array("Work harder".utf8)])
+        } else {
+            try broker.send([id, [], Array("Fired!".utf8)])
+            fired.insert(id)
+            if fired == met { break }
+        }
+        request = try broker.receive()
+    }
+    for worker in workers { worker.join() }
+}
