@@ -7,13 +7,9 @@ runExample { context in
     let arguments = context.arguments
     let work = Duration.milliseconds(arguments.integer("--work-ms", default: 1000))
     let faulty = !arguments.has("--steady")
-    // A random identity, so that the queue's and the worker's logs can be matched.
-    let identity = (0..<2).map { _ in
-        let hex = String(UInt16.random(in: 0...UInt16.max), radix: 16, uppercase: true)
-        return String(repeating: "0", count: 4 - hex.count) + hex
-    }.joined(separator: "-")
     var options = SocketOptions()
-    options.identity = Array(identity.utf8)
+    options.identity = printableIdentity()  // so that the worker's log lines tell it apart
+    let identity = String(decoding: options.identity, as: UTF8.self)
     let worker = try context.socket(.req, options: options)
     try worker.connect("tcp://localhost:5556")
     print("I: (\(identity)) worker ready")
