@@ -58,6 +58,8 @@ public final class MajordomoWorker {
         try register()
     }
 
+    /// Never waits: the socket queues while the broker is away, and the heartbeats, not a
+    /// blocked send, are what notice that it is.
     private func send(_ command: MDP.Command, _ frames: [[UInt8]] = []) throws {
         let message = [[], MDP.workerHeader, command.frame] + frames
         if verbose { print("I: sending \(command) to broker\n\(message.dump)") }
