@@ -41,7 +41,9 @@ runExample { context in
                 if message.count > 2 {
                     try frontend.send(Array(message.dropFirst()))
                     replies += 1
-                } else if message[1] != ready && message[1] != heartbeat {
+                } else if message[1] == ready {
+                    print("I: worker \(message[0].hex) ready")
+                } else if message[1] != heartbeat {
                     print("E: invalid message from worker \(message[0].hex)")
                 }
             } else if !workers.isEmpty {

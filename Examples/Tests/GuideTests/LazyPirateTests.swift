@@ -3,10 +3,14 @@ import Testing
 /// Chapter 4's Lazy Pirate: lpclient and lpserver, with each other and with libzmq, and the
 /// client's recovery from a server that dies.
 @Suite struct LazyPirateTests {
+    /// A client timeout (ms) no reply takes even on a loaded machine, for the tests that count
+    /// requests: a request sent again would be counted twice.
+    static let patient = "20000"
+
     @Test func clientAndServer() throws {
         try withSandbox { sandbox in
             let server = try sandbox.example("lpserver", "--steady", "--work-ms", "0", "--count", "5")
-            let client = try sandbox.example("lpclient", "--count", "5")
+            let client = try sandbox.example("lpclient", "--count", "5", "--timeout-ms", Self.patient)
             client.expectCleanExit()
             server.expectCleanExit()
             #expect(client.lines("I: server replied OK") == (1...5).map { "I: server replied OK (\($0))" })
@@ -44,7 +48,7 @@ import Testing
     @Test func serverWithLibzmqClient() throws {
         try withSandbox { sandbox in
             let server = try sandbox.example("lpserver", "--steady", "--work-ms", "0", "--count", "5")
-            let client = try sandbox.peer("lpclient", "5")
+            let client = try sandbox.peer("lpclient", "5", Self.patient)
             client.expectCleanExit()
             server.expectCleanExit()
             #expect(client.lines("I: server replied OK").count == 5)

@@ -9,7 +9,8 @@ import Testing
             let broker = try sandbox.example("mdbroker", "-v")
             let workers = try (0..<2).map { _ in try sandbox.example("mdworker", "-v") }
             #expect(broker.waitLines("I: registering new worker", count: 2).count == 2)
-            let client = try sandbox.example("mdclient", "--count", "10")
+            // A timeout long enough that no request is sent twice, even on a loaded machine.
+            let client = try sandbox.example("mdclient", "--count", "10", "--timeout-ms", "20000")
             client.expectCleanExit()
             #expect(client.lines("10 requests/replies processed").count == 1)
             #expect(workers.map { $0.lines("I: sending REPLY to broker").count } == [5, 5])

@@ -16,7 +16,7 @@ import Testing
         try withSandbox { sandbox in
             let queue = try sandbox.example("ppqueue", "--heartbeat-ms", Self.heartbeat, "--count", "6")
             let workers = try (0..<2).map { _ in try worker(sandbox) }
-            let client = try sandbox.example("lpclient", "--count", "6")
+            let client = try sandbox.example("lpclient", "--count", "6", "--timeout-ms", LazyPirateTests.patient)
             client.expectCleanExit()
             #expect(client.lines("I: server replied OK").count == 6)
             #expect(workers.map(replies).reduce(0, +) == 6)
@@ -30,9 +30,8 @@ import Testing
         try withSandbox { sandbox in
             let queue = try sandbox.example("ppqueue", "--heartbeat-ms", Self.heartbeat)
             let live = try worker(sandbox), silent = try worker(sandbox)
-            // Both have heartbeated, so the queue has heard from both: each serves.
-            live.waitLine("I: worker heartbeat")
-            silent.waitLine("I: worker heartbeat")
+            // Once the queue has both, they take turns.
+            #expect(queue.waitLines("I: worker ", count: 2).count == 2)
             let first = try sandbox.example("lpclient", "--count", "4")
             first.expectCleanExit()
             #expect(replies(live) >= 1 && replies(silent) >= 1)
@@ -44,7 +43,8 @@ import Testing
             let second = try sandbox.example("lpclient", "--count", "4", "--timeout-ms", "1000")
             second.expectCleanExit()
             #expect(second.lines("I: server replied OK").count == 4)
-            #expect(replies(live) == served + 4)
+            // At least: a reply slower than the client's timeout is asked for again.
+            #expect(replies(live) >= served + 4)
         }
     }
 
@@ -63,7 +63,7 @@ import Testing
             client.expectCleanExit()
             #expect(client.lines("I: server replied OK").count == 3)
             #expect(worker.lines("I: worker ready").count >= 2)
-            #expect(replies(worker) == 3)
+            #expect(replies(worker) >= 3)
         }
     }
 
@@ -71,7 +71,7 @@ import Testing
         try withSandbox { sandbox in
             _ = try sandbox.example("ppqueue", "--heartbeat-ms", Self.heartbeat)
             let worker = try sandbox.peer("ppworker", Self.heartbeat)
-            let client = try sandbox.example("lpclient", "--count", "4")
+            let client = try sandbox.example("lpclient", "--count", "4", "--timeout-ms", LazyPirateTests.patient)
             client.expectCleanExit()
             #expect(client.lines("I: server replied OK").count == 4)
             #expect(worker.lines("I: normal reply").count == 4)
