@@ -62,13 +62,15 @@ public final class MajordomoClient {
     }
 }
 
-/// A message that breaks MDP/0.1.
+/// A reply that breaks MDP/0.1.
 public enum MajordomoError: Error, CustomStringConvertible {
+    /// The reply, which lacks the client header or the service's name.
     case malformed([[UInt8]])
 
+    /// A line for the error output.
     public var description: String {
         switch self {
-        case .malformed(let message): "E: malformed MDP message:\n\(message.dump)"
+        case .malformed(let message): "malformed MDP message:\n\(message.dump)"
         }
     }
 }

@@ -96,23 +96,22 @@ public final class MajordomoWorker {
 
     /// The body of a REQUEST, after taking its client envelope; nil for any other command.
     private func handle(_ message: [[UInt8]]) throws -> [[UInt8]]? {
-        guard message.count >= 3, message[0].isEmpty, message[1] == MDP.workerHeader,
-              let command = MDP.Command(frame: message[2]) else {
-            print(MajordomoError.malformed(message))
-            return nil
+        if message.count >= 3, message[0].isEmpty, message[1] == MDP.workerHeader,
+           let command = MDP.Command(frame: message[2]) {
+            switch command {
+            case .request where message.count >= 5 && message[4].isEmpty:
+                replyTo = message[3]
+                return Array(message.dropFirst(5))
+            case .heartbeat:
+                return nil
+            case .disconnect:
+                try reconnectToBroker()
+                return nil
+            default:
+                break
+            }
         }
-        switch command {
-        case .request where message.count >= 5 && message[4].isEmpty:
-            replyTo = message[3]
-            return Array(message.dropFirst(5))
-        case .heartbeat:
-            return nil
-        case .disconnect:
-            try reconnectToBroker()
-            return nil
-        default:
-            print(MajordomoError.malformed(message))
-            return nil
-        }
+        print("E: invalid input message\n\(message.dump)")
+        return nil
     }
 }
