@@ -16,7 +16,9 @@ let chapter2Threads = ["mtserver", "mtrelay", "syncpub", "syncsub", "psenvpub", 
 // Chapter 3: advanced request-reply.
 let chapter3 = ["identity", "rtreq", "rtdealer", "lbbroker", "asyncsrv"]
 // Chapter 4: reliable request-reply.
-let chapter4: [String] = []
+let chapter4 = ["lpclient", "lpserver", "spqueue", "spworker", "ppqueue", "ppworker"]
+// Chapter 4: Majordomo, on the Majordomo library (the guide's mdcliapi and mdwrkapi).
+let majordomo = ["mdbroker", "mdclient", "mdworker"]
 
 let examples = chapter1 + chapter2 + chapter2Threads + chapter3 + chapter4
 
@@ -29,6 +31,10 @@ let package = Package(
         .testTarget(name: "GuideTests"),
     ] + examples.map { name in
         .executableTarget(name: name, dependencies: ["GuideSupport", .product(name: "ZMTP", package: "mc0")])
+    } + [
+        .target(name: "Majordomo", dependencies: ["GuideSupport", .product(name: "ZMTP", package: "mc0")]),
+    ] + majordomo.map { name in
+        .executableTarget(name: name, dependencies: ["GuideSupport", "Majordomo", .product(name: "ZMTP", package: "mc0")])
     },
     swiftLanguageModes: [.v6]
 )

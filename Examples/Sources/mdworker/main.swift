@@ -1,0 +1,15 @@
+// mdworker: a Majordomo worker for the "echo" service, sending each request back as its reply.
+// Flags: -v (log every message), --heartbeat-ms N and --reconnect-ms N (2500 each).
+import GuideSupport
+import Majordomo
+
+runExample { context in
+    let arguments = context.arguments
+    let worker = try MajordomoWorker(context, broker: "tcp://localhost:5555", service: "echo", verbose: arguments.has("-v"))
+    worker.heartbeat = .milliseconds(arguments.integer("--heartbeat-ms", default: 2500))
+    worker.reconnect = .milliseconds(arguments.integer("--reconnect-ms", default: 2500))
+    var reply: [[UInt8]]? = nil
+    while true {
+        reply = try worker.receive(reply: reply)  // echo is complex...
+    }
+}
