@@ -205,3 +205,129 @@ int compare_u64(const void *a, const void *b)
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
 }
+
+/* The flags of zmq_lat and zmq_pattern: where to attach, what to send, for how long to wait,
+ * --spin and CURVE. Size and count stay -1 unless given. */
+struct peer_options {
+    int bind;
+    const char *endpoint;
+    long size, count, warmup, timeout_ms;
+    struct curve_options curve;
+};
+
+#define PEER_OPTIONS_DEFAULT {.size = -1, .count = -1, .warmup = 100, .timeout_ms = 30000}
+
+/* Consumes a shared flag at argv[*i] (with its values) and returns 1, or returns 0 when argv[*i]
+ * is none of them. --spin sets spin_receive. */
+int parse_peer_flag(int argc, char **argv, int *i, struct peer_options *o)
+{
+    if (strcmp(argv[*i], "--bind") == 0 || strcmp(argv[*i], "--connect") == 0) {
+        o->bind = argv[*i][2] == 'b';
+        o->endpoint = flag_value(argc, argv, i);
+    } else if (strcmp(argv[*i], "--size") == 0) {
+        o->size = parse_long("--size", flag_value(argc, argv, i), 0, 1L << 30);
+    } else if (strcmp(argv[*i], "--count") == 0) {
+        o->count = parse_long("--count", flag_value(argc, argv, i), 1, 1L << 30);
+    } else if (strcmp(argv[*i], "--warmup") == 0) {
+        o->warmup = parse_long("--warmup", flag_value(argc, argv, i), 0, 1L << 30);
+    } else if (strcmp(argv[*i], "--timeout-ms") == 0) {
+        o->timeout_ms = parse_long("--timeout-ms", flag_value(argc, argv, i), 1, 1L << 30);
+    } else if (strcmp(argv[*i], "--spin") == 0) {
+        spin_receive = 1;
+    } else {
+        return parse_curve_flag(argc, argv, i, &o->curve);
+    }
+    return 1;
+}
+
+/* Sends every message back as it came, frame by frame, until SIGINT or SIGTERM: a ROUTER's
+ * routing id goes first, so the reply goes back to its sender; a REP's envelope is its own. */
+void run_echo(void *socket)
+{
+    install_stop_handlers();
+    /* A signal that lands while libzmq is busy outside poll() gives no EINTR: wake up now and
+     * then to look at the flag. */
+    set_int_option(socket, ZMQ_RCVTIMEO, 200, "ZMQ_RCVTIMEO");
+    spin_timeout_ms = 200;
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    while (!stop_requested) {
+        if (receive_frame(&msg, socket, "echo receive") != 0)
+            continue;
+        int flags = zmq_msg_more(&msg) ? ZMQ_SNDMORE : 0;
+        if (zmq_msg_send(&msg, socket, flags) == -1 && zmq_errno() != EINTR)
+            die("echo send: %s", zmq_strerror(zmq_errno()));
+    }
+    zmq_msg_close(&msg);
+}
+
+static uint64_t round_trip(void *socket, const char *payload, const struct peer_options *o, long n)
+{
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    uint64_t start = now_ns();
+    if (zmq_send(socket, payload, (size_t)o->size, 0) == -1)
+        die("round trip %ld: send: %s", n, zmq_strerror(zmq_errno()));
+    if (receive_frame(&msg, socket, "reply") != 0)
+        die("round trip %ld: no reply within %ld ms", n, o->timeout_ms);
+    uint64_t elapsed = now_ns() - start;
+    if (zmq_msg_more(&msg) || (long)zmq_msg_size(&msg) != o->size
+        || memcmp(zmq_msg_data(&msg), payload, (size_t)o->size) != 0)
+        die("round trip %ld: the reply differs from the %ld bytes sent", n, o->size);
+    zmq_msg_close(&msg);
+    return elapsed;
+}
+
+/* Nearest-rank percentile of sorted samples, in microseconds. */
+static double percentile_us(const uint64_t *sorted, long count, double p)
+{
+    long rank = (long)(p * (double)count + 0.999999);
+    if (rank < 1)
+        rank = 1;
+    return (double)sorted[rank - 1] / 1000.0;
+}
+
+/* Times COUNT round trips of SIZE bytes after WARMUP untimed ones (which include the
+ * connection and handshake), on a DEALER or a REQ, and prints the median, the 99th percentile
+ * and the CPU of this process per round trip. */
+void run_round_trips(void *socket, const struct peer_options *o)
+{
+    char *payload = malloc((size_t)o->size + 1);
+    uint64_t *samples = malloc(sizeof *samples * (size_t)o->count);
+    if (payload == NULL || samples == NULL)
+        die("cannot allocate %ld samples of %ld bytes", o->count, o->size);
+    for (long i = 0; i < o->size; i++)
+        payload[i] = (char)(i * 7 + 1);
+    for (long n = 0; n < o->warmup; n++)
+        round_trip(socket, payload, o, n);
+    /* A runner reads the server's CPU time when it sees this line, and again after the result. */
+    printf("TIMED\n");
+    fflush(stdout);
+    uint64_t start = now_ns(), cpu_start = cpu_ns();
+    for (long n = 0; n < o->count; n++)
+        samples[n] = round_trip(socket, payload, o, o->warmup + n);
+    double seconds = (double)(now_ns() - start) / 1e9, cpu_us = (double)(cpu_ns() - cpu_start) / 1e3;
+    qsort(samples, (size_t)o->count, sizeof *samples, compare_u64);
+    printf("p50_us=%.2f p99_us=%.2f seconds=%.3f cpu_us=%.4f count=%ld size=%ld\n",
+           percentile_us(samples, o->count, 0.50), percentile_us(samples, o->count, 0.99), seconds,
+           cpu_us / (double)o->count, o->count, o->size);
+    free(samples);
+    free(payload);
+}
+
+/* The receivers' result line: COUNT - 1 messages arrived in the ELAPSED ns and CPU ns measured
+ * from the first one. */
+void print_rate(long count, long size, uint64_t elapsed, uint64_t cpu)
+{
+    double seconds = (double)(elapsed ? elapsed : 1) / 1e9;
+    double rate = (double)(count - 1) / seconds;
+    printf("msgs/s=%.0f MB/s=%.1f seconds=%.3f cpu_us=%.4f count=%ld size=%ld\n", rate, rate * (double)size / 1e6,
+           seconds, (double)cpu / 1e3 / (double)(count - 1), count, size);
+}
+
+/* The senders' result line: the whole run since CPU_START, connection and flush included, per
+ * message sent. */
+void print_sender_cpu(uint64_t cpu_start, long count, long size)
+{
+    printf("cpu_us=%.4f count=%ld size=%ld\n", (double)(cpu_ns() - cpu_start) / 1e3 / (double)count, count, size);
+}

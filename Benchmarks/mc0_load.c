@@ -478,12 +478,6 @@ static void print_cpu(const struct options *o, struct cpu_mark start, long opera
 
 /* ---- modes ---- */
 
-static double percentile_us(const uint64_t *sorted, long count, double p)
-{
-    long rank = (long)(p * (double)count + 0.999999);
-    return (double)sorted[(rank < 1 ? 1 : rank) - 1] / 1000.0;
-}
-
 static void send_noop(void *socket)
 {
     const char *parts[] = {"", "NOOP", "ID", "n"};

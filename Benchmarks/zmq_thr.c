@@ -141,11 +141,7 @@ static void run_receiver(void *socket, const struct options *o)
         receive_message(socket, &msg, o, n);
     uint64_t elapsed = now_ns() - start, cpu = cpu_ns() - cpu_start;
     zmq_msg_close(&msg);
-    /* count - 1 messages arrived in the interval measured from the first one. */
-    double seconds = (double)(elapsed ? elapsed : 1) / 1e9;
-    double rate = (double)(o->count - 1) / seconds;
-    printf("msgs/s=%.0f MB/s=%.1f seconds=%.3f cpu_us=%.4f count=%ld size=%ld\n", rate, rate * (double)o->size / 1e6,
-           seconds, (double)cpu / 1e3 / (double)(o->count - 1), o->count, o->size);
+    print_rate(o->count, o->size, elapsed, cpu);
 }
 
 int main(int argc, char **argv)
@@ -167,7 +163,7 @@ int main(int argc, char **argv)
         run_receiver(socket, &o);
     zmq_close(socket);
     zmq_ctx_term(context);
-    if (o.send) /* The whole run, connection and flush included: CPU per message sent. */
-        printf("cpu_us=%.4f count=%ld size=%ld\n", (double)(cpu_ns() - cpu_start) / 1e3 / (double)o.count, o.count, o.size);
+    if (o.send)
+        print_sender_cpu(cpu_start, o.count, o.size);
     return 0;
 }

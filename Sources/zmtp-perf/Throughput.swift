@@ -44,13 +44,10 @@ struct Throughput: ParsableCommand {
             try Self.receiveOne(socket, into: &message, size: size, sequence: 0, timeout: timeout)
             let start = (wall: monotonicNanos(), cpu: cpuNanos())
             for n in 1..<count { try Self.receiveOne(socket, into: &message, size: size, sequence: n, timeout: timeout) }
-            Self.report(count: count, size: size, start: start, end: monotonicNanos(), cpu: cpuMicroseconds(since: start.cpu, per: count - 1))
+            printRate(count: count, size: size, start: start, end: monotonicNanos(), cpu: cpuMicroseconds(since: start.cpu, per: count - 1))
         }
         socket.close()
-        if role == "send" {
-            // The whole run, connection and the linger's flush included: CPU per message sent.
-            print("cpu_us=\(cpuMicroseconds(since: cpuStart, per: count)) count=\(count) size=\(size)")
-        }
+        if role == "send" { printSenderCPU(since: cpuStart, count: count, size: size) }
     }
 
     /// Sends from a ring of bodies, each reused once the socket has let go of it: a `Message`
@@ -95,7 +92,7 @@ struct Throughput: ParsableCommand {
         guard done.wait(timeout: .now() + .milliseconds(Int(timeout.components.seconds * 1000))) == .success, state.bad == nil else {
             throw ValidationError(state.bad ?? "received \(state.received) of \(count) messages of \(size) bytes")
         }
-        report(count: count, size: size, start: state.start, end: state.end, cpu: state.cpu)
+        printRate(count: count, size: size, start: state.start, end: state.end, cpu: state.cpu)
     }
 
     private static func receiveOne(_ socket: ZMTPSocket, into message: inout Message, size: Int, sequence n: Int,
@@ -107,12 +104,6 @@ struct Throughput: ParsableCommand {
         guard sequence(of: message[0]) == UInt64(n) else {
             throw ValidationError("message \(n): sequence number \(sequence(of: message[0]))")
         }
-    }
-
-    private static func report(count: Int, size: Int, start: (wall: UInt64, cpu: UInt64), end: UInt64, cpu: String) {
-        let seconds = Double(max(1, end - start.wall)) / 1e9
-        let rate = Double(count - 1) / seconds
-        print("msgs/s=\(Int(rate)) MB/s=\(String(format4: rate * Double(size) / 1e6)) seconds=\(String(format4: seconds)) cpu_us=\(cpu) count=\(count) size=\(size)")
     }
 }
 

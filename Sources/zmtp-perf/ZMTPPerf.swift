@@ -85,8 +85,11 @@ struct PeerOptions: ParsableArguments {
         return options
     }
 
-    func makeSocket(_ type: SocketType) throws -> ZMTPSocket {
-        try ZMTPSocket(type: type, options: try socketOptions(), loop: try loopOptions.loop())
+    /// A socket with these flags' options, changed by `configure`, on the loop they choose.
+    func makeSocket(_ type: SocketType, _ configure: (inout SocketOptions) -> Void = { _ in }) throws -> ZMTPSocket {
+        var options = try socketOptions()
+        configure(&options)
+        return try ZMTPSocket(type: type, options: options, loop: try loopOptions.loop())
     }
 
     func attach(_ socket: ZMTPSocket) throws {
@@ -112,6 +115,19 @@ func cpuNanos() -> UInt64 {
 /// Microseconds of CPU per operation, as the result lines print them.
 func cpuMicroseconds(since start: UInt64, per operations: Int) -> String {
     String(format4: Double(cpuNanos() - start) / 1e3 / Double(max(1, operations)))
+}
+
+/// A receiver's result line: `count - 1` messages arrived from `start` (the first one) to `end`.
+func printRate(count: Int, size: Int, start: (wall: UInt64, cpu: UInt64), end: UInt64, cpu: String) {
+    let seconds = Double(max(1, end - start.wall)) / 1e9
+    let rate = Double(count - 1) / seconds
+    print("msgs/s=\(Int(rate)) MB/s=\(String(format4: rate * Double(size) / 1e6)) seconds=\(String(format4: seconds)) cpu_us=\(cpu) count=\(count) size=\(size)")
+}
+
+/// A sender's result line: the whole run since `start`, connection and the linger's flush
+/// included, per message sent.
+func printSenderCPU(since start: UInt64, count: Int, size: Int) {
+    print("cpu_us=\(cpuMicroseconds(since: start, per: count)) count=\(count) size=\(size)")
 }
 
 /// Prints a line at once, for a runner reading stdout through a pipe.

@@ -128,26 +128,6 @@ private func message(_ frames: String...) -> Message { Message(frames.map(bytes)
         #expect(rr.next { _ in true } == 9)
     }
 
-    @Test func distributionDropsPerPeerAtTheHighWaterMark() {
-        var dist = Distributor<Int>()
-        var room: [Int: Int] = [1: 3, 2: 1, 3: 0]
-        var got: [Int: Int] = [:]
-        for _ in 0..<4 {
-            dist.distribute(to: [1, 2, 3]) { peer in
-                guard room[peer]! > 0 else { return false }
-                room[peer]! -= 1
-                got[peer, default: 0] += 1
-                return true
-            }
-        }
-        #expect(got == [1: 3, 2: 1])
-        #expect(dist.drops == [1: 1, 2: 3, 3: 4])
-        #expect(dist.totalDrops == 8)
-        dist.remove(3)
-        #expect(dist.drops[3] == nil && dist.totalDrops == 8)
-        #expect(dist.distribute(to: [Int]()) { _ in true } == 0)
-    }
-
     @Test func routingIDsAsLibzmqAssignsThem() {
         var table = RoutingTable<Int>(firstGeneratedID: 0x6b8b_4567)
         #expect(table.attach(1, identity: []) == .routed(id: [0x00, 0x6b, 0x8b, 0x45, 0x67]))

@@ -212,6 +212,48 @@ import TestSupport
 
     /// PUB never blocks: a subscriber that does not read loses messages at the high-water mark,
     /// and the publisher counts them.
+    /// Peers that take everything and peers that filter, as subscriptions change: each gets
+    /// what it subscribed to, once, whichever way the publisher matches.
+    @Test(arguments: transports) func pubServesMixedSubscribers(_ transport: String) throws {
+        let pub = try Self.socket(.pub)
+        defer { pub.close() }
+        let endpoint = try Self.bind(pub, transport)
+        let all = try Self.socket(.sub)
+        defer { all.close() }
+        try all.connect(endpoint)
+        try all.subscribe("")
+        _ = try Self.waitForSubscription(pub, all, probe: [Self.bytes("probe")])
+        let filtered = try Self.socket(.sub)
+        defer { filtered.close() }
+        try filtered.connect(endpoint)
+        try filtered.subscribe("A")
+        _ = try Self.waitForSubscription(pub, filtered, probe: [Self.bytes("A-probe")])
+        try all.subscribe("A")  // a second match for the same peer: still one copy
+        _ = try Self.waitForSubscription(pub, filtered, probe: [Self.bytes("A-probe")])
+        Self.drain(all)
+        Self.drain(filtered)
+        for topic in ["B1", "A1", "B2"] { try pub.send([Self.bytes(topic)], timeout: .zero) }
+        try pub.send([Self.bytes("A-end")], timeout: .zero)
+        var got: [[[UInt8]]] = []
+        while got.last != [Self.bytes("A-end")] { got.append(try all.receive(timeout: .seconds(5))) }
+        #expect(got == ["B1", "A1", "B2", "A-end"].map { [Self.bytes($0)] })
+        #expect(try filtered.receive(timeout: .seconds(5)) == [Self.bytes("A1")])
+        #expect(try filtered.receive(timeout: .seconds(5)) == [Self.bytes("A-end")])
+
+
+        // Once every peer takes everything, every message goes to each of them, still once.
+        try filtered.subscribe("")
+        _ = try Self.waitForSubscription(pub, filtered, probe: [Self.bytes("B-probe")])
+        Self.drain(all)
+        Self.drain(filtered)
+        try pub.send([Self.bytes("B3")], timeout: .zero)
+        try pub.send([Self.bytes("A3")], timeout: .zero)
+        for sub in [all, filtered] {
+            #expect(try sub.receive(timeout: .seconds(5)) == [Self.bytes("B3")])
+            #expect(try sub.receive(timeout: .seconds(5)) == [Self.bytes("A3")])
+        }
+    }
+
     @Test func pubDropsAtTheHighWaterMarkAndCountsThem() throws {
         let pub = try Self.socket(.pub) { $0.sendHighWaterMark = 2 }
         defer { pub.close() }

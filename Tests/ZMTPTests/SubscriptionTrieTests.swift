@@ -22,6 +22,10 @@ func topic(_ s: String) -> ArraySlice<UInt8> { Array(s.utf8)[...] }
         #expect(trie.matches(topic("")))
         #expect(trie.matches(topic("x")))
         #expect(trie.matches([0, 1, 255][...]))
+        #expect(trie.matchesEverything)
+        trie.subscribe(topic("x"))
+        trie.unsubscribe(topic(""))
+        #expect(!trie.matchesEverything, "a topic other than the empty one matches only its own")
     }
 
     @Test func subscriptionsAreCountedAsLibzmqDoes() {
@@ -167,6 +171,22 @@ func topic(_ s: String) -> ArraySlice<UInt8> { Array(s.utf8)[...] }
         peers.removeAll()
         trie.peers(matching: topic("B"), into: &peers)
         #expect(peers == [3])
+    }
+
+    /// What a publisher's fast paths ask: how many peers take everything, whether any matches.
+    @Test func peersMatchingEverythingAndAnyMatch() {
+        var trie = SubscriptionMultiTrie<Int>()
+        #expect(trie.peersMatchingEverything == 0 && !trie.anyPeer(matching: topic("A")))
+        trie.add(topic("AB"), for: 1)
+        #expect(trie.anyPeer(matching: topic("ABC")) && !trie.anyPeer(matching: topic("A")))
+        trie.add(topic(""), for: 1)
+        trie.add(topic(""), for: 2)
+        trie.add(topic(""), for: 2)
+        #expect(trie.peersMatchingEverything == 2 && trie.anyPeer(matching: topic("")))
+        _ = trie.removePeer(2)
+        #expect(trie.peersMatchingEverything == 1)
+        _ = trie.remove(topic(""), for: 1)
+        #expect(trie.peersMatchingEverything == 0 && trie.anyPeer(matching: topic("AB")) && !trie.anyPeer(matching: topic("B")))
     }
 
     @Test func duplicatesFromOnePeerAreNotCounted() {

@@ -71,6 +71,9 @@ package struct PrefixTree<Value> {
 
     package subscript(node: Int) -> Value? { nodes[node].value }
 
+    /// The value of the empty key, a prefix of every key.
+    package var emptyKeyValue: Value? { nodes[Self.root].value }
+
     /// Changes a node's value in place (the tree lets go of it meanwhile, so a set or counter
     /// is not copied); a node left without a value is pruned.
     package mutating func update<R>(_ node: Int, _ body: (inout Value?) -> R) -> R {

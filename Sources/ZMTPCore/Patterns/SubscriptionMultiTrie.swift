@@ -49,6 +49,19 @@ package struct SubscriptionMultiTrie<Peer: Hashable & Sendable>: Sendable {
         return removed.map { (topic: $0.topic, wasLast: remove(node: $0.node, for: peer) == .lastPeerRemoved) }
     }
 
+    /// How many peers subscribe to the empty topic, which every message matches.
+    package var peersMatchingEverything: Int { tree.emptyKeyValue?.count ?? 0 }
+
+    /// Whether some peer has a subscription that prefixes `topic`.
+    package func anyPeer(matching topic: ArraySlice<UInt8>) -> Bool {
+        var found = false
+        tree.forEachPrefix(of: topic) { _ in
+            found = true
+            return false
+        }
+        return found
+    }
+
     /// Adds to `peers` every peer with a subscription that prefixes `topic`. The caller passes
     /// the same set each time (emptied, capacity kept) so the hot path does not allocate.
     package func peers(matching topic: ArraySlice<UInt8>, into peers: inout Set<Peer>) {

@@ -32,6 +32,9 @@ package struct SubscriptionTrie: Sendable {
         return last
     }
 
+    /// Whether the empty topic is subscribed, so that every message matches.
+    package var matchesEverything: Bool { tree.emptyKeyValue != nil }
+
     /// Whether some subscription is a prefix of `topic` (a message's first frame).
     package func matches(_ topic: ArraySlice<UInt8>) -> Bool { prefixed(topic) }
 

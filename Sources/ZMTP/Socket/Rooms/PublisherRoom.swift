@@ -11,10 +11,18 @@
 /// are off for it (as for `Pipe`): they cost more than the rest of a send.
 final class PublisherRoom: SocketRoom {
     @exclusivity(unchecked) private var state: PublisherState<ObjectIdentifier>
-    @exclusivity(unchecked) private var distributor = Distributor<ObjectIdentifier>()
+    @exclusivity(unchecked) private var drops: UInt64 = 0
+    /// The ready peers in attach order (libzmq's `dist_t` pipes): a send every peer takes
+    /// walks this, and no trie.
+    @exclusivity(unchecked) private var attachedPipes: [Pipe] = []
+    /// The same pipes by name, for the trie's matches.
     @exclusivity(unchecked) private var peers: [ObjectIdentifier: Pipe] = [:]
-    /// Reused per send, so the hot path does not allocate a set.
+    /// Every peer subscribes to the empty topic (so every message goes to all of them), as of
+    /// the last change of peers or subscriptions: the usual SUB, decided once rather than per send.
+    @exclusivity(unchecked) private var everyPeerMatches = false
+    /// Reused per send, so the hot path allocates no set or array.
     @exclusivity(unchecked) private var matching = Set<ObjectIdentifier>()
+    @exclusivity(unchecked) private var matchingPipes: [Pipe] = []
     private let isXPUB: Bool
 
     init(type: SocketType, options: SocketOptions) {
@@ -24,21 +32,28 @@ final class PublisherRoom: SocketRoom {
                                               welcome: isXPUB ? options.xpubWelcomeMessage : nil))
     }
 
-    var droppedMessages: UInt64 { distributor.totalDrops }
+    var droppedMessages: UInt64 { drops }
 
     func route<M: OutgoingMessage>(_ message: M, on socket: ZMTPSocket) throws(SocketError) -> RouteOutcome {
         guard message.frameCount > 0 else { throw SocketError.invalidMessage("a message needs at least one frame") }
-        state.pipes(matching: message.firstFrame, into: &matching)
-        var flushes: [any PeerLink] = []
-        let before = distributor.totalDrops
-        distributor.distribute(toPipes: matching) { id in
-            guard let pipe = peers[id], pipe.isReady else { return true }  // leaving: not a drop
-            guard pipe.hasRoom(socket.sendLimits) else { return false }
-            if let flush = socket.enqueue(message, from: 0, on: pipe) { flushes.append(flush) }
-            return true
+        let sent: (flushes: [any PeerLink], dropped: Int)
+        if everyPeerMatches || attachedPipes.count == 1 {
+            // A lone peer matches at the first subscription that prefixes the topic.
+            guard everyPeerMatches || state.anyPipe(matching: message.firstFrame) else { return .distributed(flushes: []) }
+            sent = socket.distributeLocked(message, to: attachedPipes)
+        } else {
+            state.pipes(matching: message.firstFrame, into: &matching)
+            for id in matching { if let pipe = peers[id] { matchingPipes.append(pipe) } }
+            sent = socket.distributeLocked(message, to: matchingPipes)
+            matchingPipes.removeAll(keepingCapacity: true)
         }
-        if distributor.totalDrops > before { socket.metrics.droppedAtHighWaterMark.increment(by: Int(distributor.totalDrops - before)) }
-        return .distributed(flushes: flushes)
+        drops += UInt64(sent.dropped)
+        return .distributed(flushes: sent.flushes)
+    }
+
+    /// After any change of peers or subscriptions (every subscriber is an attached peer).
+    private func subscriptionsChanged() {
+        everyPeerMatches = !attachedPipes.isEmpty && state.subscriptions.peersMatchingEverything == attachedPipes.count
     }
 
     func checkReceive() throws(SocketError) {
@@ -47,6 +62,8 @@ final class PublisherRoom: SocketRoom {
 
     func attached(_ pipe: Pipe, on socket: ZMTPSocket) -> Bool {
         peers[ObjectIdentifier(pipe)] = pipe
+        attachedPipes.append(pipe)
+        subscriptionsChanged()
         if let welcome = state.options.welcome { [welcome].append(to: &pipe.outbound, from: 0) }
         return true
     }
@@ -54,8 +71,9 @@ final class PublisherRoom: SocketRoom {
     func detached(_ pipe: Pipe, on socket: ZMTPSocket) {
         let id = ObjectIdentifier(pipe)
         peers[id] = nil
-        distributor.remove(id)
+        attachedPipes.removeAll { $0 === pipe }
         let notices = state.peerRemoved(id)
+        subscriptionsChanged()
         guard !notices.isEmpty else { return }
         var batch = FramedMessages()
         for notice in notices { batch.append([notice.frame]) }
@@ -81,12 +99,14 @@ final class PublisherRoom: SocketRoom {
             }
             if isXPUB, !upstream.isEmpty { batch.append(upstream) }
         }
+        subscriptionsChanged()
         return batch
     }
 
     func subscription(_ subscription: Subscription, on socket: ZMTPSocket) throws(SocketError) -> [any PeerLink] {
         guard state.options.manual else { throw SocketError.notSupported }
         state.applyManual(subscription)
+        subscriptionsChanged()
         return []
     }
 }

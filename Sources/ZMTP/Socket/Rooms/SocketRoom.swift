@@ -96,8 +96,10 @@ extension ZMTPSocket {
     }
 
     /// Copies `message` to each of `targets` that is ready and has room (lock held); returns
-    /// the connections to flush and how many copies were dropped at a full queue.
-    func distributeLocked<M: OutgoingMessage>(_ message: M, to targets: some Sequence<Pipe>) -> (flushes: [any PeerLink], dropped: Int) {
+    /// the connections to flush and how many copies were dropped at a full queue. An array, not
+    /// any sequence: called from a room's unspecialized `route`, a generic sequence would be
+    /// iterated through witness tables, per peer and message.
+    func distributeLocked<M: OutgoingMessage>(_ message: M, to targets: [Pipe]) -> (flushes: [any PeerLink], dropped: Int) {
         var flushes: [any PeerLink] = []
         var dropped = 0
         for pipe in targets where pipe.isReady {

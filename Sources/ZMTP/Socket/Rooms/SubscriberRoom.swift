@@ -6,9 +6,12 @@
 /// the messages a subscription prefixes; XSUB keeps everything, and sends what its
 /// application sends to every publisher, subscriptions (0x01/0x00 first byte) updating its trie.
 /// A full publisher queue drops what was sent to it, counted; these sockets never block.
+///
+/// Its state is only touched under the socket's lock, which is why dynamic exclusivity checks
+/// are off for it (as for `PublisherRoom`).
 final class SubscriberRoom: SocketRoom {
-    private var trie = SubscriptionTrie()
-    private var drops: UInt64 = 0
+    @exclusivity(unchecked) private var trie = SubscriptionTrie()
+    @exclusivity(unchecked) private var drops: UInt64 = 0
     private let isXSUB: Bool
 
     init(type: SocketType) {
@@ -40,8 +43,10 @@ final class SubscriberRoom: SocketRoom {
     }
 
     func arrived(_ messages: inout FramedMessages, from pipe: Pipe, on socket: ZMTPSocket) -> FramedMessages? {
-        // A batch that all matches (always so with the empty subscription) is queued as it is.
-        guard !isXSUB, !messages.allMessages(firstFrame: { trie.matches($0) }) else { return nil }
+        // A batch that all matches is queued as it is, and with the empty subscription it does
+        // without a look at any message.
+        guard !isXSUB, !trie.matchesEverything else { return nil }
+        guard !messages.allMessages(firstFrame: { trie.matches($0) }) else { return nil }
         var batch = FramedMessages()
         while let message = messages.popMessage() {
             if trie.matches(message[0][...]) { batch.append(message) }
