@@ -17,9 +17,6 @@ final class BrokerClient {
     var connected = true
     /// The ticket of this client's one live deadline-heap entry.
     var ticket: UInt64 = 0
-    /// Reading from the client is paused (flow control): it cannot be heard, so it is not
-    /// evicted for silence meanwhile.
-    var paused = false
     /// When its queue was found at the high-water mark, until it drains to the low-water mark.
     var fullSince: UInt64?
     /// When it is disconnected as a slow consumer if it has not drained by then (set when it
@@ -55,11 +52,15 @@ final class BrokerClient {
     static let heartbeatSpread = 0.25
 
     var heartbeatDue: UInt64 { ttl == 0 ? .max : saturatingAdd(lastSent, heartbeatDelay) }
-    /// 1.05 TTL after the client was last heard from; never while it is not read or has no TTL.
-    var evictAt: UInt64 { ttl == 0 || paused ? .max : saturatingAdd(lastHeard, saturatingAdd(ttl, ttl / 20)) }
-    var deadline: UInt64 { min(heartbeatDue, evictAt, slowConsumerAt) }
+    /// 1.05 TTL after the client was last heard from; never while it has no TTL or is `paused`
+    /// (not read: it cannot be heard). Whether it is paused is `BrokerFlow`'s to say.
+    func evictAt(paused: Bool) -> UInt64 {
+        ttl == 0 || paused ? .max : saturatingAdd(lastHeard, saturatingAdd(ttl, ttl / 20))
+    }
 
-    var info: BrokerClientInfo {
+    func deadline(paused: Bool) -> UInt64 { min(heartbeatDue, evictAt(paused: paused), slowConsumerAt) }
+
+    func info(paused: Bool) -> BrokerClientInfo {
         BrokerClientInfo(ttlMilliseconds: ttlMilliseconds, topics: topics, paused: paused, fullSince: fullSince,
                          lastHeard: lastHeard, lastSent: lastSent)
     }

@@ -62,7 +62,7 @@ public final class BrokerCore {
 
     /// The connected client with this routing id, or nil.
     public func client(_ id: [UInt8]) -> BrokerClientInfo? {
-        clients[id]?.info
+        clients[id]?.info(paused: flow.isPaused(id))
     }
 
     /// When `tick` must next run, or nil when nothing is due. It is never later than the next
@@ -121,7 +121,7 @@ public final class BrokerCore {
                 }
                 client.slowConsumerAt = .max  // those it held have gone
             }
-            if now >= client.evictAt {
+            if now >= client.evictAt(paused: flow.isPaused(client.id)) {
                 counters.evictions += 1
                 log(.info, "client \(clientID(client.id)): evicted, silent for \((now - client.lastHeard) / 1_000_000) ms (TTL \(client.ttlMilliseconds) ms)")
                 forget(client)
@@ -200,10 +200,7 @@ public final class BrokerCore {
     func send(_ frames: [[UInt8]], to id: [UInt8], client: BrokerClient?, from sender: [UInt8], now: UInt64,
               into out: inout [Outgoing]) {
         if checkFull(id, client: client, now: now) {
-            if flow.block(sender, on: id) {
-                actions.append(.pauseReading(client: sender))
-                clients[sender]?.paused = true
-            }
+            if flow.block(sender, on: id) { actions.append(.pauseReading(client: sender)) }
             if sender != id, let client, client.slowConsumerAt == .max {
                 client.slowConsumerAt = saturatingAdd(now, config.slowConsumerTimeout)
                 schedule(client)
@@ -226,7 +223,6 @@ public final class BrokerCore {
     private func resume(_ id: [UInt8], now: UInt64) {
         actions.append(.resumeReading(client: id))
         guard let client = clients[id] else { return }
-        client.paused = false
         // It could not be heard while paused: its silence starts now.
         client.lastHeard = max(client.lastHeard, now)
         schedule(client)
@@ -251,7 +247,7 @@ public final class BrokerCore {
 
     /// Files the client at its deadline (none when nothing is ever due for it).
     func schedule(_ client: BrokerClient) {
-        let deadline = client.deadline
+        let deadline = client.deadline(paused: flow.isPaused(client.id))
         if deadline != .max { deadlines.schedule(client, at: deadline) }
     }
 }
