@@ -18,21 +18,22 @@ public final class BrokerCore {
     let jitter: () -> Double
     let log: (Logger.Level, String) -> Void
 
-    var clients: [[UInt8]: BrokerClient] = [:]
+    // The state below is touched per message, on the core's one thread: no dynamic
+    // exclusivity checks, which cost more than the work they guard.
+    @exclusivity(unchecked) var clients: [[UInt8]: BrokerClient] = [:]
     /// Topic -> subscribers. A topic with no subscribers has no entry.
-    var topics: [[UInt8]: [ObjectIdentifier: BrokerClient]] = [:]
-    private var deadlines = BrokerDeadlineHeap()
-    private var counters = BrokerStats()
-    /// Client messages by verb and PUT fan-out, for the metrics endpoint. Updated per message
-    /// on the core's one thread: no dynamic exclusivity check.
+    @exclusivity(unchecked) var topics: [[UInt8]: [ObjectIdentifier: BrokerClient]] = [:]
+    @exclusivity(unchecked) private var deadlines = BrokerDeadlineHeap()
+    @exclusivity(unchecked) private var counters = BrokerStats()
+    /// Client messages by verb and PUT fan-out, for the metrics endpoint.
     @exclusivity(unchecked) public internal(set) var traffic = BrokerTraffic()
-    private var flow = BrokerFlow()
-    private var actions: [BrokerAction] = []
+    @exclusivity(unchecked) private var flow = BrokerFlow()
+    @exclusivity(unchecked) private var actions: [BrokerAction] = []
     /// The latest time given to the core (for work that comes without one: a lost transport).
-    var latest: UInt64 = 0
+    @exclusivity(unchecked) var latest: UInt64 = 0
     /// Report topic changes and accepted PUTs as `ClusterWork` (BrokerCore+Cluster.swift).
     public var clusterEnabled = false
-    var clusterWork: [ClusterWork] = []
+    @exclusivity(unchecked) var clusterWork: [ClusterWork] = []
 
     /// - Parameters:
     ///   - isFull: whether a client's send queue is at or over its high-water mark. Asked once
