@@ -1,5 +1,6 @@
 /// State of one connected client. A reference type so that the topic table can point at
-/// it and fan-out can update its send time in place.
+/// it and fan-out can update its send time in place. Touched only by the core's one thread, so
+/// its per-message fields go without dynamic exclusivity checks.
 final class BrokerClient {
     let id: [UInt8]
     /// The CONNECT TTL; 0 when the client gave none: the broker then sends it no heartbeats
@@ -7,8 +8,8 @@ final class BrokerClient {
     var ttlMilliseconds: UInt64
     var ttl: UInt64
     var topics: Set<[UInt8]> = []
-    var lastHeard: UInt64
-    var lastSent: UInt64
+    @exclusivity(unchecked) var lastHeard: UInt64
+    @exclusivity(unchecked) var lastSent: UInt64
     /// Silence after the last send before a heartbeat NOOP is due: 0.5 to 0.75 TTL, drawn
     /// anew after each heartbeat so that clients (and the client's own 0.95 TTL NOOP) never
     /// fall into lockstep.
@@ -17,14 +18,11 @@ final class BrokerClient {
     var connected = true
     /// The ticket of this client's one live deadline-heap entry.
     var ticket: UInt64 = 0
-    /// Reading from the client is paused (flow control): it cannot be heard, so it is not
-    /// evicted for silence meanwhile.
-    var paused = false
     /// When its queue was found at the high-water mark, until it drains to the low-water mark.
-    var fullSince: UInt64?
+    @exclusivity(unchecked) var fullSince: UInt64?
     /// When it is disconnected as a slow consumer if it has not drained by then (set when it
     /// first holds up another client).
-    var slowConsumerAt: UInt64 = .max
+    @exclusivity(unchecked) var slowConsumerAt: UInt64 = .max
 
     init(id: [UInt8], ttlMilliseconds: UInt64, now: UInt64) {
         self.id = id
@@ -55,11 +53,15 @@ final class BrokerClient {
     static let heartbeatSpread = 0.25
 
     var heartbeatDue: UInt64 { ttl == 0 ? .max : saturatingAdd(lastSent, heartbeatDelay) }
-    /// 1.05 TTL after the client was last heard from; never while it is not read or has no TTL.
-    var evictAt: UInt64 { ttl == 0 || paused ? .max : saturatingAdd(lastHeard, saturatingAdd(ttl, ttl / 20)) }
-    var deadline: UInt64 { min(heartbeatDue, evictAt, slowConsumerAt) }
+    /// 1.05 TTL after the client was last heard from; never while it has no TTL or is `paused`
+    /// (not read: it cannot be heard). Whether it is paused is `BrokerFlow`'s to say.
+    func evictAt(paused: Bool) -> UInt64 {
+        ttl == 0 || paused ? .max : saturatingAdd(lastHeard, saturatingAdd(ttl, ttl / 20))
+    }
 
-    var info: BrokerClientInfo {
+    func deadline(paused: Bool) -> UInt64 { min(heartbeatDue, evictAt(paused: paused), slowConsumerAt) }
+
+    func info(paused: Bool) -> BrokerClientInfo {
         BrokerClientInfo(ttlMilliseconds: ttlMilliseconds, topics: topics, paused: paused, fullSince: fullSince,
                          lastHeard: lastHeard, lastSent: lastSent)
     }

@@ -18,21 +18,22 @@ public final class BrokerCore {
     let jitter: () -> Double
     let log: (Logger.Level, String) -> Void
 
-    var clients: [[UInt8]: BrokerClient] = [:]
+    // The state below is touched per message, on the core's one thread: no dynamic
+    // exclusivity checks, which cost more than the work they guard.
+    @exclusivity(unchecked) var clients: [[UInt8]: BrokerClient] = [:]
     /// Topic -> subscribers. A topic with no subscribers has no entry.
-    var topics: [[UInt8]: [ObjectIdentifier: BrokerClient]] = [:]
-    private var deadlines = BrokerDeadlineHeap()
-    private var counters = BrokerStats()
-    /// Client messages by verb and PUT fan-out, for the metrics endpoint. Updated per message
-    /// on the core's one thread: no dynamic exclusivity check.
+    @exclusivity(unchecked) var topics: [[UInt8]: [ObjectIdentifier: BrokerClient]] = [:]
+    @exclusivity(unchecked) private var deadlines = BrokerDeadlineHeap()
+    @exclusivity(unchecked) private var counters = BrokerStats()
+    /// Client messages by verb and PUT fan-out, for the metrics endpoint.
     @exclusivity(unchecked) public internal(set) var traffic = BrokerTraffic()
-    private var flow = BrokerFlow()
-    private var actions: [BrokerAction] = []
+    @exclusivity(unchecked) private var flow = BrokerFlow()
+    @exclusivity(unchecked) private var actions: [BrokerAction] = []
     /// The latest time given to the core (for work that comes without one: a lost transport).
-    var latest: UInt64 = 0
+    @exclusivity(unchecked) var latest: UInt64 = 0
     /// Report topic changes and accepted PUTs as `ClusterWork` (BrokerCore+Cluster.swift).
     public var clusterEnabled = false
-    var clusterWork: [ClusterWork] = []
+    @exclusivity(unchecked) var clusterWork: [ClusterWork] = []
 
     /// - Parameters:
     ///   - isFull: whether a client's send queue is at or over its high-water mark. Asked once
@@ -62,7 +63,7 @@ public final class BrokerCore {
 
     /// The connected client with this routing id, or nil.
     public func client(_ id: [UInt8]) -> BrokerClientInfo? {
-        clients[id]?.info
+        clients[id]?.info(paused: flow.isPaused(id))
     }
 
     /// When `tick` must next run, or nil when nothing is due. It is never later than the next
@@ -121,7 +122,7 @@ public final class BrokerCore {
                 }
                 client.slowConsumerAt = .max  // those it held have gone
             }
-            if now >= client.evictAt {
+            if now >= client.evictAt(paused: flow.isPaused(client.id)) {
                 counters.evictions += 1
                 log(.info, "client \(clientID(client.id)): evicted, silent for \((now - client.lastHeard) / 1_000_000) ms (TTL \(client.ttlMilliseconds) ms)")
                 forget(client)
@@ -200,10 +201,7 @@ public final class BrokerCore {
     func send(_ frames: [[UInt8]], to id: [UInt8], client: BrokerClient?, from sender: [UInt8], now: UInt64,
               into out: inout [Outgoing]) {
         if checkFull(id, client: client, now: now) {
-            if flow.block(sender, on: id) {
-                actions.append(.pauseReading(client: sender))
-                clients[sender]?.paused = true
-            }
+            if flow.block(sender, on: id) { actions.append(.pauseReading(client: sender)) }
             if sender != id, let client, client.slowConsumerAt == .max {
                 client.slowConsumerAt = saturatingAdd(now, config.slowConsumerTimeout)
                 schedule(client)
@@ -226,7 +224,6 @@ public final class BrokerCore {
     private func resume(_ id: [UInt8], now: UInt64) {
         actions.append(.resumeReading(client: id))
         guard let client = clients[id] else { return }
-        client.paused = false
         // It could not be heard while paused: its silence starts now.
         client.lastHeard = max(client.lastHeard, now)
         schedule(client)
@@ -251,7 +248,7 @@ public final class BrokerCore {
 
     /// Files the client at its deadline (none when nothing is ever due for it).
     func schedule(_ client: BrokerClient) {
-        let deadline = client.deadline
+        let deadline = client.deadline(paused: flow.isPaused(client.id))
         if deadline != .max { deadlines.schedule(client, at: deadline) }
     }
 }

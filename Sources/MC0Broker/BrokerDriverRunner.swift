@@ -18,13 +18,14 @@ final class BrokerDriverRunner: @unchecked Sendable {
     var metricsServer: MetricsServer?
     /// The link to the NATS cluster, when clustered.
     let cluster: BrokerCluster?
-    private var stopped = false
-    private var tickTimer: TimerHandle?
+    // Touched per message on the loop thread: no dynamic exclusivity checks.
+    @exclusivity(unchecked) private var stopped = false
+    @exclusivity(unchecked) private var tickTimer: TimerHandle?
     /// When `tickTimer` fires; .max when none is armed.
-    private var tickAt: UInt64 = .max
+    @exclusivity(unchecked) private var tickAt: UInt64 = .max
     private var statsTimer: TimerHandle?
     /// Replies and fan-out of the message being handled; kept between messages for its capacity.
-    private var outgoing: [Outgoing] = []
+    @exclusivity(unchecked) private var outgoing: [Outgoing] = []
 
     init(socket: ZMTPSocket, config: BrokerConfig, metrics: BrokerMetrics, statsInterval: UInt64, logger: Logger,
          cluster: NATSClientOptions?) {

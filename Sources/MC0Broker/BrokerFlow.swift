@@ -11,6 +11,9 @@ struct BrokerFlow {
 
     var pausedCount: Int { waitingFor.count }
 
+    /// Whether `peer` is not read now: it waits for at least one recipient.
+    func isPaused(_ peer: [UInt8]) -> Bool { waitingFor[peer] != nil }
+
     /// Whether a client other than `recipient` itself waits for it.
     func holdsOthers(_ recipient: [UInt8]) -> Bool {
         blocking[recipient]?.contains { $0 != recipient } ?? false

@@ -162,6 +162,30 @@ import MC0Broker
         #expect(h.core.stats.evictions == 1)
     }
 
+    /// A peer paused by a PUT it sent before its CONNECT (both in one read: the rest of a batch
+    /// is still handled) is not read, so it is not evicted for silence either.
+    @Test func aClientPausedBeforeItConnectedIsNotEvictedForSilence() {
+        let h = Harness(config: BrokerConfig(slowConsumerTimeout: 60 * second))
+        h.connect("sub", ttl: 100_000)
+        h.send("sub", "", "SUB", "", "t")
+        h.env.fullPipes = [b("sub")]
+        _ = Self.put(h, "pub", "t", "x")
+        #expect(h.core.takeActions() == [.pauseReading(client: b("pub"))])
+        h.connect("pub", ttl: 1000)
+        #expect(h.core.client(b("pub"))?.paused == true)
+        for _ in 0..<50 {
+            h.now += 100 * ms
+            h.tick()
+        }
+        #expect(h.core.client(b("pub")) != nil)
+        h.core.drained(client: b("sub"), now: h.now)
+        #expect(h.core.client(b("pub"))?.paused == false)
+        h.now += 1100 * ms
+        h.tick()
+        #expect(h.core.client(b("pub")) == nil)
+        #expect(h.core.stats.evictions == 1)
+    }
+
     /// p1 and p2 publish to "t", whose one subscriber "sub" is full: both are paused.
     static func twoPublishersBlockedOnOneSubscriber() -> Harness {
         let h = Self.harness()

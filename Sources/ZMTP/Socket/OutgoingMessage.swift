@@ -21,7 +21,7 @@ extension Array: OutgoingMessage where Element == [UInt8] {
     var allFrames: [[UInt8]] { self }
 
     func append(to queue: inout FramedMessages, from first: Int) {
-        queue.append(self[first...])
+        queue.append(self, from: first)
     }
 }
 

@@ -59,12 +59,11 @@
         frameAppended(body.count, more: more)
     }
 
-    /// Appends a whole message.
-    package mutating func append<Frames: Collection>(_ frames: Frames) where Frames.Element == [UInt8] {
-        var left = frames.count
-        for frame in frames {
-            left -= 1
-            appendFrame(frame, more: left > 0)
+    /// Appends `frames[first...]` as a whole message. Not generic: called from other modules, a
+    /// generic would run unspecialized, through witness tables, for every frame.
+    package mutating func append(_ frames: [[UInt8]], from first: Int = 0) {
+        for index in first..<frames.count {
+            appendFrame(frames[index], more: index + 1 < frames.count)
         }
     }
 
