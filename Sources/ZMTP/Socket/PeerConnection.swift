@@ -103,7 +103,8 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         afterInput()
     }
 
-    /// One read: straight into a large frame's body when one is arriving, else into the shared
+    /// One read: straight into a large frame's body when one is arriving; the next large frame's
+    /// header and envelope, then its body, when the engine expects one; else into the shared
     /// read buffer. A short read reports 0 so the caller stops (the socket is drained).
     private func readOnce() throws -> TCP.ReadResult {
         var result = TCP.ReadResult.wouldBlock
@@ -116,6 +117,20 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
             return 0
         }
         if direct != nil { return result }
+        var wanted = 0
+        let ahead = try engine.receiveAhead(now: socket.loop.now) { head, body in
+            wanted = head.count + body.count
+            result = try TCP.read(fd, into: head, then: body)
+            if case .bytes(let n) = result {
+                unreported.bytesIn += n
+                return n
+            }
+            return 0
+        }
+        if ahead != nil {
+            if case .bytes(let n) = result, n < wanted { return .bytes(0) }
+            return result
+        }
         result = try TCP.read(fd, into: socket.readBuffer)
         if case .bytes(let n) = result {
             unreported.bytesIn += n
