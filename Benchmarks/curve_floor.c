@@ -5,14 +5,19 @@
  * receiver thread copies it out (the kernel's copy out of the receiving socket), opens it and
  * checks its sequence number. The two threads run in parallel on two cores, as a sending and a
  * receiving process do, so the pipeline's rate is bounded by the slower side, not by the sum of
- * both sides' work. */
+ * both sides' work. With --through tcp the boxes go through a loopback TCP connection instead of
+ * the ring: the crypto plus what the kernel costs to carry the bytes, for comparison. */
 
 #include "bench_common.c"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
-static const char usage[] = "usage: curve_floor --size BYTES --count N\n";
+static const char usage[] = "usage: curve_floor --size BYTES --count N [--through ring|tcp]\n";
 
 /* About 1 MiB of 64 KiB boxes in flight, as much as a loopback socket pair buffers. */
 enum { slots = 16 };
@@ -25,6 +30,7 @@ struct pipeline {
     size_t boxed;
     unsigned char key[crypto_box_BEFORENMBYTES];
     unsigned char *ring;
+    int tcp[2];  /* the sending and the receiving end with --through tcp; -1 with the ring */
     pthread_mutex_t lock;
     pthread_cond_t changed;
     long produced, consumed;  /* under lock */
@@ -46,6 +52,91 @@ static void nonce_for(unsigned char nonce[crypto_box_NONCEBYTES], long n)
     put_sequence(nonce + crypto_box_NONCEBYTES - 8, (uint64_t)n);
 }
 
+/* Hands box n to the receiver: into its slot once the slot is free, or into the TCP
+ * connection. The copy (or the send) is timed when `sampled`. */
+static void put_box(struct pipeline *p, long n, const unsigned char *box, int sampled)
+{
+    if (p->tcp[0] < 0) {
+        pthread_mutex_lock(&p->lock);
+        while (p->produced - p->consumed == slots)
+            pthread_cond_wait(&p->changed, &p->lock);
+        pthread_mutex_unlock(&p->lock);
+    }
+    uint64_t t0 = sampled ? thread_cpu_ns() : 0;
+    if (p->tcp[0] < 0) {
+        memcpy(p->ring + (size_t)(n % slots) * p->boxed, box, p->boxed);
+    } else {
+        for (size_t sent = 0; sent < p->boxed;) {
+            ssize_t k = send(p->tcp[0], box + sent, p->boxed - sent, MSG_NOSIGNAL);
+            if (k < 0 && errno != EINTR)
+                die("send: %s", strerror(errno));
+            sent += k > 0 ? (size_t)k : 0;
+        }
+    }
+    if (sampled) {
+        p->copy_in += thread_cpu_ns() - t0;
+        p->sampled_in++;
+    }
+    if (p->tcp[0] < 0) {
+        pthread_mutex_lock(&p->lock);
+        p->produced++;
+        pthread_cond_signal(&p->changed);
+        pthread_mutex_unlock(&p->lock);
+    }
+}
+
+/* Takes box n from its slot once it is there, or from the TCP connection. */
+static void get_box(struct pipeline *p, long n, unsigned char *box, int sampled)
+{
+    if (p->tcp[1] < 0) {
+        pthread_mutex_lock(&p->lock);
+        while (p->produced == p->consumed)
+            pthread_cond_wait(&p->changed, &p->lock);
+        pthread_mutex_unlock(&p->lock);
+    }
+    uint64_t t0 = sampled ? thread_cpu_ns() : 0;
+    if (p->tcp[1] < 0) {
+        memcpy(box, p->ring + (size_t)(n % slots) * p->boxed, p->boxed);
+    } else {
+        for (size_t got = 0; got < p->boxed;) {
+            ssize_t k = recv(p->tcp[1], box + got, p->boxed - got, MSG_WAITALL);
+            if (k == 0)
+                die("the TCP connection closed at message %ld", n);
+            if (k < 0 && errno != EINTR)
+                die("recv: %s", strerror(errno));
+            got += k > 0 ? (size_t)k : 0;
+        }
+    }
+    if (sampled) {
+        p->copy_out += thread_cpu_ns() - t0;
+        p->sampled_out++;
+    }
+    if (p->tcp[1] < 0) {
+        pthread_mutex_lock(&p->lock);
+        p->consumed++;
+        pthread_cond_signal(&p->changed);
+        pthread_mutex_unlock(&p->lock);
+    }
+}
+
+/* A connected pair of loopback TCP sockets: tcp[0] sends, tcp[1] receives. */
+static void connect_tcp(int tcp[2])
+{
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t length = sizeof address;
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    if (listener < 0 || bind(listener, (struct sockaddr *)&address, length) != 0 || listen(listener, 1) != 0 ||
+        getsockname(listener, (struct sockaddr *)&address, &length) != 0)
+        die("cannot listen on 127.0.0.1: %s", strerror(errno));
+    tcp[0] = socket(AF_INET, SOCK_STREAM, 0);
+    if (tcp[0] < 0 || connect(tcp[0], (struct sockaddr *)&address, length) != 0)
+        die("cannot connect to 127.0.0.1: %s", strerror(errno));
+    tcp[1] = accept(listener, NULL, NULL);
+    if (tcp[1] < 0)
+        die("accept: %s", strerror(errno));
+    close(listener);
+}
+
 static void *sender(void *arg)
 {
     struct pipeline *p = arg;
@@ -62,21 +153,9 @@ static void *sender(void *arg)
         uint64_t t0 = sampled ? thread_cpu_ns() : 0;
         crypto_box_easy_afternm(box, plain, (unsigned long long)p->size, nonce, p->key);
         uint64_t t1 = sampled ? thread_cpu_ns() : 0;
-        pthread_mutex_lock(&p->lock);
-        while (p->produced - p->consumed == slots)
-            pthread_cond_wait(&p->changed, &p->lock);
-        pthread_mutex_unlock(&p->lock);
-        uint64_t t2 = sampled ? thread_cpu_ns() : 0;
-        memcpy(p->ring + (size_t)(n % slots) * p->boxed, box, p->boxed);
-        if (sampled) {
+        put_box(p, n, box, sampled);
+        if (sampled)
             p->seal += t1 - t0;
-            p->copy_in += thread_cpu_ns() - t2;
-            p->sampled_in++;
-        }
-        pthread_mutex_lock(&p->lock);
-        p->produced++;
-        pthread_cond_signal(&p->changed);
-        pthread_mutex_unlock(&p->lock);
     }
     p->sender_cpu = thread_cpu_ns() - start;
     free(plain);
@@ -93,26 +172,13 @@ static void receiver(struct pipeline *p)
     uint64_t start = thread_cpu_ns();
     for (long n = 0; n < p->count; n++) {
         int sampled = n % sample_every == 0;
-        pthread_mutex_lock(&p->lock);
-        while (p->produced == p->consumed)
-            pthread_cond_wait(&p->changed, &p->lock);
-        pthread_mutex_unlock(&p->lock);
-        uint64_t t0 = sampled ? thread_cpu_ns() : 0;
-        memcpy(box, p->ring + (size_t)(n % slots) * p->boxed, p->boxed);
-        uint64_t t1 = sampled ? thread_cpu_ns() : 0;
-        pthread_mutex_lock(&p->lock);
-        p->consumed++;
-        pthread_cond_signal(&p->changed);
-        pthread_mutex_unlock(&p->lock);
+        get_box(p, n, box, sampled);
         nonce_for(nonce, n);
-        uint64_t t2 = sampled ? thread_cpu_ns() : 0;
+        uint64_t t0 = sampled ? thread_cpu_ns() : 0;
         if (crypto_box_open_easy_afternm(opened, box, p->boxed, nonce, p->key) != 0)
             die("message %ld did not open", n);
-        if (sampled) {
-            p->copy_out += t1 - t0;
-            p->open += thread_cpu_ns() - t2;
-            p->sampled_out++;
-        }
+        if (sampled)
+            p->open += thread_cpu_ns() - t0;
         if (get_sequence(opened) != (uint64_t)n)
             die("message %ld: sequence number %llu", n, (unsigned long long)get_sequence(opened));
         if (n == 0)
@@ -126,14 +192,22 @@ static void receiver(struct pipeline *p)
 
 int main(int argc, char **argv)
 {
-    struct pipeline p = {.size = 65536, .count = 20000,
+    struct pipeline p = {.size = 65536, .count = 20000, .tcp = {-1, -1},
                          .lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER};
+    int through_tcp = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--size") == 0)
             p.size = parse_long("--size", flag_value(argc, argv, &i), 8, 1L << 26);
         else if (strcmp(argv[i], "--count") == 0)
             p.count = parse_long("--count", flag_value(argc, argv, &i), 2, 1L << 30);
-        else {
+        else if (strcmp(argv[i], "--through") == 0) {
+            const char *through = flag_value(argc, argv, &i);
+            if (strcmp(through, "tcp") != 0 && strcmp(through, "ring") != 0) {
+                fprintf(stderr, "curve_floor: --through takes ring or tcp, not '%s'\n%s", through, usage);
+                exit(2);
+            }
+            through_tcp = strcmp(through, "tcp") == 0;
+        } else {
             fprintf(stderr, "curve_floor: unknown argument '%s'\n%s", argv[i], usage);
             exit(2);
         }
@@ -150,12 +224,18 @@ int main(int argc, char **argv)
     p.ring = malloc(p.boxed * slots);
     if (p.ring == NULL)
         die("cannot allocate %d slots of %zu bytes", slots, p.boxed);
+    if (through_tcp)
+        connect_tcp(p.tcp);
     pthread_t thread;
     if (pthread_create(&thread, NULL, sender, &p) != 0)
         die("cannot start the sender thread");
     receiver(&p);
     pthread_join(thread, NULL);
     free(p.ring);
+    if (through_tcp) {
+        close(p.tcp[0]);
+        close(p.tcp[1]);
+    }
 
     double count = (double)p.count, seconds = (double)(p.last - p.first) / 1e9;
     double sender_us = (double)p.sender_cpu / count / 1e3, receiver_us = (double)p.receiver_cpu / count / 1e3;
