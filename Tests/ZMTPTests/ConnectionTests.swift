@@ -292,6 +292,12 @@ import Testing
         let first = Self.frame(body)
         h.feed(Array(first[..<1000]))
         h.feed(Array(first[1000...]))
+        // A read that brings nothing gives the array made for the payload back, and the frame
+        // stays expected.
+        var recycled: [Int] = []
+        h.connection.recycleLargeBody = { recycled.append($0.count) }
+        #expect(try h.connection.receiveAhead(now: 0) { _, _ in 0 } == 0)
+        #expect(recycled == [body.count])
         var wire = Self.frame(body) + Self.frame([7]) + Self.frame([8])
         for expected in [9 + body.count, 6] {
             let n = try h.connection.receiveAhead(now: 0) { head, rest in

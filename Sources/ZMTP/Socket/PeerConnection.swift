@@ -60,6 +60,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         // Strong captures (unowned costs an atomic slow path per message); teardown breaks the cycle.
         engine.onReady = { metadata in self.handshakeComplete(metadata) }
         engine.reuseLargeBody = { [socket] size in socket.spareLargeBody(atLeast: size) }
+        engine.recycleLargeBody = { [socket] body in socket.keepLargeBodies([body]) }
         try socket.loop.register(fd: fd, interest: interest, handler: self)
         socket.connections[ObjectIdentifier(self)] = self
         socket.metrics.connections.increment()
@@ -309,6 +310,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         engine.close()
         engine.onReady = { _ in }
         engine.reuseLargeBody = { _ in nil }
+        engine.recycleLargeBody = { _ in }
         try? engine.drainOutput { try TCP.write(fd, $0) }
         isClosed = true
         if let timer { socket.loop.cancel(timer) }

@@ -20,6 +20,9 @@
     /// (the shell recycles the bodies an application has finished with: a fresh multi-page
     /// buffer per message costs page faults each time the allocator returns memory).
     public var reuseLargeBody: (Int) -> [UInt8]? = { _ in nil }
+    /// Takes back an array made for a large frame that did not come (`receiveAhead`), so that
+    /// a connection holds no payload memory while its peer sends nothing.
+    public var recycleLargeBody: ([UInt8]) -> Void = { _ in }
     /// Messages received, in order; the shell takes them after each read. The last frames may
     /// belong to a message still arriving (not yet counted).
     @exclusivity(unchecked) public var received = FramedMessages()
@@ -62,10 +65,8 @@
     @exclusivity(unchecked) private var largeHeader: [UInt8] = []
     @exclusivity(unchecked) private var expectedHeader: [UInt8] = []
     @exclusivity(unchecked) private var expectedPayload = 0
-    /// Where `receiveAhead` reads the expected header and envelope, and the payload array it
-    /// made for a read that brought none of the payload, kept for the next.
+    /// Where `receiveAhead` reads the expected header and envelope.
     @exclusivity(unchecked) private var aheadHead: [UInt8] = []
-    @exclusivity(unchecked) private var aheadBody: [UInt8] = []
     /// Payloads up to this size are expected whole from one frame to the next (beyond it memory
     /// follows the bytes that arrive, `growLargeBody`).
     static let aheadLimit = 1 << 20
@@ -352,15 +353,14 @@
             if aheadHead.count < headSize { aheadHead = [UInt8](repeating: 0, count: headSize) }
             // Read into `largeBody` itself: a second reference to the array would make opening
             // it in place copy it.
-            swap(&largeBody, &aheadBody)
-            if largeBody.count != expectedPayload { largeBody = wholeBody(expectedPayload) }
+            largeBody = wholeBody(expectedPayload)
             let n = try aheadHead.withUnsafeMutableBytes { head in
                 try largeBody.withUnsafeMutableBytes { try read(UnsafeMutableRawBufferPointer(rebasing: head[0..<headSize]), $0) }
             }
             guard n >= headSize, aheadHead[0..<headerSize].elementsEqual(expectedHeader) else {
                 let body = largeBody
                 largeBody = []
-                if n < headSize { aheadBody = body }  // none of it was used: kept for the next read
+                defer { recycleLargeBody(body) }
                 guard n > 0 else { return 0 }
                 expectedHeader = []
                 try aheadHead.withUnsafeBytes { try receive(UnsafeRawBufferPointer(rebasing: $0[0..<min(n, headSize)]), now: now) }
