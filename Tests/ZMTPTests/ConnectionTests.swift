@@ -280,6 +280,44 @@ import Testing
         #expect(try h.connection.receiveDirect(now: 0) { _ in 0 } == nil)
     }
 
+    /// NULL: after a large frame that took more than one read, the next one of its size is read
+    /// ahead, its header alone and its body straight into its array; a read that brings a small
+    /// frame instead is taken as input, and nothing more is expected.
+    @Test func likeLargeFramesAreReadAhead() throws {
+        let h = Harness()
+        h.feed(Self.greeting + Self.dealerReady)
+        let body = (0..<40_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        #expect(try h.connection.receiveAhead(now: 0) { _, _ in 0 } == nil)
+        // In two reads: a frame that arrives whole in one read is taken from the read buffer.
+        let first = Self.frame(body)
+        h.feed(Array(first[..<1000]))
+        h.feed(Array(first[1000...]))
+        // A read that brings nothing gives the array made for the payload back, and the frame
+        // stays expected.
+        var recycled: [Int] = []
+        h.connection.recycleLargeBody = { recycled.append($0.count) }
+        #expect(try h.connection.receiveAhead(now: 0) { _, _ in 0 } == 0)
+        #expect(recycled == [body.count])
+        var wire = Self.frame(body) + Self.frame([7]) + Self.frame([8])
+        for expected in [9 + body.count, 6] {
+            let n = try h.connection.receiveAhead(now: 0) { head, rest in
+                #expect(head.count == 9 && rest.count == body.count)
+                return wire.withUnsafeBytes { bytes in
+                    let first = min(head.count, bytes.count), second = min(rest.count, bytes.count - first)
+                    head.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<first]))
+                    rest.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[first..<(first + second)]))
+                    return first + second
+                }
+            }
+            #expect(n == expected)
+            wire.removeFirst(expected)
+            h.feed([])
+        }
+        #expect(h.error == nil)
+        #expect(h.messages == [[body], [body], [[7]], [[8]]])
+        #expect(try h.connection.receiveAhead(now: 0) { _, _ in 0 } == nil)
+    }
+
     @Test func unlimitedLargeFramesGrowWithTheBytesThatArrive() {
         var options = ConnectionOptions()
         options.maxMessageSize = nil

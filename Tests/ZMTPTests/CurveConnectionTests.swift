@@ -33,20 +33,24 @@ import Testing
         try bytes.withUnsafeBytes { try to.receive($0, now: 0) }
     }
 
-    /// Feeds `wire` in `chunk`-byte reads, using the direct read into the large frame when the
-    /// engine offers it, as the shell does.
+    /// Feeds `wire` in reads of at most `chunk` bytes, using the direct read into the large
+    /// frame and the read ahead into the next one when the engine offers them, as the shell does.
     static func feed(_ wire: [UInt8], to connection: Connection, chunk: Int) throws {
         var offset = 0
+        /// Copies the next bytes into `target`, at most `limit`.
+        func read(into target: UnsafeMutableRawBufferPointer, limit: Int) -> Int {
+            let n = min(target.count, limit, wire.count - offset)
+            wire.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) }
+            offset += n
+            return n
+        }
         while offset < wire.count {
-            let direct = try connection.receiveDirect(now: 0) { target in
-                let n = min(target.count, chunk, wire.count - offset)
-                wire.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) }
-                return n
+            if try connection.receiveDirect(now: 0, { read(into: $0, limit: chunk) }) != nil { continue }
+            let ahead = try connection.receiveAhead(now: 0) { head, body in
+                let n = read(into: head, limit: chunk)
+                return n < head.count ? n : n + read(into: body, limit: chunk - n)
             }
-            if let direct {
-                offset += direct
-                continue
-            }
+            if ahead != nil { continue }
             let n = min(chunk, wire.count - offset)
             try wire.withUnsafeBytes { try connection.receive(UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)]), now: 0) }
             offset += n
@@ -62,6 +66,36 @@ import Testing
         try Self.feed(Self.output(of: client), to: server, chunk: chunk)
         #expect(server.received.popMessage() == [[1, 2], large, [3]])
         #expect(server.received.popMessage() == [large])
+    }
+
+    /// A stream of large frames of one size is read ahead, header and envelope apart and the
+    /// payload straight into its array; a frame of another size or a small one after them is
+    /// taken as any input, whatever the reads' sizes.
+    @Test(arguments: [1, 40, 42, 43, 65_578, 65_579, 100_000, 1 << 20])
+    func likeLargeFramesAreReadAhead(chunk: Int) throws {
+        let (client, server) = try Self.pair()
+        let large = (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        let larger = (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let messages = [[large], [large], [large, [1]], [large], [larger], [larger], [[2]], [large], [large]]
+        for message in messages { try client.send(message) }
+        try Self.feed(Self.output(of: client), to: server, chunk: chunk)
+        for message in messages { #expect(server.received.popMessage() == message) }
+        #expect(server.received.isEmpty && server.state == .traffic)
+    }
+
+    /// A flipped byte in a frame read ahead (its header, envelope or payload): refused.
+    @Test(arguments: [0, 9 + 2, 9 + 12, 9 + 20, 9 + 32, 9 + 40_000])
+    func tamperedFrameReadAheadIsRefused(offset: Int) throws {
+        let (client, server) = try Self.pair()
+        let large = [UInt8](repeating: 0x6D, count: 65_536)
+        try client.send([large])
+        let first = Self.output(of: client)
+        try client.send([large])
+        var second = Self.output(of: client)
+        second[offset] ^= 0x20
+        #expect(throws: ZMTPError.self) { try Self.feed(first + second, to: server, chunk: 1 << 20) }
+        #expect(server.received.popMessage() == [large])
+        #expect(server.received.isEmpty && server.state == .closed)
     }
 
     /// A CURVE peer flooding PINGs, never reading: the output stays within two PONGs; once

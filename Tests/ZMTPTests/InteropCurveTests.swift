@@ -52,7 +52,9 @@ import Testing
         let (router, endpoint) = try Self.curveEchoRouter(secret: server.secretKey)
         defer { router.close() }
         let client = try Self.pyzmqKeyPair()
-        for args in [["--count", "100000", "--size", "16"], ["--count", "3", "--size", "\(4 << 20)"],
+        // 64 KiB: a stream of like large frames, which our side reads ahead (header and envelope
+        // apart, the payload straight into its array), both ways.
+        for args in [["--count", "100000", "--size", "16"], ["--count", "3", "--size", "\(4 << 20)"], ["--count", "3000", "--size", "\(64 << 10)"],
                      ["--count", "20", "--multipart", "--heartbeat-ivl", "100", "--heartbeat-timeout", "300", "--interval-ms", "50"]] {
             let peer = try ChildProcess.zmqPeer(["--type", "DEALER", "--connect", endpoint.description, "--mode", "client", "--fail-on-disconnect",
                                         "--curve-client", "--server-key", server.publicKey.z85, "--public", client.public, "--secret", client.secret] + args)

@@ -114,6 +114,22 @@ package enum TCP {
         }
     }
 
+    /// readv(2) into two buffers, the first filled before the second; as `read` otherwise.
+    package static func read(_ fd: Int32, into first: UnsafeMutableRawBufferPointer,
+                             then second: UnsafeMutableRawBufferPointer) throws(SystemError) -> ReadResult {
+        var vectors = (iovec(iov_base: first.baseAddress, iov_len: first.count),
+                       iovec(iov_base: second.baseAddress, iov_len: second.count))
+        let result = withUnsafeMutableBytes(of: &vectors) { raw in
+            Syscall.run({ readv(fd, raw.baseAddress!.assumingMemoryBound(to: iovec.self), 2) })
+        }
+        switch result {
+        case .success(0): return first.count + second.count == 0 ? .bytes(0) : .eof
+        case .success(let n): return .bytes(n)
+        case .failure(.wouldBlock): return .wouldBlock
+        case .failure(let errno): throw SystemError(operation: "readv", errno: errno)
+        }
+    }
+
     /// Gathers several buffers into one send (sendmsg with MSG_NOSIGNAL, the writev of sockets):
     /// returns the bytes written, which may end inside any buffer; 0 when the socket buffer is
     /// full. Only the first 1024 vectors (Linux's UIO_MAXIOV) are sent per call.

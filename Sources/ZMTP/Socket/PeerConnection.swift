@@ -60,6 +60,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         // Strong captures (unowned costs an atomic slow path per message); teardown breaks the cycle.
         engine.onReady = { metadata in self.handshakeComplete(metadata) }
         engine.reuseLargeBody = { [socket] size in socket.spareLargeBody(atLeast: size) }
+        engine.recycleLargeBody = { [socket] body in socket.keepLargeBodies([body]) }
         try socket.loop.register(fd: fd, interest: interest, handler: self)
         socket.connections[ObjectIdentifier(self)] = self
         socket.metrics.connections.increment()
@@ -103,7 +104,8 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         afterInput()
     }
 
-    /// One read: straight into a large frame's body when one is arriving, else into the shared
+    /// One read: straight into a large frame's body when one is arriving; the next large frame's
+    /// header and envelope, then its body, when the engine expects one; else into the shared
     /// read buffer. A short read reports 0 so the caller stops (the socket is drained).
     private func readOnce() throws -> TCP.ReadResult {
         var result = TCP.ReadResult.wouldBlock
@@ -116,6 +118,20 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
             return 0
         }
         if direct != nil { return result }
+        var wanted = 0
+        let ahead = try engine.receiveAhead(now: socket.loop.now) { head, body in
+            wanted = head.count + body.count
+            result = try TCP.read(fd, into: head, then: body)
+            if case .bytes(let n) = result {
+                unreported.bytesIn += n
+                return n
+            }
+            return 0
+        }
+        if ahead != nil {
+            if case .bytes(let n) = result, n < wanted { return .bytes(0) }
+            return result
+        }
         result = try TCP.read(fd, into: socket.readBuffer)
         if case .bytes(let n) = result {
             unreported.bytesIn += n
@@ -294,6 +310,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         engine.close()
         engine.onReady = { _ in }
         engine.reuseLargeBody = { _ in nil }
+        engine.recycleLargeBody = { _ in }
         try? engine.drainOutput { try TCP.write(fd, $0) }
         isClosed = true
         if let timer { socket.loop.cancel(timer) }

@@ -90,10 +90,10 @@ extension ZMTPSocket {
         }
     }
 
-    /// Keeps large bodies the application has finished with, a few, for the connections to
-    /// read the next large frames into. One the application still shares is copied on write
-    /// when reused, so reusing it is always safe.
-    private func keepLargeBodies(_ bodies: [[UInt8]]) {
+    /// Keeps large bodies the application has finished with (or a connection did not fill), a
+    /// few, for the connections to read the next large frames into. One the application still
+    /// shares is copied on write when reused, so reusing it is always safe.
+    func keepLargeBodies(_ bodies: [[UInt8]]) {
         lock.withLock {
             for body in bodies where spareLargeBodies.count < 4 { spareLargeBodies.append(body) }
         }

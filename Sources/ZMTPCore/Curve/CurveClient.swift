@@ -1,6 +1,6 @@
 /// The client side of CURVE: HELLO, then INITIATE on WELCOME, done on READY.
 /// Needs the server's long-term public key in advance; a wrong one shows as an unopenable WELCOME.
-@_spi(Engine) public final class CurveClient: SecurityMechanism {
+@_spi(Engine) public final class CurveClient: CurveTrafficMechanism {
     private enum State { case idle, expectWelcome, expectReady, complete, failed }
 
     public let name = "CURVE"
@@ -19,7 +19,7 @@
     private var sharedKey: SecretBytes?
     /// HELLO = 1, INITIATE = 2, then MESSAGEs.
     private var sendNonce: UInt64 = 1
-    private var traffic: CurveTraffic?
+    public private(set) var traffic: CurveTraffic?
     public private(set) var peerMetadata = Metadata()
     /// A client does not authenticate its server.
     public var userID: String? { nil }
@@ -135,21 +135,4 @@
     }
 
     public func refusal(for error: Error) -> [UInt8]? { nil }  // a client never sends ERROR
-
-    public func encodeFrame(_ body: UnsafeRawBufferPointer, more: Bool, command: Bool, into out: inout [UInt8]) throws {
-        guard let traffic else {
-            throw ZMTPError.badMessage("cannot send before the CURVE handshake completes (READY not received)")
-        }
-        traffic.encode(body, more: more, command: command, into: &out)
-    }
-
-    public func decodeFrame(flags: UInt8, body: UnsafeRawBufferPointer) throws -> WireFrame {
-        try CurveTraffic.established(traffic).decode(body)
-    }
-
-    public var framePayloadOffset: Int { CurveTraffic.minimumSize }
-
-    public func decodeFrame(flags: UInt8, envelope: UnsafeRawBufferPointer, payload: inout [UInt8]) throws -> UInt8 {
-        try CurveTraffic.established(traffic).decode(envelope: envelope, payload: &payload)
-    }
 }

@@ -9,7 +9,7 @@ import Logging
 /// rotating K would add a clock and cross-connection state for nothing, and a per-connection K
 /// means a cookie can never be replayed on another connection. K is wiped as soon as INITIATE is
 /// checked.
-@_spi(Engine) public final class CurveServer: SecurityMechanism {
+@_spi(Engine) public final class CurveServer: CurveTrafficMechanism {
     private enum State { case expectHello, expectInitiate, complete, failed }
 
     public let name = "CURVE"
@@ -34,7 +34,7 @@ import Logging
     private var cookieKey: SecretBytes?
     /// READY = 1, then MESSAGEs.
     private var sendNonce: UInt64 = 1
-    private var traffic: CurveTraffic?
+    public private(set) var traffic: CurveTraffic?
 
     public convenience init(context: HandshakeContext, secretKey: CurveSecretKey, authenticator: (any Authenticator)? = nil, logger: Logger? = nil) {
         self.init(context: context, secretKey: secretKey, publicKey: secretKey.publicKey, authenticator: authenticator, logger: logger)
@@ -198,21 +198,4 @@ import Logging
 
     /// Only a client the authenticator refused is told, with ZAP's status as libzmq sends it.
     public func refusal(for error: Error) -> [UInt8]? { Command.refusal(for: error)?.encoded() }
-
-    public func encodeFrame(_ body: UnsafeRawBufferPointer, more: Bool, command: Bool, into out: inout [UInt8]) throws {
-        guard let traffic else {
-            throw ZMTPError.badMessage("cannot send before the CURVE handshake completes (INITIATE not accepted)")
-        }
-        traffic.encode(body, more: more, command: command, into: &out)
-    }
-
-    public func decodeFrame(flags: UInt8, body: UnsafeRawBufferPointer) throws -> WireFrame {
-        try CurveTraffic.established(traffic).decode(body)
-    }
-
-    public var framePayloadOffset: Int { CurveTraffic.minimumSize }
-
-    public func decodeFrame(flags: UInt8, envelope: UnsafeRawBufferPointer, payload: inout [UInt8]) throws -> UInt8 {
-        try CurveTraffic.established(traffic).decode(envelope: envelope, payload: &payload)
-    }
 }

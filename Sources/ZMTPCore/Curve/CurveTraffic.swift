@@ -2,7 +2,7 @@
 /// sealed with the precomputed transient shared key. One per connection, both directions.
 /// The hot path allocates only the decoded payload: frames are sealed straight into the output
 /// buffer and boxes are opened in the payload array.
-final class CurveTraffic {
+@_spi(Engine) public final class CurveTraffic {
     /// `07 "MESSAGE"` read as one little-endian word, so checking the name is one comparison.
     static let messageNameWord: UInt64 = 0x4547_4153_5345_4D07
     /// name(8) + short nonce(8) + MAC(16) + inner flags(1)
@@ -85,13 +85,6 @@ final class CurveTraffic {
         guard let inner else { throw ZMTPError.badMessage("MESSAGE box does not open: corrupted or forged") }
         lastReceivedNonce = n
         return (inner & Self.innerMore != 0 ? WireFrame.more : 0) | (inner & Self.innerCommand != 0 ? WireFrame.command : 0)
-    }
-
-    /// The traffic state of a mechanism once its handshake completed; MESSAGE frames before
-    /// that are refused.
-    static func established(_ traffic: CurveTraffic?) throws -> CurveTraffic {
-        guard let traffic else { throw ZMTPError.badMessage("MESSAGE received before the CURVE handshake completed") }
-        return traffic
     }
 
     /// Checks size, name and nonce order (in that order); returns the nonce.

@@ -20,6 +20,9 @@
     /// (the shell recycles the bodies an application has finished with: a fresh multi-page
     /// buffer per message costs page faults each time the allocator returns memory).
     public var reuseLargeBody: (Int) -> [UInt8]? = { _ in nil }
+    /// Takes back an array made for a large frame that did not come (`receiveAhead`), so that
+    /// a connection holds no payload memory while its peer sends nothing.
+    public var recycleLargeBody: ([UInt8]) -> Void = { _ in }
     /// Messages received, in order; the shell takes them after each read. The last frames may
     /// belong to a message still arriving (not yet counted).
     @exclusivity(unchecked) public var received = FramedMessages()
@@ -56,6 +59,17 @@
     private var largeFlags: UInt8 = 0
     @exclusivity(unchecked) private var largeActive = false
     static let largeFrameThreshold = 32 << 10
+    /// The wire header of the large frame arriving or last arrived; the one expected next, and
+    /// its payload size, while large frames of one size keep coming (`receiveAhead`): empty
+    /// when none is expected.
+    @exclusivity(unchecked) private var largeHeader: [UInt8] = []
+    @exclusivity(unchecked) private var expectedHeader: [UInt8] = []
+    @exclusivity(unchecked) private var expectedPayload = 0
+    /// Where `receiveAhead` reads the expected header and envelope.
+    @exclusivity(unchecked) private var aheadHead: [UInt8] = []
+    /// Payloads up to this size are expected whole from one frame to the next (beyond it memory
+    /// follows the bytes that arrive, `growLargeBody`).
+    static let aheadLimit = 1 << 20
 
     /// Heartbeat commands owed to the peer, encoded only when the output before them has been
     /// written (or ahead of the next message): a peer that never reads gets at most one PONG
@@ -226,7 +240,7 @@
         // Compared before adding: a declared size near 2^63 must not overflow.
         guard header.bodySize <= UInt64(rest.count - header.headerSize) else {
             if state == .traffic && header.bodySize >= Connection.largeFrameThreshold {
-                startLargeFrame(header, available: UnsafeRawBufferPointer(rebasing: rest[header.headerSize...]))
+                startLargeFrame(header, wire: rest)
             } else {
                 partialFrameSize = header.headerSize + Int(header.bodySize)
             }
@@ -235,7 +249,8 @@
         return header
     }
 
-    private func startLargeFrame(_ header: FrameHeader, available: UnsafeRawBufferPointer) {
+    private func startLargeFrame(_ header: FrameHeader, wire: UnsafeRawBufferPointer) {
+        largeHeader = Array(wire[0..<header.headerSize])
         envelopeSize = passthrough ? 0 : mechanism.framePayloadOffset
         largeEnvelope = []
         largeSize = Int(header.bodySize) - envelopeSize  // a large frame is far longer than any envelope
@@ -243,7 +258,7 @@
         largeFilled = 0
         largeFlags = header.flags
         largeActive = true
-        var bytes = available
+        var bytes = UnsafeRawBufferPointer(rebasing: wire[header.headerSize...])
         fillLargeFrame(&bytes)  // never the whole frame: it did not fit in the input
     }
 
@@ -270,9 +285,8 @@
     private func growLargeBody() {
         guard largeFilled == largeBody.count, largeBody.count < largeSize else { return }
         let target = min(largeSize, max(1 << 20, 2 * largeBody.count))
-        if largeBody.isEmpty, target == largeSize, var reused = reuseLargeBody(target), reused.count >= target {
-            reused.removeLast(reused.count - target)  // keeps the memory
-            largeBody = reused
+        if largeBody.isEmpty, target == largeSize {
+            largeBody = wholeBody(target)
             return
         }
         let grown = [UInt8](unsafeUninitializedCapacity: target) { buffer, initialized in
@@ -284,8 +298,20 @@
         largeBody = grown
     }
 
+    /// An array of `size` bytes for a large frame's payload: a recycled one, else a new one
+    /// (its bytes are written before they are read).
+    private func wholeBody(_ size: Int) -> [UInt8] {
+        if var reused = reuseLargeBody(size), reused.count >= size {
+            reused.removeLast(reused.count - size)  // keeps the memory
+            return reused
+        }
+        return [UInt8](unsafeUninitializedCapacity: size) { _, initialized in initialized = size }
+    }
+
     private func completeLargeFrame(now: UInt64) throws {
         largeActive = false
+        expectedHeader = largeSize <= Self.aheadLimit ? largeHeader : []
+        expectedPayload = largeSize
         var body = largeBody
         largeBody = []
         if passthrough {
@@ -305,6 +331,47 @@
             growLargeBody()
             let n = try largeBody.withUnsafeMutableBytes { try read(UnsafeMutableRawBufferPointer(rebasing: $0[largeFilled...])) }
             largeFilled += n
+            if largeFilled == largeSize { try completeLargeFrame(now: now) }
+            return n
+        } catch {
+            state = .closed
+            throw error
+        }
+    }
+
+    /// While large frames of one size keep arriving (a stream of like messages), lets the shell
+    /// read the next one's wire header and envelope into `head` and its payload straight into
+    /// the array that will be delivered, in one vectored read: no copy out of a read buffer.
+    /// Returns nil when no such frame is expected (read into a buffer and call `receive`), else
+    /// what `read` returned (bytes read). Bytes that turn out not to be the expected frame are
+    /// taken as `receive` takes any input, and nothing is expected until the next large frame.
+    public func receiveAhead(now: UInt64, _ read: (UnsafeMutableRawBufferPointer, UnsafeMutableRawBufferPointer) throws -> Int) throws -> Int? {
+        guard !expectedHeader.isEmpty, state == .traffic, !largeActive, pending.isEmpty else { return nil }
+        do {
+            let headerSize = expectedHeader.count
+            let headSize = headerSize + envelopeSize
+            if aheadHead.count < headSize { aheadHead = [UInt8](repeating: 0, count: headSize) }
+            // Read into `largeBody` itself: a second reference to the array would make opening
+            // it in place copy it.
+            largeBody = wholeBody(expectedPayload)
+            let n = try aheadHead.withUnsafeMutableBytes { head in
+                try largeBody.withUnsafeMutableBytes { try read(UnsafeMutableRawBufferPointer(rebasing: head[0..<headSize]), $0) }
+            }
+            guard n >= headSize, aheadHead[0..<headerSize].elementsEqual(expectedHeader) else {
+                let body = largeBody
+                largeBody = []
+                defer { recycleLargeBody(body) }
+                guard n > 0 else { return 0 }
+                expectedHeader = []
+                try aheadHead.withUnsafeBytes { try receive(UnsafeRawBufferPointer(rebasing: $0[0..<min(n, headSize)]), now: now) }
+                if n > headSize { try body.withUnsafeBytes { try receive(UnsafeRawBufferPointer(rebasing: $0[0..<(n - headSize)]), now: now) } }
+                return n
+            }
+            largeEnvelope = Array(aheadHead[headerSize..<headSize])
+            largeSize = expectedPayload
+            largeFilled = n - headSize
+            largeFlags = expectedHeader[0]
+            largeActive = true
             if largeFilled == largeSize { try completeLargeFrame(now: now) }
             return n
         } catch {
