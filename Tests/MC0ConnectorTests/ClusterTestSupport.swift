@@ -72,10 +72,10 @@ extension BrokerCluster {
 
     /// One connected publisher on each broker, in broker order, named `prefix` and the
     /// broker's index.
-    func publishers(named prefix: String) async throws -> [MC0Connector] {
+    func publishers(named prefix: String, heartbeat: Duration = .milliseconds(500)) async throws -> [MC0Connector] {
         var made: [MC0Connector] = []
         for (index, broker) in brokers.enumerated() {
-            let publisher = try MC0Connector(config: testConfig(port: broker.port, identity: "\(prefix)\(index)"))
+            let publisher = try MC0Connector(config: testConfig(port: broker.port, identity: "\(prefix)\(index)", heartbeat: heartbeat))
             try await publisher.connect()
             made.append(publisher)
         }
