@@ -16,11 +16,8 @@ runExample { context in
     let work = Duration.milliseconds(arguments.integer("--work-ms", default: 1000))
     let faulty = !arguments.has("--steady")
 
-    // No linger: on reconnecting, whatever the old socket still held for the queue is dropped.
     func connect() throws -> ZMTPSocket {
-        var options = SocketOptions()
-        options.linger = .zero
-        let worker = try context.socket(.dealer, options: options)
+        let worker = try context.socket(.dealer)
         try worker.connect("tcp://localhost:5556")
         print("I: worker ready")
         try worker.send([ready])
@@ -63,6 +60,9 @@ runExample { context in
                 print("W: reconnecting in \(reconnect)...")
                 try context.sleep(for: reconnect)
                 reconnect = min(reconnect * 2, firstReconnect * 32)
+                // Whatever the old socket still holds for the queue is dropped with it; the
+                // last socket, though, lingers at the end, so that its last reply leaves.
+                try worker.disconnect("tcp://localhost:5556")
                 worker.close()
                 worker = try connect()
                 livenessLeft = liveness
