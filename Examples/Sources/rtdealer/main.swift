@@ -26,23 +26,6 @@ runExample { context in
     let workers = (0..<context.arguments.integer("--workers", default: 10)).map { _ in
         context.thread { try worker(context) }
     }
-
-    // As rtreq: five seconds from the first request, then fire every worker that has asked.
-    var request = try broker.receive()  // [worker, "", "Hi Boss"]
-    let end = ContinuousClock.now + .seconds(5)
-    var met = Set<[UInt8]>()
-    var fired = Set<[UInt8]>()
-    while true {
-        let id = request[0]
-        met.insert(id)
-        if ContinuousClock.now < end {
-            try broker.send([id, [], Array("Work harder".utf8)])
-        } else {
-            try broker.send([id, [], Array("Fired!".utf8)])
-            fired.insert(id)
-            if fired == met { break }
-        }
-        request = try broker.receive()
-    }
+    try handOutWorkThenFire(on: broker)
     for worker in workers { worker.join() }
 }
