@@ -1,5 +1,5 @@
 // mdworker: a Majordomo worker for the "echo" service, sending each request back as its reply.
-// Flags: -v (log every message), --count N (requests; endless; then it leaves the broker),
+// Flags: -v (log every message), --count N (answer N requests, then leave the broker and exit),
 // --heartbeat-ms N and --reconnect-ms N (2500 each).
 import GuideSupport
 import Majordomo

@@ -1,6 +1,8 @@
-// ppworker: the Paranoid Pirate worker, a DEALER that heartbeats the queue at tcp://localhost:5556 and, when the queue falls silent, reconnects with exponential backoff.
-// Flags: --count N (requests; endless), --heartbeat-ms N (1000), --reconnect-ms N (1000, doubling up to 32 times that),
-// --work-ms N (1000), --steady (no simulated crashes or overloads).
+// ppworker: the Paranoid Pirate worker, a DEALER that heartbeats the queue at tcp://localhost:5556
+// and, when the queue falls silent, reconnects with exponential backoff.
+// Flags: --count N (answer N requests, then exit), --heartbeat-ms N (1000), --reconnect-ms N
+// (1000, doubling up to 32 times that), --work-ms N (1000), --steady (no simulated crashes or
+// overloads).
 import GuideSupport
 import ZMTP
 
