@@ -21,11 +21,5 @@ func worker(_ context: Context) throws {
 }
 
 runExample { context in
-    let broker = try context.socket(.router)
-    try broker.bind("tcp://*:5671")
-    let workers = (0..<context.arguments.integer("--workers", default: 10)).map { _ in
-        context.thread { try worker(context) }
-    }
-    try handOutWorkThenFire(on: broker)
-    for worker in workers { worker.join() }
+    try runWorkerFiring(context) { try worker(context) }
 }
