@@ -2,10 +2,10 @@
 "request #1" to "request #COUNT" and prints the first reply (the server answers each request
 zero to four times, echoing it).
 Usage: asyncclient.py [COUNT]  (default 10)"""
-import sys
 import zmq
+from guide_peer import argument
 
-count = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+count = argument(1, 10)
 client = zmq.Context().socket(zmq.DEALER)
 client.setsockopt(zmq.IDENTITY, b"PY-CLIENT")
 client.connect("tcp://localhost:5570")

@@ -1,9 +1,9 @@
 """hwserver on stock libzmq (pyzmq): answers each request on tcp://*:5555 with "World".
 Usage: hwserver.py [COUNT]  (answers COUNT requests, default 10, then exits)"""
-import sys
 import zmq
+from guide_peer import argument
 
-count = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+count = argument(1, 10)
 socket = zmq.Context().socket(zmq.REP)
 socket.bind("tcp://*:5555")
 for _ in range(count):

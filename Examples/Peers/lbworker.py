@@ -1,10 +1,10 @@
 """A worker of lbbroker on stock libzmq (pyzmq): a REQ on ipc://backend.ipc that says READY,
 then answers COUNT requests [client, "", request] with [client, "", "OK"].
 Usage: lbworker.py [COUNT]  (default 10)"""
-import sys
 import zmq
+from guide_peer import argument
 
-count = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+count = argument(1, 10)
 worker = zmq.Context().socket(zmq.REQ)
 worker.setsockopt(zmq.IDENTITY, b"Worker-py")
 worker.connect("ipc://backend.ipc")

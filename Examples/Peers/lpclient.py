@@ -3,9 +3,9 @@ each sent up to RETRIES times on a fresh REQ socket when no reply comes within T
 Usage: lpclient.py [COUNT [TIMEOUT_MS [RETRIES]]]  (defaults 10, 2500, 3)"""
 import sys
 import zmq
+from guide_peer import argument
 
-args = [int(word) for word in sys.argv[1:4]]
-count, timeout, retries = args + [10, 2500, 3][len(args):]
+count, timeout, retries = argument(1, 10), argument(2, 2500), argument(3, 3)
 context = zmq.Context()
 
 

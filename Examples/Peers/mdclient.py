@@ -1,10 +1,10 @@
 """Majordomo (MDP/0.1) client on stock libzmq (pyzmq): asks the broker at tcp://localhost:5555
 whether the "echo" and "nosuch" services exist (mmi.service), then sends COUNT requests to "echo".
 Usage: mdclient.py [COUNT]  (default 10)"""
-import sys
 import zmq
+from guide_peer import argument
 
-count = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+count = argument(1, 10)
 client = zmq.Context().socket(zmq.REQ)
 client.setsockopt(zmq.RCVTIMEO, 10000)
 client.connect("tcp://localhost:5555")

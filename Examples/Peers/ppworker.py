@@ -1,12 +1,14 @@
 """Paranoid Pirate worker on stock libzmq (pyzmq): a DEALER at tcp://localhost:5556 that sends
 READY (1), heartbeats (2) every HEARTBEAT_MS and echoes each request ([client, "", body]).
 Usage: ppworker.py [HEARTBEAT_MS]  (default 1000)"""
-import sys
 import time
 import zmq
+from guide_peer import argument, exit_on_interrupt
 
-interval = (int(sys.argv[1]) if len(sys.argv) > 1 else 1000) / 1000
-worker = zmq.Context().socket(zmq.DEALER)
+interval = argument(1, 1000) / 1000
+context = zmq.Context()
+exit_on_interrupt(context)
+worker = context.socket(zmq.DEALER)
 worker.connect("tcp://localhost:5556")
 worker.send(b"\x01")
 print("I: worker ready")

@@ -1,10 +1,10 @@
 """psenvsub on stock libzmq (pyzmq): subscribes to the envelope "B" on tcp://localhost:5563 and
 prints COUNT two-part messages as "[envelope] content".
 Usage: psenvsub.py [COUNT]  (default 3)"""
-import sys
 import zmq
+from guide_peer import argument
 
-count = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+count = argument(1, 3)
 subscriber = zmq.Context().socket(zmq.SUB)
 subscriber.setsockopt(zmq.SUBSCRIBE, b"B")
 subscriber.connect("tcp://localhost:5563")

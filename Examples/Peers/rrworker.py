@@ -1,12 +1,12 @@
 """rrworker on stock libzmq (pyzmq): a REP worker connected to tcp://localhost:5560 that
 answers every request with "World" at once, until interrupted."""
 import zmq
+from guide_peer import exit_on_interrupt
 
-socket = zmq.Context().socket(zmq.REP)
+context = zmq.Context()
+exit_on_interrupt(context)
+socket = context.socket(zmq.REP)
 socket.connect("tcp://localhost:5560")
-try:
-    while True:
-        print("Received request: [%s]" % socket.recv_string())
-        socket.send_string("World")
-except KeyboardInterrupt:
-    socket.close(linger=0)
+while True:
+    print("Received request: [%s]" % socket.recv_string())
+    socket.send_string("World")

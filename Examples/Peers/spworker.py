@@ -3,9 +3,12 @@
 Usage: spworker.py NAME  (NAME is its identity, in its log lines)"""
 import sys
 import zmq
+from guide_peer import exit_on_interrupt
 
 name = sys.argv[1]
-worker = zmq.Context().socket(zmq.REQ)
+context = zmq.Context()
+exit_on_interrupt(context)
+worker = context.socket(zmq.REQ)
 worker.setsockopt(zmq.IDENTITY, name.encode())
 worker.connect("tcp://localhost:5556")
 print("I: (%s) worker ready" % name)

@@ -4,8 +4,10 @@ task ("task N"). With --kill it also exits at any message on tcp://localhost:555
 import sys
 import time
 import zmq
+from guide_peer import exit_on_interrupt
 
 context = zmq.Context()
+exit_on_interrupt(context)
 receiver = context.socket(zmq.PULL)
 receiver.connect("tcp://localhost:5557")
 sender = context.socket(zmq.PUSH)
@@ -18,17 +20,14 @@ if "--kill" in sys.argv:
     controller.connect("tcp://localhost:5559")
     controller.setsockopt(zmq.SUBSCRIBE, b"")
     poller.register(controller, zmq.POLLIN)
-try:
-    while True:
-        ready = dict(poller.poll())
-        if receiver in ready:
-            task = receiver.recv_string()
-            print("task %s" % task)
-            time.sleep(int(task) / 1000)
-            sender.send(b"")
-        if controller is not None and controller in ready:
-            print("killed by %s" % controller.recv_string())
-            break
-except KeyboardInterrupt:
-    pass
+while True:
+    ready = dict(poller.poll())
+    if receiver in ready:
+        task = receiver.recv_string()
+        print("task %s" % task)
+        time.sleep(int(task) / 1000)
+        sender.send(b"")
+    if controller is not None and controller in ready:
+        print("killed by %s" % controller.recv_string())
+        break
 context.destroy(linger=1000)

@@ -155,6 +155,7 @@ struct MC0D: ParsableCommand {
 
     /// Runs the broker until SIGTERM or SIGINT.
     func serve() throws(MC0DError) {
+        SignalWatcher.block([SIGTERM, SIGINT, SIGHUP])
         signal(SIGPIPE, SIG_IGN)
         let keys = try BrokerKeys.load(curvePrivateKey: curvePrivateKey, dataDir: dataDir, generate: generateKeys, noCurve: noCurve)
         var authorizer: CurveAuthorizer?

@@ -32,7 +32,7 @@ public final class ChildProcess: @unchecked Sendable {
         if mergeStderr { process.standardError = stdoutPipe }
         // Foundation's Process.run is not safe to call from several threads at once on Linux
         // (parallel suites crashed in its memcpy): one spawn at a time.
-        try Self.spawning.withLock { _ in try process.run() }
+        try Self.spawning.withLock { _ in try Self.withNoSignalsBlocked { try process.run() } }
         let handle = stdoutPipe.fileHandleForReading
         Thread.detachNewThread { [self] in
             var buffer = Data()
@@ -52,6 +52,19 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     private static let spawning = Mutex(())
+
+    /// Runs `body` with no signal blocked on the calling thread. Foundation's Process hands
+    /// the child the signal mask of the thread that spawns it, and the test runner's threads
+    /// block SIGINT among others: a child started from one would ignore the SIGINT or SIGTERM
+    /// a test sends it, where one started from a shell would not.
+    private static func withNoSignalsBlocked<T>(_ body: () throws -> T) rethrows -> T {
+        var none = sigset_t()
+        var blocked = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &blocked)
+        defer { pthread_sigmask(SIG_SETMASK, &blocked, nil) }
+        return try body()
+    }
 
     /// A pyzmq peer from Fixtures/zmq_peer.py (see Fixtures/README.md for its flags).
     public static func zmqPeer(_ arguments: [String]) throws -> ChildProcess {

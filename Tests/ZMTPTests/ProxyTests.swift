@@ -116,6 +116,20 @@ import ZMTP
         device.close()
     }
 
+    /// A PULL→PUSH streamer whose PUSH has no peer waits for the PUSH to have room, not on the
+    /// PULL: closing the PULL must still end the run at once.
+    @Test func runThrowsWhenASocketItIsNotWaitingOnIsClosed() throws {
+        let pull = try ZMTPSocket(type: .pull)
+        let push = try ZMTPSocket(type: .push)
+        _ = try pull.bind("tcp://127.0.0.1:0")
+        _ = try push.bind("tcp://127.0.0.1:0")
+        let proxy = ZMTPProxy(frontend: pull, backend: push)
+        let finished = Thread.detachNewThreadResult { try proxy.run(); return "terminated" }
+        pull.close()
+        #expect(finished.wait(timeout: 10) == "error: \(SocketError.closed)")
+        push.close()
+    }
+
     static func counter(_ frame: [UInt8]) -> UInt64 {
         frame.count == 8 ? frame.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) } : .max
     }

@@ -38,16 +38,6 @@ extension Context {
     }
 }
 
-/// A random printable identity, "%04X-%04X" (the guide's `s_set_id`), so that printed
-/// routing ids are readable.
-public func printableIdentity() -> [UInt8] {
-    func half() -> String {
-        let hex = String(UInt16.random(in: .min ... .max), radix: 16, uppercase: true)
-        return String(repeating: "0", count: 4 - hex.count) + hex
-    }
-    return Array("\(half())-\(half())".utf8)
-}
-
 /// Ends the program for an error a thread cannot handle, as ``runExample(_:)`` does for main's.
 private func fail(_ error: any Error) -> Never {
     FileHandle.standardError.write(Data("E: \(error)\n".utf8))

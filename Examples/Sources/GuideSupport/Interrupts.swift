@@ -10,6 +10,13 @@ final class Interrupts: @unchecked Sendable {
     private let sources: [any DispatchSourceSignal]
 
     init() {
+        // Blocked on this thread, and so on every thread the example starts after it: libdispatch
+        // on Linux reads signals from a signalfd, which sees one only while it is pending, and a
+        // thread that does not block it could take it first.
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        for number in Self.signals { sigaddset(&blocked, number) }
+        pthread_sigmask(SIG_BLOCK, &blocked, nil)
         let queue = DispatchQueue(label: "guide.interrupts")
         sources = Self.signals.map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
     }

@@ -1,5 +1,3 @@
-import GuideSupport
-
 /// The frames of the Majordomo Protocol, MDP/0.1 (rfc.zeromq.org/spec/7), that clients, workers
 /// and the broker share.
 public enum MDP {
@@ -33,16 +31,5 @@ public enum MDP {
             guard frame.count == 1 else { return nil }
             self.init(rawValue: frame[0])
         }
-    }
-}
-
-extension Array where Element == [UInt8] {
-    /// The frames as text, one line per frame, for verbose logs (the guide's zmsg_dump).
-    public var dump: String {
-        map { frame in
-            let text = frame.allSatisfy { (32..<127).contains($0) }
-            let shown = text ? String(decoding: frame, as: UTF8.self) : frame.hex
-            return "[\(frame.count)] \(shown)"
-        }.joined(separator: "\n")
     }
 }

@@ -35,9 +35,7 @@ public final class MajordomoWorker {
     deinit { socket.close() }
 
     private static func socket(_ context: Context, to broker: String, verbose: Bool) throws -> ZMTPSocket {
-        var options = SocketOptions()
-        options.linger = .zero
-        let socket = try context.socket(.dealer, options: options)
+        let socket = try context.socket(.dealer)
         try socket.connect(broker)
         if verbose { print("I: connecting to broker at \(broker)...") }
         return socket
@@ -51,8 +49,10 @@ public final class MajordomoWorker {
         heartbeatAt = .now + heartbeat
     }
 
-    /// A fresh socket and a new READY: the broker forgot this worker, or went away.
+    /// A fresh socket and a new READY: the broker forgot this worker, or went away. What the
+    /// old socket still holds for the broker is dropped with it.
     private func reconnectToBroker() throws {
+        try socket.disconnect(broker)
         socket.close()
         socket = try Self.socket(context, to: broker, verbose: verbose)
         try register()
@@ -69,10 +69,7 @@ public final class MajordomoWorker {
     /// Sends `reply` (if any) to the client of the last request, then waits for the next
     /// request and returns its body. Heartbeats, reconnects and DISCONNECTs are handled here.
     public func receive(reply: [[UInt8]]?) throws -> [[UInt8]] {
-        if let reply, let replyTo {
-            try send(.reply, [replyTo, []] + reply)
-            self.replyTo = nil
-        }
+        try send(reply: reply)
         while true {
             do {
                 let message = try socket.receive(timeout: heartbeat)
@@ -91,6 +88,21 @@ public final class MajordomoWorker {
                 try send(.heartbeat)
                 heartbeatAt = .now + heartbeat
             }
+        }
+    }
+
+    /// Sends `reply` (if any) to the client of the last request, tells the broker this worker
+    /// leaves (DISCONNECT), and closes the socket once both have left (bounded by its linger).
+    public func leave(reply: [[UInt8]]?) throws {
+        try send(reply: reply)
+        try send(.disconnect)
+        socket.close()
+    }
+
+    private func send(reply: [[UInt8]]?) throws {
+        if let reply, let replyTo {
+            try send(.reply, [replyTo, []] + reply)
+            self.replyTo = nil
         }
     }
 

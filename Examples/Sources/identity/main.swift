@@ -3,16 +3,10 @@
 import GuideSupport
 import ZMTP
 
-/// Prints a message as the guide's `s_dump` does: each frame's size, then its bytes as text when
-/// they are all printable, else in hex.
+/// Prints a message as the guide's `s_dump` does, under a rule.
 func dump(_ message: [[UInt8]]) {
     print(String(repeating: "-", count: 40))
-    for frame in message {
-        let printable = frame.allSatisfy { (32...126).contains($0) }
-        let body = printable ? String(decoding: frame, as: UTF8.self) : frame.hex
-        let size = String(frame.count)
-        print("[\(String(repeating: "0", count: max(0, 3 - size.count)))\(size)] \(body)")
-    }
+    print(message.dump)
 }
 
 runExample { context in

@@ -1,6 +1,7 @@
 // interrupt: handling Ctrl-C, a REP server that answers requests on 5555 until SIGINT. The
 // support library turns the signal into closing the sockets, so the blocked receive returns
 // with SocketError.closed, and the server cleans up and exits with status 0.
+// Flags: --count N (answer N requests, then exit).
 import GuideSupport
 import ZMTP
 
@@ -9,7 +10,7 @@ runExample { context in
     try socket.bind("tcp://*:5555")
 
     do {
-        while true {
+        for _ in context.arguments.rounds {
             let request = try socket.receive()
             print("W: recv")
             try socket.send(request)

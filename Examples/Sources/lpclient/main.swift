@@ -1,5 +1,7 @@
-// lpclient: the Lazy Pirate client, a REQ that gives up on a silent server by closing its socket, reconnecting and resending.
-// Flags: --count N (requests; endless), --timeout-ms N (2500), --retries N (sends per request, 3).
+// lpclient: the Lazy Pirate client, a REQ that gives up on a silent server by closing its socket,
+// reconnecting and resending.
+// Flags: --count N (send N requests, then exit), --timeout-ms N (2500), --retries N (sends per
+// request, 3).
 import GuideSupport
 import ZMTP
 

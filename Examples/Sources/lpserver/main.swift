@@ -1,5 +1,7 @@
-// lpserver: the Lazy Pirate server, a REP at tcp://*:5555 that echoes each request and now and then runs slowly or "crashes".
-// Flags: --count N (requests; endless), --work-ms N (1000), --steady (no simulated crashes or overloads).
+// lpserver: the Lazy Pirate server, a REP at tcp://*:5555 that echoes each request and now and
+// then runs slowly or "crashes".
+// Flags: --count N (answer N requests, then exit), --work-ms N (1000), --steady (no simulated
+// crashes or overloads).
 import GuideSupport
 import ZMTP
 

@@ -1,5 +1,6 @@
 // mdbroker: the Majordomo broker (MDP/0.1), one ROUTER at tcp://*:5555 for clients and workers.
-// Flags: -v (log every message), --count N (replies to pass on; endless), --heartbeat-ms N (2500: the heartbeat interval).
+// Flags: -v (log every message), --count N (pass on N replies, then exit), --heartbeat-ms N (2500:
+// the heartbeat interval).
 import GuideSupport
 
 runExample { context in

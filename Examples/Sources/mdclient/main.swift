@@ -1,5 +1,6 @@
 // mdclient: a Majordomo client that sends "Hello world" to the "echo" service 100,000 times.
-// Flags: -v (log every message), --count N (requests, 100000), --timeout-ms N (2500), --retries N (3).
+// Flags: -v (log every message), --count N (requests, 100000), --timeout-ms N (2500), --retries N
+// (3).
 import GuideSupport
 import Majordomo
 

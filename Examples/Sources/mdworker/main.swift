@@ -1,5 +1,6 @@
 // mdworker: a Majordomo worker for the "echo" service, sending each request back as its reply.
-// Flags: -v (log every message), --heartbeat-ms N and --reconnect-ms N (2500 each).
+// Flags: -v (log every message), --count N (answer N requests, then leave the broker and exit),
+// --heartbeat-ms N and --reconnect-ms N (2500 each).
 import GuideSupport
 import Majordomo
 
@@ -9,7 +10,8 @@ runExample { context in
     worker.heartbeat = .milliseconds(arguments.integer("--heartbeat-ms", default: 2500))
     worker.reconnect = .milliseconds(arguments.integer("--reconnect-ms", default: 2500))
     var reply: [[UInt8]]? = nil
-    while true {
+    for _ in arguments.rounds {
         reply = try worker.receive(reply: reply)  // echo is complex...
     }
+    try worker.leave(reply: reply)
 }

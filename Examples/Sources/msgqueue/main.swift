@@ -1,5 +1,5 @@
 // msgqueue: rrbroker done by the built-in proxy: ZMTPProxy joins the clients' ROUTER (5559) and
-// the workers' DEALER (5560) until Ctrl-C.
+// the workers' DEALER (5560) until Ctrl-C. Flags: --count N (pass on N replies, then exit).
 import GuideSupport
 import ZMTP
 
@@ -9,5 +9,6 @@ runExample { context in
     let backend = try context.socket(.dealer)
     try backend.bind("tcp://*:5560")
 
-    try ZMTPProxy(frontend: frontend, backend: backend).run()
+    // The workers' replies say "World".
+    try context.runProxy(frontend: frontend, backend: backend) { $0.last == Array("World".utf8) }
 }

@@ -1,6 +1,6 @@
 // mspoller: reading from two sockets the right way, waiting on both with a poller: the
 // ventilator's tasks (5557) and the weather updates (5556). Flags: --filter PREFIX (the
-// weather subscription, "10001 " by default).
+// weather subscription, "10001 " by default), --count N (read N messages, then exit).
 import GuideSupport
 import ZMTP
 
@@ -14,10 +14,12 @@ runExample { context in
     let poller = ZMTPPoller()
     poller.add(receiver, for: .readable)
     poller.add(subscriber, for: .readable)
-    while true {
-        for ready in poller.poll() {
+    var left = context.arguments.count ?? .max
+    while left > 0 {
+        for ready in poller.poll() where left > 0 {
             let text = String(decoding: try ready.socket.receive()[0], as: UTF8.self)
             print(ready.socket === receiver ? "task: \(text)" : "weather: \(text)")
+            left -= 1
         }
     }
 }

@@ -1,6 +1,7 @@
 // msreader: reading from two sockets the naive way, the guide's foil for mspoller: it drains the
 // ventilator's tasks (5557) first, then the weather updates (5556), and sleeps 1 ms when both
-// are empty. Flags: --filter PREFIX (the weather subscription, "10001 " by default).
+// are empty. Flags: --filter PREFIX (the weather subscription, "10001 " by default), --count N
+// (read N messages, then exit).
 import GuideSupport
 import ZMTP
 
@@ -20,9 +21,16 @@ runExample { context in
         }
     }
 
-    while true {
-        while let task = try poll(receiver) { print("task: \(task)") }
-        while let update = try poll(subscriber) { print("weather: \(update)") }
+    var left = context.arguments.count ?? .max
+    while left > 0 {
+        while left > 0, let task = try poll(receiver) {
+            print("task: \(task)")
+            left -= 1
+        }
+        while left > 0, let update = try poll(subscriber) {
+            print("weather: \(update)")
+            left -= 1
+        }
         try context.sleep(for: .milliseconds(1))  // nothing came: wait a little
     }
 }

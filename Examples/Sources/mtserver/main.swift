@@ -1,8 +1,11 @@
 // mtserver: a multithreaded Hello World server: clients reach a ROUTER, worker threads a DEALER
 // over inproc, and ZMTPProxy moves requests and replies between the two. Runs until Ctrl-C.
-// Flags: --work-ms N (each request's pretended work, 1000 ms).
+// Flags: --count N (pass on N replies, then exit), --work-ms N (each request's pretended work,
+// 1000 ms).
 import GuideSupport
 import ZMTP
+
+let reply = [Array("World".utf8)]
 
 /// A worker thread: a REP socket that answers each request the proxy deals it.
 func worker(_ context: Context, work: Duration) throws {
@@ -12,7 +15,7 @@ func worker(_ context: Context, work: Duration) throws {
         let request = try receiver.receive()
         print("Received request: [\(String(decoding: request[0], as: UTF8.self))]")
         try context.sleep(for: work)  // stands for the work done per request
-        try receiver.send([Array("World".utf8)])
+        try receiver.send(reply)
     }
 }
 
@@ -26,6 +29,6 @@ runExample { context in
     for _ in 0..<5 {
         context.thread { try worker(context, work: work) }
     }
-    // Runs until Ctrl-C closes the sockets; the DEALER deals requests to idle workers in turn.
-    try ZMTPProxy(frontend: clients, backend: workers).run()
+    // The DEALER deals requests to idle workers in turn; the replies are the workers' "World"s.
+    try context.runProxy(frontend: clients, backend: workers) { $0.last == reply[0] }
 }

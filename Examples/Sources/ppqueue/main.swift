@@ -1,6 +1,7 @@
-// ppqueue: the Paranoid Pirate queue, Simple Pirate's load balancer plus heartbeats to idle workers, forgetting any worker that falls silent.
-// Flags: --count N (replies to pass on; endless), --heartbeat-ms N (1000: the heartbeat interval; a worker
-// silent for 3 of them is dropped).
+// ppqueue: the Paranoid Pirate queue, Simple Pirate's load balancer plus heartbeats to idle
+// workers, forgetting any worker that falls silent.
+// Flags: --count N (pass on N replies, then exit), --heartbeat-ms N (1000: the heartbeat interval;
+// a worker silent for 3 of them is dropped).
 import GuideSupport
 import ZMTP
 

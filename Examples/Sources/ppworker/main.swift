@@ -1,6 +1,8 @@
-// ppworker: the Paranoid Pirate worker, a DEALER that heartbeats the queue at tcp://localhost:5556 and, when the queue falls silent, reconnects with exponential backoff.
-// Flags: --count N (requests; endless), --heartbeat-ms N (1000), --reconnect-ms N (1000, doubling up to 32 times that),
-// --work-ms N (1000), --steady (no simulated crashes or overloads).
+// ppworker: the Paranoid Pirate worker, a DEALER that heartbeats the queue at tcp://localhost:5556
+// and, when the queue falls silent, reconnects with exponential backoff.
+// Flags: --count N (answer N requests, then exit), --heartbeat-ms N (1000), --reconnect-ms N
+// (1000, doubling up to 32 times that), --work-ms N (1000), --steady (no simulated crashes or
+// overloads).
 import GuideSupport
 import ZMTP
 
@@ -16,11 +18,8 @@ runExample { context in
     let work = Duration.milliseconds(arguments.integer("--work-ms", default: 1000))
     let faulty = !arguments.has("--steady")
 
-    // No linger: on reconnecting, whatever the old socket still held for the queue is dropped.
     func connect() throws -> ZMTPSocket {
-        var options = SocketOptions()
-        options.linger = .zero
-        let worker = try context.socket(.dealer, options: options)
+        let worker = try context.socket(.dealer)
         try worker.connect("tcp://localhost:5556")
         print("I: worker ready")
         try worker.send([ready])
@@ -63,6 +62,9 @@ runExample { context in
                 print("W: reconnecting in \(reconnect)...")
                 try context.sleep(for: reconnect)
                 reconnect = min(reconnect * 2, firstReconnect * 32)
+                // Whatever the old socket still holds for the queue is dropped with it; the
+                // last socket, though, lingers at the end, so that its last reply leaves.
+                try worker.disconnect("tcp://localhost:5556")
                 worker.close()
                 worker = try connect()
                 livenessLeft = liveness

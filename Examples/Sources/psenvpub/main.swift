@@ -1,6 +1,6 @@
-// psenvpub: publishes two-part messages, an envelope ("A" or "B") that subscribers filter on,
-// then the content, once a second.
-// Flags: --count N (rounds, endless by default), --interval-ms N (between rounds, 1000 ms).
+// psenvpub: publishes two-part messages, an envelope ("A" or "B") that subscribers filter on, then
+// the content, once a second.
+// Flags: --count N (publish N rounds, then exit), --interval-ms N (between rounds, 1000 ms).
 import GuideSupport
 import ZMTP
 

@@ -1,5 +1,5 @@
 // psenvsub: subscribes to the envelope "B" only, and prints each message as "[envelope] content".
-// Flags: --count N (messages, endless by default).
+// Flags: --count N (print N messages, then exit).
 import GuideSupport
 import ZMTP
 

@@ -21,28 +21,5 @@ func worker(_ context: Context) throws {
 }
 
 runExample { context in
-    let broker = try context.socket(.router)
-    try broker.bind("tcp://*:5671")
-    let workers = (0..<context.arguments.integer("--workers", default: 10)).map { _ in
-        context.thread { try worker(context) }
-    }
-
-    // As rtreq: five seconds from the first request, then fire every worker that has asked.
-    var request = try broker.receive()  // [worker, "", "Hi Boss"]
-    let end = ContinuousClock.now + .seconds(5)
-    var met = Set<[UInt8]>()
-    var fired = Set<[UInt8]>()
-    while true {
-        let id = request[0]
-        met.insert(id)
-        if ContinuousClock.now < end {
-            try broker.send([id, [], Array("Work harder".utf8)])
-        } else {
-            try broker.send([id, [], Array("Fired!".utf8)])
-            fired.insert(id)
-            if fired == met { break }
-        }
-        request = try broker.receive()
-    }
-    for worker in workers { worker.join() }
+    try runWorkerFiring(context) { try worker(context) }
 }

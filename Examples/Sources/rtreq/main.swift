@@ -21,31 +21,5 @@ func worker(_ context: Context) throws {
 }
 
 runExample { context in
-    let broker = try context.socket(.router)
-    try broker.bind("tcp://*:5671")
-    let workers = (0..<context.arguments.integer("--workers", default: 10)).map { _ in
-        context.thread { try worker(context) }
-    }
-
-    // The next request comes from the worker that waited longest: [worker, "", "Hi Boss"].
-    // The five seconds start with the first one.
-    var request = try broker.receive()
-    let end = ContinuousClock.now + .seconds(5)
-    // The guide fires as many workers as it started; firing every worker that has asked for
-    // work lets workers of other processes take part too.
-    var met = Set<[UInt8]>()
-    var fired = Set<[UInt8]>()
-    while true {
-        let id = request[0]
-        met.insert(id)
-        if ContinuousClock.now < end {
-            try broker.send([id, [], Array("Work harder".utf8)])
-        } else {
-            try broker.send([id, [], Array("Fired!".utf8)])
-            fired.insert(id)
-            if fired == met { break }
-        }
-        request = try broker.receive()
-    }
-    for worker in workers { worker.join() }
+    try runWorkerFiring(context) { try worker(context) }
 }

@@ -1,5 +1,6 @@
-// spqueue: the Simple Pirate queue, a load balancer from clients (ROUTER, tcp://*:5555) to READY workers (ROUTER, tcp://*:5556) that leaves recovery to the clients.
-// Flags: --count N (replies to pass on; endless).
+// spqueue: the Simple Pirate queue, a load balancer from clients (ROUTER, tcp://*:5555) to READY
+// workers (ROUTER, tcp://*:5556) that leaves recovery to the clients.
+// Flags: --count N (pass on N replies, then exit).
 import GuideSupport
 import ZMTP
 

@@ -1,5 +1,7 @@
-// spworker: the Simple Pirate worker, a REQ that tells the queue at tcp://localhost:5556 it is READY, then echoes requests and now and then fails.
-// Flags: --count N (requests; endless), --work-ms N (1000), --steady (no simulated crashes or overloads).
+// spworker: the Simple Pirate worker, a REQ that tells the queue at tcp://localhost:5556 it is
+// READY, then echoes requests and now and then fails.
+// Flags: --count N (answer N requests, then exit), --work-ms N (1000), --steady (no simulated
+// crashes or overloads).
 import GuideSupport
 import ZMTP
 

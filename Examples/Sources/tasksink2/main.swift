@@ -9,13 +9,7 @@ runExample { context in
     let controller = try context.socket(.pub)
     try controller.bind("tcp://*:5559")
 
-    _ = try receiver.receive()  // the start of the batch
-    let start = ContinuousClock.now
-    for task in 0..<100 {
-        _ = try receiver.receive()
-        printProgress(task % 10 == 0 ? ":" : ".")
-    }
-    print("\nTotal elapsed time: \(Int((ContinuousClock.now - start) / .milliseconds(1))) msec")
+    try collectBatch(from: receiver)
 
     try controller.send([Array("KILL".utf8)])
 }

@@ -1,6 +1,7 @@
 // wuproxy: a bridge for the weather updates, an XSUB reading from wuserver (5556) and an XPUB
 // serving subscribers (8100), joined by ZMTPProxy; subscriptions flow back upstream through it.
 // The guide's addresses stand for two networks; here both are loopback.
+// Flags: --count N (pass on N updates, then exit).
 import GuideSupport
 import ZMTP
 
@@ -10,5 +11,6 @@ runExample { context in
     let backend = try context.socket(.xpub)
     try backend.bind("tcp://127.0.0.1:8100")
 
-    try ZMTPProxy(frontend: frontend, backend: backend).run()
+    // Updates, not the subscriptions going back, whose first byte is 1 or 0.
+    try context.runProxy(frontend: frontend, backend: backend) { ($0.first?.first ?? 0) > 1 }
 }

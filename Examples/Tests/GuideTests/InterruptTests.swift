@@ -15,4 +15,15 @@ import Testing
             #expect(server.lines("W: ").suffix(2) == ["W: interrupt received, killing server...", "W: cleaning up"])
         }
     }
+
+    @Test func serverWithCountExits() throws {
+        try withSandbox { sandbox in
+            let server = try sandbox.example("interrupt", "--count", "10")
+            let client = try sandbox.peer("hwclient")
+            client.expectCleanExit()
+            #expect(client.lines("Received reply ").count == 10)
+            server.expectCleanExit()
+            #expect(server.lines("W: ") == Array(repeating: "W: recv", count: 10) + ["W: cleaning up"])
+        }
+    }
 }

@@ -21,6 +21,21 @@ import Testing
         }
     }
 
+    /// --count: the worker's last reply reaches the client, then it says DISCONNECT and exits.
+    @Test func workerWithCountLeavesAfterItsLastReply() throws {
+        try withSandbox { sandbox in
+            let broker = try sandbox.example("mdbroker")
+            let worker = try sandbox.example("mdworker", "-v", "--count", "3")
+            let client = try sandbox.example("mdclient", "--count", "3", "--timeout-ms", "20000")
+            client.expectCleanExit()
+            #expect(client.lines("3 requests/replies processed").count == 1)
+            worker.expectCleanExit()
+            #expect(worker.lines("I: sending ").suffix(2) == ["I: sending REPLY to broker", "I: sending DISCONNECT to broker"])
+            broker.interrupt()
+            broker.expectCleanExit(timeout: 5)
+        }
+    }
+
     /// The broker dies: the worker misses its heartbeats, reconnects, registers with a
     /// restarted broker and serves again.
     @Test func workerReconnectsToRestartedBroker() throws {

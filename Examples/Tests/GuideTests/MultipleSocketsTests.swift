@@ -18,6 +18,17 @@ import Testing
         }
     }
 
+    /// --count: the reader exits after the ventilator's 100 tasks.
+    @Test(arguments: ["msreader", "mspoller"])
+    func readerWithCountExits(reader: String) throws {
+        try withSandbox { sandbox in
+            let program = try sandbox.example(reader, "--count", "100")
+            try sandbox.example("taskvent", "--workers", "1").expectCleanExit()
+            program.expectCleanExit()
+            #expect(program.lines("task: ").count == 100)
+        }
+    }
+
     /// Starts `reader` and the ventilator; expects all 100 tasks, weather updates only of the
     /// zipcodes subscribed to, and a clean exit on Ctrl-C.
     private func expectTasksAndUpdates(_ reader: String, in sandbox: Sandbox) throws {

@@ -27,6 +27,17 @@ import Testing
         }
     }
 
+    /// --count: the server exits once its last reply has left, and the client has them all.
+    @Test func serverWithCountExitsAfterItsLastReply() throws {
+        try withSandbox { sandbox in
+            let server = try sandbox.example("mtserver", "--work-ms", "0", "--count", "10")
+            let client = try sandbox.example("hwclient")
+            client.expectCleanExit()
+            #expect(client.lines("Received World ").count == 10)
+            server.expectCleanExit()
+        }
+    }
+
     /// Ctrl-C while a worker thread is busy with a request and the others wait for one.
     @Test func serverEndsCleanlyOnInterruptMidRequest() throws {
         try withSandbox { sandbox in

@@ -24,6 +24,20 @@ import Testing
         }
     }
 
+    /// --count: with no pretended work the worker exits right after its last reply, which the
+    /// client still gets.
+    @Test func workerWithCountDeliversItsLastReply() throws {
+        try withSandbox { sandbox in
+            let queue = try sandbox.example("ppqueue", "--heartbeat-ms", Self.heartbeat, "--count", "3")
+            let worker = try sandbox.example("ppworker", "--steady", "--work-ms", "0", "--heartbeat-ms", Self.heartbeat, "--count", "3")
+            let client = try sandbox.example("lpclient", "--count", "3", "--timeout-ms", LazyPirateTests.patient)
+            client.expectCleanExit()
+            #expect(client.lines("I: server replied OK").count == 3)
+            worker.expectCleanExit()
+            queue.expectCleanExit()
+        }
+    }
+
     /// One worker stops (SIGSTOP: its connection stays up but it says nothing). Once its
     /// liveness has run out the queue drops it, and every request goes to the other one.
     @Test func queueDropsSilentWorker() throws {

@@ -24,8 +24,7 @@ final class Program: Sendable {
         process.standardOutput = output
         process.standardError = output
         self.process = process
-        // Foundation's Process.run is not safe to call from several threads at once on Linux.
-        try Self.spawning.withLock { _ in try Self.withNoSignalsBlocked { try process.run() } }
+        try Spawner.shared.run(process)
         let handle = output.fileHandleForReading
         Thread.detachNewThread { [self] in
             var buffer = Data()
@@ -43,21 +42,6 @@ final class Program: Sendable {
             seen.signal()
             outputEnded.signal()
         }
-    }
-
-    private static let spawning = Mutex(())
-
-    /// Runs `body` with no signal blocked on the calling thread. A child inherits the blocked
-    /// signals of the thread that spawns it, and the test runner's threads block SIGINT among
-    /// others: a child started from one would never see the SIGINT a test sends it (pyzmq
-    /// peers would not stop), where one started from a shell would.
-    private static func withNoSignalsBlocked<T>(_ body: () throws -> T) rethrows -> T {
-        var none = sigset_t()
-        var blocked = sigset_t()
-        sigemptyset(&none)
-        pthread_sigmask(SIG_SETMASK, &none, &blocked)
-        defer { pthread_sigmask(SIG_SETMASK, &blocked, nil) }
-        return try body()
     }
 
     var pid: Int32 { process.processIdentifier }
@@ -135,4 +119,62 @@ final class Program: Sendable {
         return true
     }()
     private static func ignoreBrokenPipes() { _ = brokenPipesIgnored }
+}
+
+
+/// Starts every program from one thread that lives as long as the test process. The sandbox
+/// has each program ask for SIGKILL when its parent dies (PR_SET_PDEATHSIG), so that a crashed
+/// test leaves none running; the kernel sends that signal when the *thread* that spawned the
+/// program ends, and the test runner's threads come and go. One thread also means one spawn at
+/// a time, which Foundation's Process.run needs on Linux.
+private final class Spawner: Sendable {
+    static let shared = Spawner()
+
+    /// A process to start, and the outcome its caller waits for.
+    private final class Job: Sendable {
+        let process: Process
+        let error = Mutex<(any Error)?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        init(_ process: Process) { self.process = process }
+    }
+
+    private let jobs = Mutex<[Job]>([])
+    private let queued = DispatchSemaphore(value: 0)
+
+    private init() {
+        Thread.detachNewThread { [self] in
+            while true {
+                queued.wait()
+                let job = jobs.withLock { $0.removeFirst() }
+                do {
+                    try Self.withNoSignalsBlocked { try job.process.run() }
+                } catch {
+                    job.error.withLock { $0 = error }
+                }
+                job.done.signal()
+            }
+        }
+    }
+
+    /// Starts `process` from the spawning thread.
+    func run(_ process: Process) throws {
+        let job = Job(process)
+        jobs.withLock { $0.append(job) }
+        queued.signal()
+        job.done.wait()
+        if let error = job.error.withLock({ $0 }) { throw error }
+    }
+
+    /// Runs `body` with no signal blocked on the calling thread. A child inherits the blocked
+    /// signals of the thread that spawns it, and the test runner's threads block SIGINT among
+    /// others: a child started from one would never see the SIGINT a test sends it (pyzmq
+    /// peers would not stop), where one started from a shell would.
+    private static func withNoSignalsBlocked<T>(_ body: () throws -> T) rethrows -> T {
+        var none = sigset_t()
+        var blocked = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &blocked)
+        defer { pthread_sigmask(SIG_SETMASK, &blocked, nil) }
+        return try body()
+    }
 }

@@ -39,6 +39,19 @@ import Testing
         }
     }
 
+    /// --count: each broker exits once it has passed on the client's ten replies.
+    @Test(arguments: ["rrbroker", "msgqueue"])
+    func brokerWithCountExitsAfterTheReplies(broker: String) throws {
+        try withSandbox { sandbox in
+            let proxy = try sandbox.example(broker, "--count", "10")
+            try sandbox.example("rrworker", "--work-ms", "0")
+            let client = try sandbox.example("rrclient")
+            client.expectCleanExit()
+            #expect(client.lines("Received reply ").count == 10)
+            proxy.expectCleanExit()
+        }
+    }
+
     @Test func proxyWithLibzmqClient() throws {
         try withSandbox { sandbox in
             try sandbox.example("msgqueue")

@@ -8,7 +8,8 @@ import Testing
 /// namespaces are allowed) brings `lo` up and waits on its stdin; the programs join its
 /// namespaces with `nsenter`, in a working directory of the sandbox's own so that relative
 /// `ipc://` paths (lbbroker's `ipc://frontend.ipc`) never collide either. ``withSandbox(_:)``
-/// stops them all at the end and removes the directory.
+/// stops them all at the end and removes the directory; should the test process die first,
+/// the programs get SIGKILL (their parent-death signal) and the holder sees its stdin end.
 final class Sandbox: Sendable {
     private let holder: Program
     private let programs = Mutex<[Program]>([])
@@ -38,9 +39,10 @@ final class Sandbox: Sendable {
     }
 
     private func start(_ command: String, _ arguments: [String], name: String) throws -> Program {
-        // nsenter execs the command, so the program's pid is the one signals go to.
+        // nsenter and setpriv exec what follows, so the program's pid is the one signals go
+        // to. setpriv comes last, as entering the namespaces may clear a parent-death signal.
         let enter = ["-t", "\(holder.pid)", "-U", "-n", "--preserve-credentials",
-                     "--wd=\(directory.path)", command] + arguments
+                     "--wd=\(directory.path)", "/usr/bin/setpriv", "--pdeathsig", "KILL", command] + arguments
         let program = try Program(URL(fileURLWithPath: "/usr/bin/nsenter"), enter, name: name)
         programs.withLock { $0.append(program) }
         return program

@@ -42,6 +42,17 @@ import Testing
         }
     }
 
+    /// --count: the proxy exits once it has passed on the client's 100 updates.
+    @Test func proxyWithCountExitsAfterTheUpdates() throws {
+        try withSandbox { sandbox in
+            try sandbox.example("wuserver")
+            let proxy = try sandbox.example("wuproxy", "--count", "100")
+            let client = try sandbox.example("wuclient", "1", "--connect", "tcp://localhost:8100")
+            client.expectCleanExit()
+            proxy.expectCleanExit()
+        }
+    }
+
     /// A libzmq subscriber's subscription travels through our XPUB and XSUB.
     @Test func libzmqClientThroughProxy() throws {
         try withSandbox { sandbox in

@@ -9,6 +9,9 @@ public struct PollEvents: OptionSet, Sendable, Hashable {
     public static let readable = PollEvents(rawValue: 1)
     /// A message can be queued: `send` returns at once (a ROUTER always can).
     public static let writable = PollEvents(rawValue: 2)
+    /// The socket is closed. For the library's own pollers (ZMTPProxy), which must notice a
+    /// socket closed while they wait on others; users see a closed socket as readable and writable.
+    static let closed = PollEvents(rawValue: 4)
 }
 
 /// Waits on several sockets at once for synchronous code, as zmq_poll does: `poll` returns the
@@ -86,7 +89,7 @@ extension ZMTPSocket {
     /// What a call could do at once now (see `ZMTPPoller`).
     var readiness: PollEvents {
         lock.withLock {
-            if isClosed { return [.readable, .writable] }
+            if isClosed { return [.readable, .writable, .closed] }
             var events: PollEvents = []
             if !readable.isEmpty { events.insert(.readable) }
             if hasRoomLocked() { events.insert(.writable) }

@@ -66,7 +66,7 @@ public struct ZMTPProxy: Sendable {
     }
 
     /// Moves messages until a `TERMINATE` command (then returns) or until a socket fails
-    /// (then throws its error, e.g. `SocketError.closed`), on the calling thread, which it
+    /// (then throws its error: `SocketError.closed` as soon as any of its sockets is closed), on the calling thread, which it
     /// blocks meanwhile, sleeping in a `ZMTPPoller` while nothing can move; call it from a
     /// thread of its own, not from a Swift concurrency task.
     public func run() throws {
@@ -78,8 +78,11 @@ public struct ZMTPProxy: Sendable {
         var watched = Watched()
         var statistics = Statistics()
         var paused = false
+        let sockets = [frontend, backend, capture, control].compactMap { $0 }
         while true {
             var wanted = Watched()
+            // Every socket, whatever the round waits on, so that closing any one ends the run.
+            for socket in sockets { wanted.insert(.closed, for: socket) }
             if let control { wanted.insert(.readable, for: control) }
             if !paused {
                 for direction in directions {
@@ -94,6 +97,7 @@ public struct ZMTPProxy: Sendable {
             }
             watched.update(poller, to: wanted)
             let ready = poller.poll()
+            if ready.contains(where: { $0.events.contains(.closed) }) { throw SocketError.closed }
             if let control, ready.contains(where: { $0.socket === control && $0.events.contains(.readable) }) {
                 switch try obey(try control.receive(), on: control, statistics: statistics) {
                 case .pause: paused = true
