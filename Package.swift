@@ -16,6 +16,10 @@ let package = Package(
         .executable(name: "mc0", targets: ["mc0"]),
         .executable(name: "zmtp-perf", targets: ["zmtp-perf"]),
         .executable(name: "zmtp", targets: ["zmtp"]),
+        // Test support only: the child processes (pyzmq peers, mc0d, the Guide's examples) that
+        // this package's tests and the Examples package's tests start. A product so that
+        // Examples/Tests can use it; it is no part of the ZMTP API.
+        .library(name: "ChildProcesses", targets: ["ChildProcesses"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -75,7 +79,8 @@ let package = Package(
             "ZMTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "TestSupport", dependencies: ["ZMTP"], path: "Tests/TestSupport"),
+        .target(name: "ChildProcesses", path: "Tests/ChildProcesses"),
+        .target(name: "TestSupport", dependencies: ["ZMTP", "ChildProcesses"], path: "Tests/TestSupport"),
         .testTarget(name: "ZMTPTests", dependencies: ["ZMTP", "ZMTPCore", "TestSupport"]),
         .testTarget(name: "MC0Tests", dependencies: ["MC0", "TestSupport"]),
         .testTarget(name: "NATSTests", dependencies: ["NATSWire", "NATSClient", "ZMTP", "TestSupport"]),

@@ -28,7 +28,7 @@ let package = Package(
     dependencies: [.package(name: "mc0", path: "..")],
     targets: [
         .target(name: "GuideSupport", dependencies: [.product(name: "ZMTP", package: "mc0")]),
-        .testTarget(name: "GuideTests"),
+        .testTarget(name: "GuideTests", dependencies: [.product(name: "ChildProcesses", package: "mc0")]),
     ] + examples.map { name in
         .executableTarget(name: name, dependencies: ["GuideSupport", .product(name: "ZMTP", package: "mc0")])
     } + [

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Glibc
 import Testing
 
@@ -6,11 +7,11 @@ import Testing
 @Suite struct ParanoidPirateTests {
     static let heartbeat = "250"
 
-    func worker(_ sandbox: Sandbox) throws -> Program {
+    func worker(_ sandbox: Sandbox) throws -> ChildProcess {
         try sandbox.example("ppworker", "--steady", "--work-ms", "0", "--heartbeat-ms", Self.heartbeat)
     }
 
-    func replies(_ worker: Program) -> Int { worker.lines("I: normal reply").count }
+    func replies(_ worker: ChildProcess) -> Int { worker.lines("I: normal reply").count }
 
     @Test func clientQueueAndWorkers() throws {
         try withSandbox { sandbox in

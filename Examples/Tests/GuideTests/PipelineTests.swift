@@ -1,3 +1,4 @@
+import ChildProcesses
 import Testing
 
 /// Chapter 1's pipeline (taskvent, taskwork, tasksink) and chapter 2's with a kill signal
@@ -70,7 +71,7 @@ import Testing
     }
 
     /// The tasks a taskwork printed as progress ("37.5.88."), counted.
-    private func tasksDone(by worker: Program) -> Int {
+    private func tasksDone(by worker: ChildProcess) -> Int {
         worker.output.split(separator: ".").filter { Int($0) != nil }.count
     }
 }

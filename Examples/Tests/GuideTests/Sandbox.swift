@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import Synchronization
 import Testing
@@ -11,14 +12,14 @@ import Testing
 /// stops them all at the end and removes the directory; should the test process die first,
 /// the programs get SIGKILL (their parent-death signal) and the holder sees its stdin end.
 final class Sandbox: Sendable {
-    private let holder: Program
-    private let programs = Mutex<[Program]>([])
+    private let holder: ChildProcess
+    private let programs = Mutex<[ChildProcess]>([])
     private let directory = FileManager.default.temporaryDirectory
         .appendingPathComponent("guide-sandbox-\(UUID().uuidString)")
 
     fileprivate init() throws {
         let script = "ip link set lo up && echo ready && exec cat"
-        holder = try Program(URL(fileURLWithPath: "/usr/bin/unshare"), ["-rn", "sh", "-c", script], name: "namespace")
+        holder = try ChildProcess(URL(fileURLWithPath: "/usr/bin/unshare"), ["-rn", "sh", "-c", script], name: "namespace", mergeStderr: true)
         guard holder.waitLine("ready", timeout: 10) != nil else {
             holder.kill()
             throw SandboxError.noNamespace(holder.allLines)
@@ -28,29 +29,29 @@ final class Sandbox: Sendable {
 
     /// Starts the example `name` (built next to the test binary) with `arguments`.
     @discardableResult
-    func example(_ name: String, _ arguments: String...) throws -> Program {
+    func example(_ name: String, _ arguments: String...) throws -> ChildProcess {
         try start(Paths.build.appendingPathComponent(name).path, arguments, name: name)
     }
 
     /// Starts the pyzmq peer `Peers/<name>.py` with `arguments`.
     @discardableResult
-    func peer(_ name: String, _ arguments: String...) throws -> Program {
+    func peer(_ name: String, _ arguments: String...) throws -> ChildProcess {
         try start("python3", ["-u", Paths.peers.appendingPathComponent("\(name).py").path] + arguments, name: "\(name).py")
     }
 
-    private func start(_ command: String, _ arguments: [String], name: String) throws -> Program {
+    private func start(_ command: String, _ arguments: [String], name: String) throws -> ChildProcess {
         // nsenter and setpriv exec what follows, so the program's pid is the one signals go
         // to. setpriv comes last, as entering the namespaces may clear a parent-death signal.
-        let enter = ["-t", "\(holder.pid)", "-U", "-n", "--preserve-credentials",
+        let enter = ["-t", "\(holder.process.processIdentifier)", "-U", "-n", "--preserve-credentials",
                      "--wd=\(directory.path)", "/usr/bin/setpriv", "--pdeathsig", "KILL", command] + arguments
-        let program = try Program(URL(fileURLWithPath: "/usr/bin/nsenter"), enter, name: name)
+        let program = try ChildProcess(URL(fileURLWithPath: "/usr/bin/nsenter"), enter, name: name, mergeStderr: true)
         programs.withLock { $0.append(program) }
         return program
     }
 
     /// Interrupts what still runs, kills what does not stop at once, then ends the holder.
     fileprivate func stop() {
-        let running = programs.withLock { $0 }.filter(\.isRunning)
+        let running = programs.withLock { $0 }.filter(\.process.isRunning)
         for program in running { program.interrupt() }
         for program in running { program.waitExit(timeout: 5) }
         holder.closeInput()
