@@ -7,11 +7,18 @@ import ZMTP
 
 let clientCount = 10
 
-func client(_ number: Int, _ context: Context) throws {
+/// A REQ socket connected to `endpoint`, with the printable routing id `name` (the Guide sets
+/// one with s_set_id in both its client and worker tasks).
+func namedRequester(_ name: String, connectedTo endpoint: String, _ context: Context) throws -> ZMTPSocket {
     var options = SocketOptions()
-    options.identity = Array("Client-\(number)".utf8)
-    let client = try context.socket(.req, options: options)
-    try client.connect("ipc://frontend.ipc")
+    options.identity = Array(name.utf8)
+    let socket = try context.socket(.req, options: options)
+    try socket.connect(endpoint)
+    return socket
+}
+
+func client(_ number: Int, _ context: Context) throws {
+    let client = try namedRequester("Client-\(number)", connectedTo: "ipc://frontend.ipc", context)
     try client.send([Array("HELLO".utf8)])
     let reply = try client.receive()
     print("Client-\(number): \(String(decoding: reply[0], as: UTF8.self))")
@@ -19,10 +26,7 @@ func client(_ number: Int, _ context: Context) throws {
 
 /// A worker says READY once, then its replies tell the broker it is idle again.
 func worker(_ number: Int, _ context: Context) throws {
-    var options = SocketOptions()
-    options.identity = Array("Worker-\(number)".utf8)
-    let worker = try context.socket(.req, options: options)
-    try worker.connect("ipc://backend.ipc")
+    let worker = try namedRequester("Worker-\(number)", connectedTo: "ipc://backend.ipc", context)
     try worker.send([Array("READY".utf8)])
     while true {
         let request = try worker.receive()  // [client, "", request]
