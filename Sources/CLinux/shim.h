@@ -21,3 +21,11 @@ static inline void clinux_cpu_relax(void) {
     __asm__ __volatile__("yield");
 #endif
 }
+
+// ppoll likewise (a borrowed connection's wait, to the nanosecond of its deadline); a null
+// timeout waits for ever. No signal mask.
+#include <poll.h>
+#include <time.h>
+static inline int clinux_ppoll(struct pollfd *fds, nfds_t count, struct timespec *timeout) {
+    return (int)syscall(SYS_ppoll, fds, count, timeout, NULL, 8);
+}

@@ -1,0 +1,122 @@
+import CLinux
+import Glibc
+
+/// Who may use a `PeerConnection` (its engine, decoder, CURVE nonces and flags): the loop
+/// thread, or for the length of one blocking send or receive an application thread that
+/// borrowed it (PeerConnection+Loan.swift). Never both: the loop enters before it touches the
+/// connection, and an application thread borrows only while the loop is outside it and owes it
+/// nothing. Loop work that finds the connection lent waits here, in order, and wakes the
+/// borrower (through an eventfd it polls), who gives the connection back at once; the loop
+/// runs that work when it is given back, before anyone may borrow again.
+final class ConnectionLoan: @unchecked Sendable {
+    private struct State {
+        /// Nesting depth of the loop's entries (a flush that fails the connection enters twice).
+        var loopDepth = 0
+        /// The borrowing thread (pthread_self), 0 when not lent.
+        var borrower: pthread_t = 0
+        /// Loop work that found the connection lent, to run once it is given back.
+        var waiting: [() -> Void] = []
+    }
+    private let state = Locked(State())
+    /// Written when loop work waits, so a borrower blocked in poll gives the connection back.
+    /// Made by the first borrower that polls, closed with the loan.
+    @exclusivity(unchecked) private var wakeFD: Int32 = -1
+
+    deinit {
+        if wakeFD >= 0 { Syscall.close(wakeFD) }
+    }
+
+    // MARK: Loop thread
+
+    /// The loop is about to touch the connection: true when it may (call `exit` after), false
+    /// when it is lent (then `work` waits for its return).
+    @inline(__always)
+    func enter(orWait work: @autoclosure () -> () -> Void) -> Bool {
+        let wake: Int32? = state.withLock { state in
+            if state.borrower == 0 {
+                state.loopDepth += 1
+                return nil
+            }
+            state.waiting.append(work())
+            return wakeFD
+        }
+        guard let wake else { return true }
+        if wake >= 0 { _ = Syscall.run { eventfd_write(wake, 1) } }
+        return false
+    }
+
+    @inline(__always)
+    func exit() {
+        state.withLock { $0.loopDepth -= 1 }
+    }
+
+    /// Runs the work that waited for the connection's return (a task the borrower queued).
+    func runWaiting() {
+        let work: [() -> Void] = state.withLock { state in
+            state.loopDepth += 1
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for w in work { w() }
+        exit()
+    }
+
+    // MARK: Application thread
+
+    /// Borrows the connection for the calling thread if the loop is outside it and owes it no
+    /// work.
+    func borrow() -> Bool {
+        let me = pthread_self()
+        return state.withLock { state in
+            guard state.loopDepth == 0, state.borrower == 0, state.waiting.isEmpty else { return false }
+            state.borrower = me
+            return true
+        }
+    }
+
+    /// Leaves `work` for the loop, to run once the connection is given back (borrower only).
+    func handToLoop(_ work: @escaping () -> Void) {
+        state.withLock { state in
+            assert(pthread_equal(state.borrower, pthread_self()) != 0, "only the borrower hands work to the loop")
+            state.waiting.append(work)
+        }
+    }
+
+    /// Ends the loan; true when loop work waited meanwhile (the caller then queues `runWaiting`).
+    func giveBack() -> Bool {
+        state.withLock { state in
+            assert(pthread_equal(state.borrower, pthread_self()) != 0, "only the borrower gives a connection back")
+            state.borrower = 0
+            return !state.waiting.isEmpty
+        }
+    }
+
+    /// The borrower's fd to poll beside the connection's: readable once loop work waits. Made
+    /// on first use (borrower only). Nil if no eventfd could be made.
+    func wakeDescriptor() -> Int32? {
+        if wakeFD < 0 {
+            guard case .success(let fd) = Syscall.run({ eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }) else { return nil }
+            state.withLock { _ in wakeFD = fd }
+        }
+        var drained: eventfd_t = 0
+        _ = Syscall.run { eventfd_read(wakeFD, &drained) }
+        return wakeFD
+    }
+
+    /// Loop work waits for the connection (checked by the borrower after each wake-up).
+    var isWanted: Bool {
+        state.withLock { !$0.waiting.isEmpty }
+    }
+
+    /// An application thread holds the connection now.
+    var isLent: Bool {
+        state.withLock { $0.borrower != 0 }
+    }
+
+    /// Whether the calling thread may touch the connection now (for debug assertions).
+    func isHeldByCurrentThread(loopThread: Bool) -> Bool {
+        state.withLock { state in
+            loopThread ? state.loopDepth > 0 && state.borrower == 0 : pthread_equal(state.borrower, pthread_self()) != 0
+        }
+    }
+}
