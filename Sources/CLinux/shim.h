@@ -22,10 +22,9 @@ static inline void clinux_cpu_relax(void) {
 #endif
 }
 
-// ppoll likewise (a borrowed connection's wait, to the nanosecond of its deadline); a null
-// timeout waits for ever. No signal mask.
-#include <poll.h>
-#include <time.h>
-static inline int clinux_ppoll(struct pollfd *fds, nfds_t count, struct timespec *timeout) {
-    return (int)syscall(SYS_ppoll, fds, count, timeout, NULL, 8);
+// ppoll likewise (a borrowed connection's wait, to the nanosecond of its deadline): `fds` are
+// `struct pollfd`, `timeout` a `struct timespec` or null to wait for ever. No signal mask.
+// Untyped, so this header pulls in no more of glibc than before.
+static inline int clinux_ppoll(void *fds, unsigned long count, void *timeout) {
+    return (int)syscall(SYS_ppoll, fds, count, timeout, (void *)0, 8);
 }

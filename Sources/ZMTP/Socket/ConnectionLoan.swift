@@ -16,6 +16,10 @@ final class ConnectionLoan: @unchecked Sendable {
         var borrower: pthread_t = 0
         /// Loop work that found the connection lent, to run once it is given back.
         var waiting: [() -> Void] = []
+        /// The borrower polls and reads the fd (the loop's watch of it is stopped).
+        var reading = false
+        /// `wakeFD` was written since the borrower last drained it.
+        var wakeWritten = false
     }
     private let state = Locked(State())
     /// Written when loop work waits, so a borrower blocked in poll gives the connection back.
@@ -29,15 +33,19 @@ final class ConnectionLoan: @unchecked Sendable {
     // MARK: Loop thread
 
     /// The loop is about to touch the connection: true when it may (call `exit` after), false
-    /// when it is lent (then `work` waits for its return).
+    /// when it is lent (then `work` waits for its return). A `readEvent` that finds the
+    /// borrower reading is dropped: the borrower reads what made the fd readable.
     @inline(__always)
-    func enter(orWait work: @autoclosure () -> () -> Void) -> Bool {
+    func enter(orWait work: @autoclosure () -> () -> Void, readEvent: Bool = false) -> Bool {
         let wake: Int32? = state.withLock { state in
             if state.borrower == 0 {
                 state.loopDepth += 1
                 return nil
             }
+            if readEvent && state.reading { return -1 }
             state.waiting.append(work())
+            guard wakeFD >= 0, !state.wakeWritten else { return -1 }
+            state.wakeWritten = true
             return wakeFD
         }
         guard let wake else { return true }
@@ -91,16 +99,27 @@ final class ConnectionLoan: @unchecked Sendable {
         }
     }
 
-    /// The borrower's fd to poll beside the connection's: readable once loop work waits. Made
-    /// on first use (borrower only). Nil if no eventfd could be made.
-    func wakeDescriptor() -> Int32? {
+    /// The borrower is about to read the fd itself: returns the fd to poll beside it, readable
+    /// once loop work waits (made on first use; nil if no eventfd could be made).
+    func startReading() -> Int32? {
         if wakeFD < 0 {
             guard case .success(let fd) = Syscall.run({ eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }) else { return nil }
             state.withLock { _ in wakeFD = fd }
         }
-        var drained: eventfd_t = 0
-        _ = Syscall.run { eventfd_read(wakeFD, &drained) }
-        return wakeFD
+        return state.withLock { state in
+            if state.wakeWritten {
+                var drained: eventfd_t = 0
+                _ = Syscall.run { eventfd_read(wakeFD, &drained) }
+                state.wakeWritten = false
+            }
+            state.reading = true
+            return wakeFD
+        }
+    }
+
+    /// The borrower stopped reading (before the loop's watch restarts).
+    func stopReading() {
+        state.withLock { $0.reading = false }
     }
 
     /// Loop work waits for the connection (checked by the borrower after each wake-up).

@@ -33,13 +33,14 @@ extension PeerConnection {
     func readOnCaller(until deadline: UInt64?) {
         guard let loan, loan.borrow() else { return }
         defer { giveBack(loan) }
-        guard usableByBorrower, !engine.hasOutput, !readBlocked(), let wake = loan.wakeDescriptor() else { return }
+        guard usableByBorrower, !engine.hasOutput, !readBlocked(), let wake = loan.startReading() else { return }
         do {
             try socket.loop.lendWatch(fd: fd, generation: watchGeneration, interest: interest, lent: true)
         } catch {
-            return
+            return loan.stopReading()
         }
         readByBorrower(wake: wake, loan: loan, until: deadline)
+        loan.stopReading()
         do {
             try socket.loop.lendWatch(fd: fd, generation: watchGeneration, interest: interest, lent: false)
         } catch {
@@ -124,7 +125,9 @@ extension PeerConnection {
                 if now >= deadline { return }
                 timeout = timespec(tv_sec: Int((deadline - now) / 1_000_000_000), tv_nsec: Int((deadline - now) % 1_000_000_000))
             }
-            let ready = deadline == nil ? clinux_ppoll(&fds, 2, nil) : clinux_ppoll(&fds, 2, &timeout)
+            let ready = fds.withUnsafeMutableBytes { fds in
+                deadline == nil ? clinux_ppoll(fds.baseAddress, 2, nil) : clinux_ppoll(fds.baseAddress, 2, &timeout)
+            }
             if ready < 0 && errno != EINTR { return }
             if ready <= 0 || fds[1].revents != 0 { continue }
             guard fds[0].revents != 0 else { continue }

@@ -81,9 +81,9 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     /// false when an application thread has borrowed it (`work`, the same entry again, then
     /// runs once it is given back).
     @inline(__always)
-    func enterFromLoop(orWait work: @autoclosure () -> () -> Void) -> Bool {
+    func enterFromLoop(orWait work: @autoclosure () -> () -> Void, readEvent: Bool = false) -> Bool {
         assert(socket.loop.inLoop)
-        return loan?.enter(orWait: work()) ?? true
+        return loan?.enter(orWait: work(), readEvent: readEvent) ?? true
     }
 
     /// The calling thread holds the connection: the loop inside it, or its borrower.
@@ -103,7 +103,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     }
 
     func ioReady(readable: Bool, writable: Bool) {
-        guard enterFromLoop(orWait: { self.ioReady(readable: readable, writable: writable) }) else { return }
+        guard enterFromLoop(orWait: { self.ioReady(readable: readable, writable: writable) }, readEvent: !writable) else { return }
         defer { loan?.exit() }
         if readable {
             if let admission { queueAdmittedInput(admission) } else { readAvailable() }
