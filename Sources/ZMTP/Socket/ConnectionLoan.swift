@@ -8,7 +8,20 @@ import Glibc
 /// nothing. Loop work that finds the connection lent waits here, in order, and wakes the
 /// borrower (through an eventfd it polls), who gives the connection back at once; the loop
 /// runs that work when it is given back, before anyone may borrow again.
+///
+/// The loan also owns the kernel's watch of the fd while it is lent: stopped while the borrower
+/// reads (its reads are the only ones), and stopped by the loop when a readable event finds
+/// the connection lent to a sender (level-triggered, the event would come back at once and the
+/// loop would spin until the sender is done). Whoever stopped it, it restarts before the loop
+/// runs the waiting work, so the loop's bookkeeping holds again once the loan ends.
 final class ConnectionLoan: @unchecked Sendable {
+    /// The fd's registration on the loop.
+    struct Watch {
+        let loop: EventLoop
+        let fd: Int32
+        let generation: UInt32
+    }
+
     private struct State {
         /// Nesting depth of the loop's entries (a flush that fails the connection enters twice).
         var loopDepth = 0
@@ -20,11 +33,15 @@ final class ConnectionLoan: @unchecked Sendable {
         var reading = false
         /// `wakeFD` was written since the borrower last drained it.
         var wakeWritten = false
+        /// The kernel's watch of the fd is stopped (`Watch`).
+        var watchStopped = false
     }
     private let state = Locked(State())
     /// Written when loop work waits, so a borrower blocked in poll gives the connection back.
     /// Made by the first borrower that polls, closed with the loan.
     @exclusivity(unchecked) private var wakeFD: Int32 = -1
+    /// Set by the connection once registered, before it can be lent.
+    @exclusivity(unchecked) var watch: Watch?
 
     deinit {
         if wakeFD >= 0 { Syscall.close(wakeFD) }
@@ -33,16 +50,20 @@ final class ConnectionLoan: @unchecked Sendable {
     // MARK: Loop thread
 
     /// The loop is about to touch the connection: true when it may (call `exit` after), false
-    /// when it is lent (then `work` waits for its return). A `readEvent` that finds the
-    /// borrower reading is dropped: the borrower reads what made the fd readable.
+    /// when it is lent (then `work` waits for its return). For an epoll event (`event`, what it
+    /// reported), the watch stops until the loan ends; a readable event that finds the borrower
+    /// reading is dropped: the borrower reads what made the fd readable.
     @inline(__always)
-    func enter(orWait work: @autoclosure () -> () -> Void, readEvent: Bool = false) -> Bool {
+    func enter(orWait work: @autoclosure () -> () -> Void, event: IOInterest? = nil) -> Bool {
         let wake: Int32? = state.withLock { state in
             if state.borrower == 0 {
                 state.loopDepth += 1
                 return nil
             }
-            if readEvent && state.reading { return -1 }
+            if let event {
+                if state.reading && event == .readable { return -1 }
+                _ = stopWatch(&state)
+            }
             state.waiting.append(work())
             guard wakeFD >= 0, !state.wakeWritten else { return -1 }
             state.wakeWritten = true
@@ -58,15 +79,19 @@ final class ConnectionLoan: @unchecked Sendable {
         state.withLock { $0.loopDepth -= 1 }
     }
 
-    /// Runs the work that waited for the connection's return (a task the borrower queued).
-    func runWaiting() {
-        let work: [() -> Void] = state.withLock { state in
+    /// Runs the work that waited for the connection's return (a task the borrower queued),
+    /// after restarting the kernel's watch with the connection's `interest`. False (and the
+    /// work dropped) when it could not be restarted: the caller fails the connection.
+    func runWaiting(interest: () -> IOInterest) -> Bool {
+        let work: [() -> Void]? = state.withLock { state in
             state.loopDepth += 1
             defer { state.waiting = [] }
+            guard restartWatch(&state, interest: interest()) else { return nil }
             return state.waiting
         }
-        for w in work { w() }
+        for w in work ?? [] { w() }
         exit()
+        return work != nil
     }
 
     // MARK: Application thread
@@ -99,8 +124,9 @@ final class ConnectionLoan: @unchecked Sendable {
         }
     }
 
-    /// The borrower is about to read the fd itself: returns the fd to poll beside it, readable
-    /// once loop work waits (made on first use; nil if no eventfd could be made).
+    /// The borrower is about to read the fd itself: stops the loop's watch and returns the fd to
+    /// poll beside it, readable once loop work waits (made on first use). Nil when either
+    /// failed (then nothing changed).
     func startReading() -> Int32? {
         if wakeFD < 0 {
             guard case .success(let fd) = Syscall.run({ eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }) else { return nil }
@@ -112,14 +138,39 @@ final class ConnectionLoan: @unchecked Sendable {
                 _ = Syscall.run { eventfd_read(wakeFD, &drained) }
                 state.wakeWritten = false
             }
+            guard stopWatch(&state) else { return nil }
             state.reading = true
             return wakeFD
         }
     }
 
-    /// The borrower stopped reading (before the loop's watch restarts).
-    func stopReading() {
-        state.withLock { $0.reading = false }
+    /// The borrower stopped reading: restarts the loop's watch with the connection's
+    /// `interest`. False when it could not (the borrower hands the loop a failure).
+    func stopReading(interest: IOInterest) -> Bool {
+        state.withLock { state in
+            state.reading = false
+            return restartWatch(&state, interest: interest)
+        }
+    }
+
+    // MARK: The watch (lock held)
+
+    /// Stops the kernel's watch unless stopped; false when there was none to stop.
+    private func stopWatch(_ state: inout State) -> Bool {
+        guard !state.watchStopped, let watch else { return state.watchStopped }
+        state.watchStopped = watch.loop.stopWatch(fd: watch.fd)
+        return state.watchStopped
+    }
+
+    private func restartWatch(_ state: inout State, interest: IOInterest) -> Bool {
+        guard state.watchStopped, let watch else { return true }
+        state.watchStopped = false
+        do {
+            try watch.loop.restartWatch(fd: watch.fd, generation: watch.generation, interest: interest)
+            return true
+        } catch {
+            return false
+        }
     }
 
     /// Loop work waits for the connection (checked by the borrower after each wake-up).

@@ -34,17 +34,9 @@ extension PeerConnection {
         guard let loan, loan.borrow() else { return }
         defer { giveBack(loan) }
         guard usableByBorrower, !engine.hasOutput, !readBlocked(), let wake = loan.startReading() else { return }
-        do {
-            try socket.loop.lendWatch(fd: fd, generation: watchGeneration, interest: interest, lent: true)
-        } catch {
-            return loan.stopReading()
-        }
         readByBorrower(wake: wake, loan: loan, until: deadline)
-        loan.stopReading()
-        do {
-            try socket.loop.lendWatch(fd: fd, generation: watchGeneration, interest: interest, lent: false)
-        } catch {
-            return loan.handToLoop { self.fail(reason: "\(error)", error: nil) }
+        guard loan.stopReading(interest: interest) else {
+            return loan.handToLoop { self.fail(reason: "the loop's watch of the connection could not restart", error: nil) }
         }
         // The loop's read interest, timer and writes follow what was read here.
         if engine.hasOutput || readBlocked() || (engine.nextDeadline ?? .max) < timerDeadline {
@@ -70,7 +62,13 @@ extension PeerConnection {
 
     private func giveBack(_ loan: ConnectionLoan) {
         reportTraffic()
-        if loan.giveBack() { socket.loop.execute { loan.runWaiting() } }
+        if loan.giveBack() { socket.loop.execute { self.runWaiting(loan) } }
+    }
+
+    /// Loop thread: the work that waited for the loan's end.
+    private func runWaiting(_ loan: ConnectionLoan) {
+        guard !loan.runWaiting(interest: { interest }) else { return }
+        fail(reason: "the loop's watch of the connection could not restart", error: nil)
     }
 
     /// Encodes and writes the pipe's queue until it is empty (which clears `flushScheduled`);

@@ -41,8 +41,6 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     /// Traffic not yet added to the socket's metrics (PeerConnection+Metrics.swift); updated
     /// per read and write, so without dynamic exclusivity checks.
     @exclusivity(unchecked) var unreported = TrafficTally()
-    /// The loop registration's generation, for a borrower that stops the loop's watch.
-    @exclusivity(unchecked) private(set) var watchGeneration: UInt32 = 0
     /// The read buffer of borrowers (the socket's belongs to the loop thread), made on first use.
     @exclusivity(unchecked) var borrowerBuffer: UnsafeMutableRawBufferPointer?
 
@@ -69,7 +67,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         engine.onReady = { metadata in self.handshakeComplete(metadata) }
         engine.reuseLargeBody = { [socket] size in socket.spareLargeBody(atLeast: size) }
         try socket.loop.register(fd: fd, interest: interest, handler: self)
-        watchGeneration = socket.loop.generation(of: fd)
+        loan?.watch = ConnectionLoan.Watch(loop: socket.loop, fd: fd, generation: socket.loop.generation(of: fd))
         socket.connections[ObjectIdentifier(self)] = self
         socket.metrics.connections.increment()
         rearmTimer()
@@ -81,9 +79,9 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     /// false when an application thread has borrowed it (`work`, the same entry again, then
     /// runs once it is given back).
     @inline(__always)
-    func enterFromLoop(orWait work: @autoclosure () -> () -> Void, readEvent: Bool = false) -> Bool {
+    func enterFromLoop(orWait work: @autoclosure () -> () -> Void, event: IOInterest? = nil) -> Bool {
         assert(socket.loop.inLoop)
-        return loan?.enter(orWait: work(), readEvent: readEvent) ?? true
+        return loan?.enter(orWait: work(), event: event) ?? true
     }
 
     /// The calling thread holds the connection: the loop inside it, or its borrower.
@@ -103,7 +101,8 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     }
 
     func ioReady(readable: Bool, writable: Bool) {
-        guard enterFromLoop(orWait: { self.ioReady(readable: readable, writable: writable) }, readEvent: !writable) else { return }
+        guard enterFromLoop(orWait: { self.ioReady(readable: readable, writable: writable) },
+                            event: writable ? .writable : .readable) else { return }
         defer { loan?.exit() }
         if readable {
             if let admission { queueAdmittedInput(admission) } else { readAvailable() }
