@@ -97,12 +97,13 @@ final class ConnectionLoan: @unchecked Sendable {
     // MARK: Application thread
 
     /// Borrows the connection for the calling thread if the loop is outside it and owes it no
-    /// work.
-    func borrow() -> Bool {
+    /// work. A borrower `forReading` reads whatever makes the fd readable from now on.
+    func borrow(forReading: Bool = false) -> Bool {
         let me = pthread_self()
         return state.withLock { state in
             guard state.loopDepth == 0, state.borrower == 0, state.waiting.isEmpty else { return false }
             state.borrower = me
+            state.reading = forReading
             return true
         }
     }
@@ -120,16 +121,20 @@ final class ConnectionLoan: @unchecked Sendable {
         state.withLock { state in
             assert(pthread_equal(state.borrower, pthread_self()) != 0, "only the borrower gives a connection back")
             state.borrower = 0
+            state.reading = false
             return !state.waiting.isEmpty
         }
     }
 
-    /// The borrower is about to read the fd itself: stops the loop's watch and returns the fd to
-    /// poll beside it, readable once loop work waits (made on first use). Nil when either
-    /// failed (then nothing changed).
+    /// The borrower `forReading` is about to poll the fd: stops the loop's watch and returns the
+    /// fd to poll beside it, readable once loop work waits (made on first use). Nil when either
+    /// failed (the borrower then reads nothing).
     func startReading() -> Int32? {
         if wakeFD < 0 {
-            guard case .success(let fd) = Syscall.run({ eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }) else { return nil }
+            guard case .success(let fd) = Syscall.run({ eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }) else {
+                state.withLock { $0.reading = false }
+                return nil
+            }
             state.withLock { _ in wakeFD = fd }
         }
         return state.withLock { state in
@@ -138,8 +143,10 @@ final class ConnectionLoan: @unchecked Sendable {
                 _ = Syscall.run { eventfd_read(wakeFD, &drained) }
                 state.wakeWritten = false
             }
-            guard stopWatch(&state) else { return nil }
-            state.reading = true
+            guard stopWatch(&state) else {
+                state.reading = false
+                return nil
+            }
             return wakeFD
         }
     }

@@ -31,7 +31,7 @@ extension PeerConnection {
     /// Application thread, in a blocking receive that found nothing queued: reads and decodes
     /// here until a message is queued, `deadline` passes, or the loop wants the connection.
     func readOnCaller(until deadline: UInt64?) {
-        guard let loan, loan.borrow() else { return }
+        guard let loan, loan.borrow(forReading: true) else { return }
         defer { giveBack(loan) }
         guard usableByBorrower, !engine.hasOutput, !readBlocked(), let wake = loan.startReading() else { return }
         readByBorrower(wake: wake, loan: loan, until: deadline)
