@@ -28,12 +28,14 @@ extension PeerConnection {
         giveBack(loan)
     }
 
-    /// Application thread, in a blocking receive that found nothing queued: reads and decodes
-    /// here until a message is queued, `deadline` passes, or the loop wants the connection.
-    func readOnCaller(until deadline: UInt64?) {
+    /// Application thread, in a blocking receive that found nothing queued when the socket's
+    /// delivery count was `seen`: reads and decodes here until a message is queued, `deadline`
+    /// passes, or the loop wants the connection.
+    func readOnCaller(until deadline: UInt64?, after seen: Int) {
         guard let loan, loan.borrow(forReading: true) else { return }
         defer { giveBack(loan) }
-        guard usableByBorrower, !engine.hasOutput, !readBlocked(), let wake = loan.startReading() else { return }
+        // The loop may have delivered since the receive looked; it cannot any more.
+        guard socket.arrivals.load(ordering: .acquiring) == seen, usableByBorrower, !engine.hasOutput, !readBlocked(), let wake = loan.startReading() else { return }
         readByBorrower(wake: wake, loan: loan, until: deadline)
         guard loan.stopReading(interest: interest) else {
             return loan.handToLoop { self.fail(reason: "the loop's watch of the connection could not restart", error: nil) }

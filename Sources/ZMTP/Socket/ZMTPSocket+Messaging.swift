@@ -132,7 +132,7 @@ extension ZMTPSocket {
             // The only waiter of a one-peer socket reads the reply itself while it can (it
             // returns here once a message is queued, at the deadline, or when the loop wants
             // the connection back); what follows then takes it or waits as before.
-            lender?.readOnCaller(until: deadline)
+            lender?.readOnCaller(until: deadline, after: seen!)
             pollArrivals(after: seen!, until: min(deadline ?? .max, start &+ loop.busyPoll))
             (message, resume) = try lock.withLock { () throws(SocketError) -> (T, (any PeerLink)?) in
                 while true {
