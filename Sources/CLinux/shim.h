@@ -21,10 +21,3 @@ static inline void clinux_cpu_relax(void) {
     __asm__ __volatile__("yield");
 #endif
 }
-
-// ppoll likewise (a borrowed connection's wait, to the nanosecond of its deadline): `fds` are
-// `struct pollfd`, `timeout` a `struct timespec` or null to wait for ever. No signal mask.
-// Untyped, so this header pulls in no more of glibc than before.
-static inline int clinux_ppoll(void *fds, unsigned long count, void *timeout) {
-    return (int)syscall(SYS_ppoll, fds, count, timeout, (void *)0, 8);
-}

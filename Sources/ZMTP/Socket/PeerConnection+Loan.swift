@@ -1,4 +1,3 @@
-import CLinux
 import Glibc
 @_spi(Engine) import ZMTPCore
 
@@ -119,15 +118,15 @@ extension PeerConnection {
         borrowerBuffer = buffer
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
         while !loan.isWanted {
-            var timeout = timespec()
+            // Whole milliseconds: the last one (or less) is left to the receive's own wait,
+            // which keeps to the nanosecond.
+            var timeout: Int32 = -1
             if let deadline {
                 let now = monotonicNow()
-                if now >= deadline { return }
-                timeout = timespec(tv_sec: Int((deadline - now) / 1_000_000_000), tv_nsec: Int((deadline - now) % 1_000_000_000))
+                guard deadline > now, deadline - now >= 1_000_000 else { return }
+                timeout = Int32(clamping: (deadline - now) / 1_000_000)
             }
-            let ready = fds.withUnsafeMutableBytes { fds in
-                deadline == nil ? clinux_ppoll(fds.baseAddress, 2, nil) : clinux_ppoll(fds.baseAddress, 2, &timeout)
-            }
+            let ready = poll(&fds, 2, timeout)
             if ready < 0 && errno != EINTR { return }
             if ready <= 0 || fds[1].revents != 0 { continue }
             guard fds[0].revents != 0 else { continue }
