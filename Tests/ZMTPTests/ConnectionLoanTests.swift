@@ -120,6 +120,32 @@ import TestSupport
         #expect(events.wait { if case .disconnected(_, .closedLocally) = $0 { true } else { false } })
     }
 
+    /// A socket closed after its loop was shut down (no loop work will ever ask for the
+    /// connection back) still ends a receive that reads on its own thread, with no deadline.
+    @Test func closeAfterLoopShutdownEndsACallerRead() throws {
+        let loop = try EventLoop(name: "loan-shutdown", busyPoll: .zero)
+        let router = try ZMTPSocket(type: .router)
+        defer { router.close() }
+        let endpoint = try router.bind("tcp://127.0.0.1:0")
+        let dealer = try ZMTPSocket(type: .dealer, loop: loop)
+        try dealer.connect(endpoint.description)
+        try dealer.send([[1]], timeout: .seconds(10))
+        #expect(try router.receive(timeout: .seconds(10)).count == 2)
+        let connection = try Self.connection(of: dealer)
+        let waiting = Thread.detachNewThreadResult {
+            do {
+                _ = try dealer.receive()
+                return "received"
+            } catch SocketError.closed {
+                return "closed"
+            }
+        }
+        #expect(waitUntil { connection.loan!.isLent })
+        loop.shutdown()
+        dealer.close()
+        #expect(waiting.wait(timeout: 10) == "closed")
+    }
+
     /// The peer goes away while a receive reads on its own thread: the loop reports the
     /// disconnect, the receive keeps waiting, and gets the message of the reconnected peer.
     @Test(arguments: Mechanism.allCases)

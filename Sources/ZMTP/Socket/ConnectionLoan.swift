@@ -79,6 +79,19 @@ final class ConnectionLoan: @unchecked Sendable {
         state.withLock { $0.loopDepth -= 1 }
     }
 
+    /// Wakes a borrower to give the connection back, from any thread (a socket closed after its
+    /// loop stopped: no loop work will ever ask).
+    func recall() {
+        let wake: Int32? = state.withLock { state in
+            guard state.borrower != 0 else { return nil }
+            state.waiting.append({})
+            guard wakeFD >= 0, !state.wakeWritten else { return nil }
+            state.wakeWritten = true
+            return wakeFD
+        }
+        if let wake { _ = Syscall.run { eventfd_write(wake, 1) } }
+    }
+
     /// Runs the work that waited for the connection's return (a task the borrower queued),
     /// after restarting the kernel's watch with the connection's `interest`. False (and the
     /// work dropped) when it could not be restarted: the caller fails the connection.
