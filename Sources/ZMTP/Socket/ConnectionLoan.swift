@@ -56,9 +56,16 @@ final class ConnectionLoan: @unchecked Sendable {
     @inline(__always)
     func enter(orWait work: @autoclosure () -> () -> Void, event: IOInterest? = nil) -> Bool {
         let wake: Int32? = state.withLock { state in
-            if state.borrower == 0 {
+            // Inside already, or free with no older work waiting: go in. Work that waits for a
+            // given-back connection (its watch possibly stopped) keeps its turn: later work
+            // queues behind it.
+            if state.loopDepth > 0 || (state.borrower == 0 && state.waiting.isEmpty) {
                 state.loopDepth += 1
                 return nil
+            }
+            if state.borrower == 0 {
+                state.waiting.append(work())
+                return -1
             }
             if let event {
                 if state.reading && event == .readable { return -1 }
