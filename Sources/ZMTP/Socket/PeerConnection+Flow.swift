@@ -27,6 +27,8 @@ extension PeerConnection {
 
     /// Asks the loop for readable events exactly when reading may go on.
     func updateReadInterest() {
+        guard enterFromLoop(orWait: { self.updateReadInterest() }) else { return }
+        defer { loan?.exit() }
         guard !isClosed else { return }
         setInterest(readBlocked() ? interest.subtracting(.readable) : interest.union(.readable))
     }
@@ -34,11 +36,10 @@ extension PeerConnection {
     /// Stops reading, writes what the engine holds and then `message` (best effort), and
     /// closes once it is written or at `deadline`, whichever comes first.
     func close(after message: [[UInt8]]?, deadline: UInt64) {
+        guard enterFromLoop(orWait: { self.close(after: message, deadline: deadline) }) else { return }
+        defer { loan?.exit() }
         guard !isClosed, closingTimer == nil else { return }
-        closingTimer = socket.loop.schedule(at: deadline) { [self] in
-            closingTimer = nil
-            close(reason: "closed by the application; its last message was not written in time")
-        }
+        closingTimer = socket.loop.schedule(at: deadline) { [self] in closingTimerFired() }
         if let message, engine.state == .traffic {
             do { try engine.send(message) } catch {
                 return fail(reason: "\(error)", error: error as? ZMTPError)
@@ -46,5 +47,12 @@ extension PeerConnection {
         }
         updateReadInterest()
         flush()
+    }
+
+    private func closingTimerFired() {
+        guard enterFromLoop(orWait: { self.closingTimerFired() }) else { return }
+        defer { loan?.exit() }
+        closingTimer = nil
+        close(reason: "closed by the application; its last message was not written in time")
     }
 }

@@ -39,6 +39,8 @@ public final class ZMTPSocket: @unchecked Sendable {
     @exclusivity(unchecked) var pollWakers: [PollWaker] = []
     /// Large frame bodies received into a `Message` and finished with, for reuse.
     @exclusivity(unchecked) var spareLargeBodies: [[UInt8]] = []
+    /// A `serve` handler takes the messages: a blocking receive must not read them itself.
+    @exclusivity(unchecked) var servesHandler = false
     /// Counts deliveries into the inbound queues, so a blocking receive can poll for the next
     /// one without the lock.
     let arrivals = Atomic<Int>(0)
@@ -150,6 +152,7 @@ public final class ZMTPSocket: @unchecked Sendable {
         _ = try? onLoop {
             self.handler = handler
             self.disconnectHandler = onDisconnect
+            self.lock.withLock { self.servesHandler = true }
         }
     }
 

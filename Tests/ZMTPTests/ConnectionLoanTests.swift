@@ -1,0 +1,190 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+@testable import ZMTP
+
+/// Blocking calls that borrow their connection from the loop (PeerConnection+Loan.swift):
+/// order, CURVE nonces, timeouts, close, disconnects and heartbeats across the handoffs.
+@Suite struct ConnectionLoanTests {
+    enum Mechanism: String, CaseIterable { case null, curve }
+
+    /// A ROUTER that echoes on its loop thread and a DEALER connected to it, ready.
+    static func echoPair(_ mechanism: Mechanism, router routerOptions: SocketOptions = SocketOptions(),
+                         dealer dealerOptions: SocketOptions = SocketOptions()) throws -> (router: ZMTPSocket, dealer: ZMTPSocket) {
+        var routerOptions = routerOptions, dealerOptions = dealerOptions
+        if mechanism == .curve {
+            let server = CurveKeyPair.generate()
+            routerOptions.security = .curveServer(secretKey: server.secretKey)
+            dealerOptions.security = .curveClient(serverKey: server.publicKey, keyPair: .generate())
+        }
+        let router = try ZMTPSocket(type: .router, options: routerOptions)
+        router.serve { peer, message in try? router.send([peer] + message, timeout: .zero) }
+        let endpoint = try router.bind("tcp://127.0.0.1:0")
+        let dealer = try ZMTPSocket(type: .dealer, options: dealerOptions)
+        try dealer.connect(endpoint.description)
+        try dealer.send([[0]], timeout: .seconds(10))
+        #expect(try dealer.receive(timeout: .seconds(10)) == [[0]])
+        return (router, dealer)
+    }
+
+    /// The dealer's one connection (loop thread).
+    static func connection(of socket: ZMTPSocket) throws -> PeerConnection {
+        try socket.onLoop { socket.connections.values.first as! PeerConnection }
+    }
+
+    /// Two threads send numbered messages while a third waits in receive (so the connection is
+    /// lent for reading, given back for the loop's flushes, and borrowed by the senders in
+    /// turn): every echo comes back, each sender's in order, and with CURVE every nonce
+    /// checks on both sides (a nonce out of order would close the connection).
+    @Test(arguments: Mechanism.allCases)
+    func mixedSendersKeepOrderAndNonces(mechanism: Mechanism) throws {
+        let events = EventLog()
+        var options = SocketOptions()
+        options.onEvent = { events.append($0) }
+        // No echo dropped at the router's high-water mark while the reader lags.
+        var routerOptions = SocketOptions()
+        routerOptions.sendHighWaterMark = 100_000
+        let (router, dealer) = try Self.echoPair(mechanism, router: routerOptions, dealer: options)
+        defer { dealer.close(); router.close() }
+        let perSender = 2000
+        let reader = Thread.detachNewThreadResult {
+            var next: [UInt8: UInt32] = [1: 0, 2: 0]
+            for _ in 0..<(2 * perSender) {
+                let message = try dealer.receive(timeout: .seconds(30))
+                let sender = message[0][0]
+                let seq = message[1].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
+                guard seq == next[sender] else { return "sender \(sender): \(seq) after \(next[sender]!)" }
+                next[sender] = seq + 1
+            }
+            return "ok"
+        }
+        let senders = (1...2).map { sender in
+            Thread.detachNewThreadResult {
+                for seq in 0..<UInt32(perSender) {
+                    try dealer.send([[UInt8(sender)], withUnsafeBytes(of: seq) { Array($0) }], timeout: .seconds(30))
+                }
+                return "ok"
+            }
+        }
+        for s in senders { #expect(s.wait(timeout: 60) == "ok") }
+        #expect(reader.wait(timeout: 60) == "ok")
+        #expect(!events.all.contains { if case .disconnected = $0 { true } else { false } })
+    }
+
+    /// A receive that times out while reading on its own thread returns the connection: the
+    /// loop uses it at once (a message from the peer is read by the loop and queued).
+    @Test(arguments: Mechanism.allCases)
+    func timedOutReceiveGivesTheConnectionBack(mechanism: Mechanism) throws {
+        let (router, dealer) = try Self.echoPair(mechanism)
+        defer { dealer.close(); router.close() }
+        let connection = try Self.connection(of: dealer)
+        let waiting = Thread.detachNewThreadResult {
+            do {
+                _ = try dealer.receive(timeout: .milliseconds(300))
+                return "received"
+            } catch SocketError.timedOut {
+                return "timed out"
+            }
+        }
+        #expect(waitUntil { connection.loan!.isLent })
+        #expect(waiting.wait(timeout: 10) == "timed out")
+        #expect(!connection.loan!.isLent)
+        // The loop reads again: the echo lands in the queue before anyone receives.
+        try dealer.send([[9]], timeout: .seconds(5))
+        #expect(waitUntil { dealer.lock.withLock { !dealer.readable.isEmpty } })
+        #expect(try dealer.receive(timeout: .zero) == [[9]])
+    }
+
+    /// Closing the socket while a receive reads on its own thread: the loop gets the
+    /// connection back, closes it, and the receive throws `closed`.
+    @Test(arguments: Mechanism.allCases)
+    func closeDuringACallerRead(mechanism: Mechanism) throws {
+        let events = EventLog()
+        var options = SocketOptions()
+        options.onEvent = { events.append($0) }
+        let (router, dealer) = try Self.echoPair(mechanism, dealer: options)
+        defer { router.close() }
+        let connection = try Self.connection(of: dealer)
+        let waiting = Thread.detachNewThreadResult {
+            do {
+                _ = try dealer.receive()
+                return "received"
+            } catch SocketError.closed {
+                return "closed"
+            }
+        }
+        #expect(waitUntil { connection.loan!.isLent })
+        dealer.close()
+        #expect(waiting.wait(timeout: 10) == "closed")
+        #expect(events.wait { if case .disconnected(_, .closedLocally) = $0 { true } else { false } })
+    }
+
+    /// A socket closed after its loop was shut down (no loop work will ever ask for the
+    /// connection back) still ends a receive that reads on its own thread, with no deadline.
+    @Test func closeAfterLoopShutdownEndsACallerRead() throws {
+        let loop = try EventLoop(name: "loan-shutdown", busyPoll: .zero)
+        let router = try ZMTPSocket(type: .router)
+        defer { router.close() }
+        let endpoint = try router.bind("tcp://127.0.0.1:0")
+        let dealer = try ZMTPSocket(type: .dealer, loop: loop)
+        try dealer.connect(endpoint.description)
+        try dealer.send([[1]], timeout: .seconds(10))
+        #expect(try router.receive(timeout: .seconds(10)).count == 2)
+        let connection = try Self.connection(of: dealer)
+        let waiting = Thread.detachNewThreadResult {
+            do {
+                _ = try dealer.receive()
+                return "received"
+            } catch SocketError.closed {
+                return "closed"
+            }
+        }
+        #expect(waitUntil { connection.loan!.isLent })
+        loop.shutdown()
+        dealer.close()
+        #expect(waiting.wait(timeout: 10) == "closed")
+    }
+
+    /// The peer goes away while a receive reads on its own thread: the loop reports the
+    /// disconnect, the receive keeps waiting, and gets the message of the reconnected peer.
+    @Test(arguments: Mechanism.allCases)
+    func peerDisconnectSeenByACallerRead(mechanism: Mechanism) throws {
+        let events = EventLog()
+        var options = SocketOptions()
+        options.onEvent = { events.append($0) }
+        options.reconnectInterval = .milliseconds(20)
+        let (router, dealer) = try Self.echoPair(mechanism, dealer: options)
+        defer { dealer.close(); router.close() }
+        let connection = try Self.connection(of: dealer)
+        let waiting = Thread.detachNewThreadResult {
+            try dealer.receive(timeout: .seconds(20)) == [[7]] ? "ok" : "wrong message"
+        }
+        #expect(waitUntil { connection.loan!.isLent })
+        // Drop the connection from the router's side (the dealer redials the same router).
+        try router.onLoop { for link in Array(router.connections.values) { link.close(reason: "test") } }
+        #expect(events.wait { if case .disconnected(_, .connectionLost) = $0 { true } else { false } })
+        #expect(waitUntil { events.all.filter { if case .handshakeSucceeded = $0 { true } else { false } }.count >= 2 })
+        let peer = try router.onLoop { router.lock.withLock { router.pipes.first { $0.isReady }!.routingID } }
+        try router.onLoop { try router.send([peer, [7]], timeout: .zero) }
+        #expect(waiting.wait(timeout: 20) == "ok")
+    }
+
+    /// Heartbeats both ways while a receive reads on its own thread for longer than the
+    /// heartbeat timeout: the reader answers the router's PINGs, the dealer's own PING timer
+    /// takes the connection back for the loop, and neither side drops the connection.
+    @Test(arguments: Mechanism.allCases)
+    func heartbeatsAnsweredWhileTheCallerReads(mechanism: Mechanism) throws {
+        let events = EventLog()
+        var heartbeats = SocketOptions()
+        heartbeats.heartbeatInterval = .milliseconds(30)
+        heartbeats.heartbeatTimeout = .milliseconds(150)
+        heartbeats.onEvent = { events.append($0) }
+        let (router, dealer) = try Self.echoPair(mechanism, router: heartbeats, dealer: heartbeats)
+        defer { dealer.close(); router.close() }
+        #expect(throws: SocketError.timedOut) { try dealer.receive(timeout: .milliseconds(800)) }
+        #expect(!events.all.contains { if case .disconnected = $0 { true } else { false } })
+        try dealer.send([[5]], timeout: .seconds(5))
+        #expect(try dealer.receive(timeout: .seconds(5)) == [[5]])
+    }
+}
