@@ -187,4 +187,80 @@ import TestSupport
         try dealer.send([[5]], timeout: .seconds(5))
         #expect(try dealer.receive(timeout: .seconds(5)) == [[5]])
     }
+
+    /// A REP whose receive reads its one peer's connection on its own thread, when a second
+    /// peer connects and sends: the delivery on the other pipe recalls the loan, and the receive
+    /// takes the new request (it polled only the first connection, and waited for ever).
+    @Test(arguments: Mechanism.allCases)
+    func aRequestFromANewPeerEndsACallerRead(mechanism: Mechanism) throws {
+        var repOptions = SocketOptions(), reqOptions = SocketOptions()
+        if mechanism == .curve {
+            let server = CurveKeyPair.generate()
+            repOptions.security = .curveServer(secretKey: server.secretKey)
+            reqOptions.security = .curveClient(serverKey: server.publicKey, keyPair: .generate())
+        }
+        let rep = try ZMTPSocket(type: .rep, options: repOptions)
+        defer { rep.close() }
+        let endpoint = try rep.bind("tcp://127.0.0.1:0").description
+        let first = try ZMTPSocket(type: .req, options: reqOptions)
+        defer { first.close() }
+        try first.connect(endpoint)
+        try first.send([[1]], timeout: .seconds(10))
+        #expect(try rep.receive(timeout: .seconds(10)) == [[1]])
+        try rep.send([[1]], timeout: .seconds(10))
+        #expect(try first.receive(timeout: .seconds(10)) == [[1]])
+        let lent = try Self.connection(of: rep)
+        let server = Thread.detachNewThreadResult {
+            let request = try rep.receive(timeout: .seconds(20))
+            try rep.send(request, timeout: .seconds(10))
+            return "ok"
+        }
+        #expect(waitUntil { lent.loan!.isLent })
+        let second = try ZMTPSocket(type: .req, options: reqOptions)
+        defer { second.close() }
+        try second.connect(endpoint)
+        try second.send([[2]], timeout: .seconds(10))
+        #expect(try second.receive(timeout: .seconds(10)) == [[2]])
+        #expect(server.wait(timeout: 20) == "ok")
+    }
+
+    /// The guide's syncpub/syncsub sequence, repeated: subscribers come one after the other
+    /// and stay; each one's SUB connects and completes its handshake, then its REQ connects and
+    /// at once sends its ready signal and waits for the answer, while the REP answers in
+    /// blocking calls on another thread (reading its one peer's connection whenever it has
+    /// one, as the next peer comes).
+    @Test func syncedSubscribersAllGetTheirAnswer() throws {
+        let count = 4
+        for _ in 0..<5 {
+            let publisher = try ZMTPSocket(type: .pub)
+            let sync = try ZMTPSocket(type: .rep)
+            defer { publisher.close(); sync.close() }
+            let updates = try publisher.bind("tcp://127.0.0.1:0").description
+            let ready = try sync.bind("tcp://127.0.0.1:0").description
+            let service = Thread.detachNewThreadResult {
+                for _ in 0..<count {
+                    _ = try sync.receive(timeout: .seconds(20))
+                    try sync.send([[]], timeout: .seconds(10))
+                }
+                return "ok"
+            }
+            var subscribers: [ZMTPSocket] = []
+            defer { for socket in subscribers { socket.close() } }
+            for _ in 0..<count {
+                let handshake = DispatchSemaphore(value: 0)
+                var options = SocketOptions()
+                options.onEvent = { if case .handshakeSucceeded = $0 { handshake.signal() } }
+                let subscriber = try ZMTPSocket(type: .sub, options: options)
+                let client = try ZMTPSocket(type: .req)
+                subscribers += [subscriber, client]
+                try subscriber.subscribe("")
+                try subscriber.connect(updates)
+                #expect(handshake.wait(timeout: .now() + 10) == .success)
+                try client.connect(ready)
+                try client.send([[]], timeout: .seconds(10))
+                #expect(try client.receive(timeout: .seconds(10)) == [[]])
+            }
+            #expect(service.wait(timeout: 20) == "ok")
+        }
+    }
 }

@@ -32,9 +32,19 @@ extension PeerConnection {
     /// passes, or the loop wants the connection.
     func readOnCaller(until deadline: UInt64?, after seen: Int) {
         guard let loan, loan.borrow(forReading: true) else { return }
-        defer { giveBack(loan) }
-        // The loop may have delivered since the receive looked; it cannot any more.
-        guard socket.arrivals.load(ordering: .acquiring) == seen, usableByBorrower, !engine.hasOutput, !readBlocked(), let wake = loan.startReading() else { return }
+        defer {
+            socket.lock.withLock { if socket.readingLender === self { socket.readingLender = nil } }
+            giveBack(loan)
+        }
+        // The loop may have delivered since the receive looked; it cannot any more on this
+        // connection, and a delivery on another pipe (a peer that came since) from now on
+        // recalls the loan.
+        let fresh = socket.lock.withLock {
+            guard socket.arrivals.load(ordering: .acquiring) == seen else { return false }
+            socket.readingLender = self
+            return true
+        }
+        guard fresh, usableByBorrower, !engine.hasOutput, !readBlocked(), let wake = loan.startReading() else { return }
         readByBorrower(wake: wake, loan: loan, until: deadline)
         guard loan.stopReading(interest: interest) else {
             return loan.handToLoop { self.fail(reason: "the loop's watch of the connection could not restart", error: nil) }

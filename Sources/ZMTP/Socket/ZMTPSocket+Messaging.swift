@@ -319,6 +319,7 @@ extension ZMTPSocket {
     func queueLocked(_ messages: inout FramedMessages, from pipe: Pipe) {
         pipe.inbound.add(&messages)
         arrivals.add(1, ordering: .releasing)
+        if let reader = readingLender, reader.pipe !== pipe { reader.loan?.recall() }
         if !pipe.inbound.isEmpty && !pipe.inReadableQueue {
             pipe.inReadableQueue = true
             readable.append(pipe)

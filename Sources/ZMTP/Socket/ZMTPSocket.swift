@@ -41,6 +41,9 @@ public final class ZMTPSocket: @unchecked Sendable {
     @exclusivity(unchecked) var spareLargeBodies: [[UInt8]] = []
     /// A `serve` handler takes the messages: a blocking receive must not read them itself.
     @exclusivity(unchecked) var servesHandler = false
+    /// The connection lent to a blocking receive that reads it on its own thread, polling only
+    /// that connection: a delivery from any other pipe recalls the loan, else it waits unseen.
+    @exclusivity(unchecked) var readingLender: PeerConnection?
     /// Counts deliveries into the inbound queues, so a blocking receive can poll for the next
     /// one without the lock.
     let arrivals = Atomic<Int>(0)
