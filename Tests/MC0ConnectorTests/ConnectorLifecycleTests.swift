@@ -65,7 +65,10 @@ import ZMTP
         let broker = try ZMTPSocket(type: .router, options: options)
         let endpoint = try broker.bind("tcp://127.0.0.1:0")
         defer { broker.close() }
-        var config = testConfig(port: Int(endpoint.port), heartbeat: .milliseconds(300))
+        // This broker never heartbeats, so a sender thread starved for 1.05 heartbeats on a loaded
+        // machine would end the session: the heartbeat is long enough that it never does here.
+        let heartbeat = Duration.seconds(2)
+        var config = testConfig(port: Int(endpoint.port), heartbeat: heartbeat)
         config.messageBuffer = 8
         let events = EventRecorder()
         let connector = try MC0Connector(config: config, onEvent: events.handler)
@@ -109,7 +112,8 @@ import ZMTP
         // Nothing is read while paused, so only the silence check moves lastHeard, by at least
         // a heartbeat once it ran: after that the session must still be up.
         let heard = try connector.loop.submit { connector.lastHeard }
-        let refreshed = await waitUntil(timeout: 10) { ((try? connector.loop.submit { connector.lastHeard }) ?? 0) > heard + 300_000_000 }
+        let beat = UInt64(heartbeat.components.seconds) * 1_000_000_000
+        let refreshed = await waitUntil(timeout: 20) { ((try? connector.loop.submit { connector.lastHeard }) ?? 0) > heard + beat }
         #expect(refreshed, "the silence check did not run while reading was paused")
         #expect(!events.all.contains { if case .sessionLost = $0 { true } else { false } }, "\(events.all)")
 
