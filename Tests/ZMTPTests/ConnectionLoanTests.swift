@@ -224,6 +224,35 @@ import TestSupport
         #expect(server.wait(timeout: 20) == "ok")
     }
 
+    /// A handler installed while a receive reads on its own thread: the receive stops reading
+    /// (a borrower that already read hands what it read to the loop), so every message sent
+    /// from then on reaches the handler, and the receive times out.
+    @Test func aHandlerInstalledDuringACallerReadGetsTheMessages() throws {
+        let router = try ZMTPSocket(type: .router)
+        defer { router.close() }
+        let endpoint = try router.bind("tcp://127.0.0.1:0")
+        let dealer = try ZMTPSocket(type: .dealer)
+        defer { dealer.close() }
+        try dealer.connect(endpoint.description)
+        try dealer.send([[0]], timeout: .seconds(10))
+        let peer = try router.receive(timeout: .seconds(10))[0]
+        let waiting = Thread.detachNewThreadResult {
+            do {
+                let message = try dealer.receive(timeout: .seconds(2))
+                return "received \(message)"
+            } catch SocketError.timedOut {
+                return "timed out"
+            }
+        }
+        #expect(waitUntil { dealer.lock.withLock { dealer.readingLender != nil } })
+        let handled = Locked<[[[UInt8]]]>([])
+        dealer.serve { _, message in handled.withLock { $0.append(message) } }
+        for n: UInt8 in 1...3 { try router.send([peer, [n]], timeout: .seconds(5)) }
+        #expect(waitUntil { handled.withLock { $0.count } == 3 })
+        #expect(handled.withLock { $0 } == [[[1]], [[2]], [[3]]])
+        #expect(waiting.wait(timeout: 10) == "timed out")
+    }
+
     /// The guide's syncpub/syncsub sequence, repeated: subscribers come one after the other
     /// and stay; each one's SUB connects and completes its handshake, then its REQ connects and
     /// at once sends its ready signal and waits for the answer, while the REP answers in

@@ -37,10 +37,10 @@ extension PeerConnection {
             giveBack(loan)
         }
         // The loop may have delivered since the receive looked; it cannot any more on this
-        // connection, and a delivery on another pipe (a peer that came since) from now on
-        // recalls the loan.
+        // connection, and a delivery on another pipe (a peer that came since) or a handler
+        // installed (`serve`) from now on recalls the loan.
         let fresh = socket.lock.withLock {
-            guard socket.arrivals.load(ordering: .acquiring) == seen else { return false }
+            guard socket.arrivals.load(ordering: .acquiring) == seen, !socket.servesHandler else { return false }
             socket.readingLender = self
             return true
         }
@@ -104,6 +104,7 @@ extension PeerConnection {
     /// Writes the engine's output; false when the kernel did not take all of it or the write
     /// failed (the loop's flush then goes on, and meets the error itself).
     private func writeOutputByBorrower() -> Bool {
+        assertOwner()
         do {
             while engine.hasOutput {
                 var wrote = 0
@@ -171,9 +172,15 @@ extension PeerConnection {
 
     /// Queues what the last read decoded for the application; whether there was any.
     private func deliverByBorrower() -> Bool {
+        assertOwner()
         guard !engine.received.isEmpty else { return false }
         unreported.messagesIn += engine.received.count
-        socket.queueForApplication(&engine.received, from: pipe)
+        if socket.queueForApplication(&engine.received, from: pipe) == nil {
+            // A handler was installed while this thread read: the loop calls it with them.
+            var batch = FramedMessages()
+            swap(&batch, &engine.received)
+            loan?.handToLoop { self.socket.deliver(&batch, from: self.pipe) }
+        }
         return true
     }
 }

@@ -284,16 +284,17 @@ extension ZMTPSocket {
         }
         if pollingReceivers.load(ordering: .relaxed) > 0 { loop.expectActivity() }
         // An application thread waiting for this message is likely to answer it soon.
-        if queueForApplication(&messages, from: pipe) { loop.expectActivity() }
+        if queueForApplication(&messages, from: pipe) == true { loop.expectActivity() }
     }
 
     /// Queues messages decoded by `pipe`'s connection for the application and wakes whoever
-    /// waits for them, on the loop thread or a borrower's (no handler then). Returns whether
-    /// an application thread was waiting.
-    @discardableResult
-    func queueForApplication(_ messages: inout FramedMessages, from pipe: Pipe) -> Bool {
+    /// waits for them, on the loop thread or a borrower's. Returns whether an application
+    /// thread was waiting; nil, leaving `messages` untouched, once a `serve` handler takes
+    /// them (a borrower that read them hands them to the loop, which calls the handler).
+    func queueForApplication(_ messages: inout FramedMessages, from pipe: Pipe) -> Bool? {
         var handed: [AsyncWaiter<[[UInt8]]>.Resumption] = []
-        let (waiting, wake): (Bool, Bool) = lock.withLock {
+        let outcome: (waiting: Bool, wake: Bool)? = lock.withLock {
+            if servesHandler { return nil }
             let waiting = blockedReceivers > 0 || !asyncReceivers.isEmpty
             if var batch = room.arrived(&messages, from: pipe, on: self) {
                 queueLocked(&batch, from: pipe)
@@ -307,11 +308,12 @@ extension ZMTPSocket {
             if !asyncReceivers.isEmpty && !pipe.inbound.isEmpty { handed += handQueuedToAsyncReceiversLocked() }
             return (waiting, blockedReceivers > 0)
         }
+        guard let outcome else { return nil }
         // After unlocking: a receiver woken while the lock is still held would wake only to
         // sleep again on the mutex.
-        if wake { lock.broadcast() }
+        if outcome.wake { lock.broadcast() }
         for r in handed { r.resume() }
-        return waiting
+        return outcome.waiting
     }
 
     /// Queues messages from `pipe` for the application and wakes the pollers (lock held). The

@@ -155,7 +155,11 @@ public final class ZMTPSocket: @unchecked Sendable {
         _ = try? onLoop {
             self.handler = handler
             self.disconnectHandler = onDisconnect
-            self.lock.withLock { self.servesHandler = true }
+            // A receive reading on its own thread stops: what comes from now on is the handler's.
+            self.lock.withLock {
+                self.servesHandler = true
+                self.readingLender?.loan?.recall()
+            }
         }
     }
 
