@@ -146,6 +146,19 @@ import TestSupport
         #expect(waiting.wait(timeout: 10) == "closed")
     }
 
+    /// A shut-down loop has closed its epoll fd, whose number another loop's epoll (or any
+    /// file) may take next: a borrower giving its connection back then restarts no watch,
+    /// rather than add its fd to whatever holds that number (it threw EBADF here before).
+    @Test func noWatchRestartsAfterLoopShutdown() throws {
+        let loop = try EventLoop(name: "loan-watch", busyPoll: .zero)
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        loop.shutdown()
+        #expect(!loop.stopWatch(fd: fds[0]))
+        #expect(throws: Never.self) { try loop.restartWatch(fd: fds[0], generation: 0, interest: .readable) }
+    }
+
     /// The peer goes away while a receive reads on its own thread: the loop reports the
     /// disconnect, the receive keeps waiting, and gets the message of the reconnected peer.
     @Test(arguments: Mechanism.allCases)

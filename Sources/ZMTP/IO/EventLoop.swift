@@ -233,17 +233,28 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Thread-safe: stops the kernel's watch of a registered `fd` without the loop's
     /// bookkeeping, for a handler lent to another thread that reads the fd itself (the handler
-    /// keeps the loop out of it meanwhile). False when the kernel had no watch (no interest).
+    /// keeps the loop out of it meanwhile). False when the kernel had no watch (no interest)
+    /// or the loop is shut down.
     package func stopWatch(fd: Int32) -> Bool {
-        if case .success = Syscall.run({ epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil) }) { return true }
-        return false
+        queue.withLock { queue in
+            guard !queue.closed else { return false }
+            if case .success = Syscall.run({ epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil) }) { return true }
+            return false
+        }
     }
 
     /// Thread-safe: undoes `stopWatch` with the registration's own `interest` and `generation`,
-    /// putting the kernel back in step with the loop's bookkeeping.
+    /// putting the kernel back in step with the loop's bookkeeping. Nothing once the loop is
+    /// shut down: it watches nothing any more.
     package func restartWatch(fd: Int32, generation: UInt32, interest: IOInterest) throws(SystemError) {
         guard !interest.isEmpty else { return }
-        try control(EPOLL_CTL_ADD, fd, interest, generation)
+        // Under the queue's lock, as `enqueue` writes the wake fd: once `closed` is seen the
+        // epoll fd may be closed, and its number taken by another loop's epoll or any file.
+        let restarted: Result<Void, SystemError> = queue.withLock { queue in
+            guard !queue.closed else { return .success(()) }
+            return Result { () throws(SystemError) in try control(EPOLL_CTL_ADD, fd, interest, generation) }
+        }
+        try restarted.get()
     }
 
     /// Changes what `fd` waits for; no syscall when unchanged. Loop thread only.

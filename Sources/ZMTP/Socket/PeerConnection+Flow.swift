@@ -1,6 +1,7 @@
 @_spi(Engine) import ZMTPCore
 
-/// Whether a connection reads: one place weighs every reason to stop (loop thread).
+/// Whether a connection reads: one place weighs every reason to stop (whichever thread holds
+/// the connection: the loop, or a borrower).
 extension PeerConnection {
     /// True while reading must wait: the receive queue is at its high-water mark, the
     /// application paused this peer or the whole socket, more than `maxOwedBytes` are owed to it (until they are
@@ -11,6 +12,7 @@ extension PeerConnection {
     /// that blocks there may be waiting for this very peer to read: pausing it then could
     /// deadlock the two); past it, only a send that ignores the mark put them there.
     func readBlocked() -> Bool {
+        assertOwner()
         if readHeld || socket.readingPaused || closingTimer != nil { return true }
         let (paused, queued) = socket.lock.withLock {
             (pipe.readPaused, pipe.hasRoom(socket.sendLimits) ? 0 : pipe.outbound.payloadBytes)
