@@ -13,7 +13,7 @@ extension PeerConnection {
     /// deadlock the two); past it, only a send that ignores the mark put them there.
     func readBlocked() -> Bool {
         assertOwner()
-        if readHeld || socket.readingPaused || closingTimer != nil { return true }
+        if readHeld || socket.readingPaused.load(ordering: .relaxed) || closingTimer != nil { return true }
         let (paused, queued) = socket.lock.withLock {
             (pipe.readPaused, pipe.hasRoom(socket.sendLimits) ? 0 : pipe.outbound.payloadBytes)
         }

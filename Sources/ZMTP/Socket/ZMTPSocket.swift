@@ -66,8 +66,10 @@ public final class ZMTPSocket: @unchecked Sendable {
     var connections: [ObjectIdentifier: any PeerLink] = [:]
     var handler: ((_ peer: [UInt8], _ message: [[UInt8]]) -> Void)?
     var disconnectHandler: ((_ peer: [UInt8]) -> Void)?
-    /// The handler's consumer asked to stop reading from every peer (`pauseReading()`).
-    var readingPaused = false
+    /// The handler's consumer asked to stop reading from every peer (`pauseReading()`). Set on
+    /// the loop, read by whoever holds a connection: a receive that borrowed one before the
+    /// handler was installed may still be giving it back.
+    let readingPaused = Atomic<Bool>(false)
     var lowWaterHandler: (@Sendable (_ peer: [UInt8]) -> Void)?
     var nextGeneratedID: UInt32 = UInt32.random(in: 0...UInt32.max)
     /// How dialers find their hosts' addresses (tests put a slow one in before connecting).
