@@ -178,7 +178,13 @@ import TestSupport
         try router.onLoop { for link in Array(router.connections.values) { link.close(reason: "test") } }
         #expect(events.wait { if case .disconnected(_, .connectionLost) = $0 { true } else { false } })
         #expect(waitUntil { events.all.filter { if case .handshakeSucceeded = $0 { true } else { false } }.count >= 2 })
-        let peer = try router.onLoop { router.lock.withLock { router.pipes.first { $0.isReady }!.routingID } }
+        // The dealer's handshake can end before the router's: wait for the router's side too.
+        var ready: [UInt8]?
+        #expect(waitUntil {
+            ready = try? router.onLoop { router.lock.withLock { router.pipes.first { $0.isReady }?.routingID } }
+            return ready != nil
+        })
+        let peer = try #require(ready)
         try router.onLoop { try router.send([peer, [7]], timeout: .zero) }
         #expect(waiting.wait(timeout: 20) == "ok")
     }
