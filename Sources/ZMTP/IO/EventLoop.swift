@@ -226,6 +226,37 @@ public final class EventLoop: @unchecked Sendable {
         registrations[Int(fd)] = Registration(handler: handler, interest: interest, generation: generation)
     }
 
+    /// The generation of `fd`'s registration (for `restartWatch`). Loop thread only.
+    package func generation(of fd: Int32) -> UInt32 {
+        registrations[Int(fd)]!.generation
+    }
+
+    /// Thread-safe: stops the kernel's watch of a registered `fd` without the loop's
+    /// bookkeeping, for a handler lent to another thread that reads the fd itself (the handler
+    /// keeps the loop out of it meanwhile). False when the kernel had no watch (no interest)
+    /// or the loop is shut down.
+    package func stopWatch(fd: Int32) -> Bool {
+        queue.withLock { queue in
+            guard !queue.closed else { return false }
+            if case .success = Syscall.run({ epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil) }) { return true }
+            return false
+        }
+    }
+
+    /// Thread-safe: undoes `stopWatch` with the registration's own `interest` and `generation`,
+    /// putting the kernel back in step with the loop's bookkeeping. Nothing once the loop is
+    /// shut down: it watches nothing any more.
+    package func restartWatch(fd: Int32, generation: UInt32, interest: IOInterest) throws(SystemError) {
+        guard !interest.isEmpty else { return }
+        // Under the queue's lock, as `enqueue` writes the wake fd: once `closed` is seen the
+        // epoll fd may be closed, and its number taken by another loop's epoll or any file.
+        let restarted: Result<Void, SystemError> = queue.withLock { queue in
+            guard !queue.closed else { return .success(()) }
+            return Result { () throws(SystemError) in try control(EPOLL_CTL_ADD, fd, interest, generation) }
+        }
+        try restarted.get()
+    }
+
     /// Changes what `fd` waits for; no syscall when unchanged. Loop thread only.
     package func setInterest(fd: Int32, _ interest: IOInterest) throws {
         guard fd >= 0, Int(fd) < registrations.count, let registration = registrations[Int(fd)] else {

@@ -1,3 +1,6 @@
+// CLinux as well: its headers include glibc's socket headers, and a compiler job that loads it
+// first (which depends on how the module's files are batched) finds SOCK_* only through it.
+import CLinux
 import Glibc
 
 /// The listening side of ipc:// (Unix stream sockets). Connected sockets need nothing of their

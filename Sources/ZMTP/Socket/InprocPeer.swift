@@ -142,7 +142,7 @@ final class InprocPeer: PeerLink, @unchecked Sendable {
 
     /// Whether this socket must not take more now: the same reasons a connection stops reading.
     private func readBlocked() -> Bool {
-        readHeld || socket.readingPaused || socket.lock.withLock { pipe.readPaused }
+        readHeld || socket.readingPaused.load(ordering: .relaxed) || socket.lock.withLock { pipe.readPaused }
     }
 
     // MARK: Ending

@@ -11,7 +11,8 @@ extension PeerConnection {
 
     /// This connection's turn: reads its input and answers it.
     func readAdmittedInput() {
-        assert(socket.loop.inLoop)
+        guard enterFromLoop(orWait: { self.readAdmittedInput() }) else { return }
+        defer { loan?.exit() }
         guard !isClosed else { return }
         setInterest(interest.union(.readable))
         let steps = engine.handshakeSteps

@@ -1,6 +1,7 @@
 @_spi(Engine) import ZMTPCore
 
-/// Whether a connection reads: one place weighs every reason to stop (loop thread).
+/// Whether a connection reads: one place weighs every reason to stop (whichever thread holds
+/// the connection: the loop, or a borrower).
 extension PeerConnection {
     /// True while reading must wait: the receive queue is at its high-water mark, the
     /// application paused this peer or the whole socket, more than `maxOwedBytes` are owed to it (until they are
@@ -11,7 +12,8 @@ extension PeerConnection {
     /// that blocks there may be waiting for this very peer to read: pausing it then could
     /// deadlock the two); past it, only a send that ignores the mark put them there.
     func readBlocked() -> Bool {
-        if readHeld || socket.readingPaused || closingTimer != nil { return true }
+        assertOwner()
+        if readHeld || socket.readingPaused.load(ordering: .relaxed) || closingTimer != nil { return true }
         let (paused, queued) = socket.lock.withLock {
             (pipe.readPaused, pipe.hasRoom(socket.sendLimits) ? 0 : pipe.outbound.payloadBytes)
         }
@@ -27,6 +29,8 @@ extension PeerConnection {
 
     /// Asks the loop for readable events exactly when reading may go on.
     func updateReadInterest() {
+        guard enterFromLoop(orWait: { self.updateReadInterest() }) else { return }
+        defer { loan?.exit() }
         guard !isClosed else { return }
         setInterest(readBlocked() ? interest.subtracting(.readable) : interest.union(.readable))
     }
@@ -34,11 +38,10 @@ extension PeerConnection {
     /// Stops reading, writes what the engine holds and then `message` (best effort), and
     /// closes once it is written or at `deadline`, whichever comes first.
     func close(after message: [[UInt8]]?, deadline: UInt64) {
+        guard enterFromLoop(orWait: { self.close(after: message, deadline: deadline) }) else { return }
+        defer { loan?.exit() }
         guard !isClosed, closingTimer == nil else { return }
-        closingTimer = socket.loop.schedule(at: deadline) { [self] in
-            closingTimer = nil
-            close(reason: "closed by the application; its last message was not written in time")
-        }
+        closingTimer = socket.loop.schedule(at: deadline) { [self] in closingTimerFired() }
         if let message, engine.state == .traffic {
             do { try engine.send(message) } catch {
                 return fail(reason: "\(error)", error: error as? ZMTPError)
@@ -46,5 +49,12 @@ extension PeerConnection {
         }
         updateReadInterest()
         flush()
+    }
+
+    private func closingTimerFired() {
+        guard enterFromLoop(orWait: { self.closingTimerFired() }) else { return }
+        defer { loan?.exit() }
+        closingTimer = nil
+        close(reason: "closed by the application; its last message was not written in time")
     }
 }

@@ -1,10 +1,11 @@
 @_spi(Engine) import ZMTPCore
 
 /// One live TCP or ipc connection of a socket: the I/O shell around a sans-I/O `Connection`.
-/// Loop-confined: every method runs on the socket's loop thread (asserted where work enters:
-/// reads, flushes). References cross threads only inside tasks queued to that loop, hence the
-/// unchecked Sendable, and its state goes without dynamic exclusivity checks, which cost more per
-/// message than the work they guard.
+/// Loop-confined, except while an application thread has borrowed it through its `loan`
+/// (PeerConnection+Loan.swift): every entry point from the loop enters the loan first, and the
+/// work asserts that its thread holds the connection. References cross threads only inside
+/// tasks queued to that loop or under the loan, hence the unchecked Sendable, and its state goes
+/// without dynamic exclusivity checks, which cost more per message than the work they guard.
 final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     /// Strong: a socket dropped without close() leaks its connections rather than crashing them.
     let socket: ZMTPSocket
@@ -12,6 +13,8 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     let engine: Connection
     let pipe: Pipe
     let peerName: String
+    /// Present when application threads may borrow the connection for their blocking calls.
+    let loan: ConnectionLoan?
     /// The peer's numeric IP address without the port ("Peer-Address"); nil when unknown.
     let peerAddress: String?
     var userID: String? { engine.mechanism.userID }
@@ -26,7 +29,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     /// The pipe's queued messages while this connection encodes them (outside the lock).
     @exclusivity(unchecked) private var sending = FramedMessages()
     @exclusivity(unchecked) private var timer: TimerHandle?
-    @exclusivity(unchecked) private var timerDeadline: UInt64 = .max
+    @exclusivity(unchecked) private(set) var timerDeadline: UInt64 = .max
     @exclusivity(unchecked) private(set) var isClosed = false
     /// Flow control (PeerConnection+Flow.swift): the application paused reading from this
     /// peer; reading is paused because `maxOwedBytes` are owed to it; the connection closes
@@ -38,6 +41,8 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     /// Traffic not yet added to the socket's metrics (PeerConnection+Metrics.swift); updated
     /// per read and write, so without dynamic exclusivity checks.
     @exclusivity(unchecked) var unreported = TrafficTally()
+    /// The read buffer of borrowers (the socket's belongs to the loop thread), made on first use.
+    @exclusivity(unchecked) var borrowerBuffer: UnsafeMutableRawBufferPointer?
 
     /// Output above this stops pulling messages from the pipe until the kernel takes some.
     static let outputBatch = 256 << 10
@@ -48,6 +53,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         self.pipe = pipe
         self.peerName = peerName
         self.dialer = dialer
+        loan = socket.type.lendsConnections && socket.handler == nil ? ConnectionLoan() : nil
         maxOwedBytes = socket.options.maxOwedBytes
         let type = socket.type
         peerAddress = (try? SocketAddress.of(fd, peer: true).get())?.host
@@ -62,17 +68,43 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         engine.reuseLargeBody = { [socket] size in socket.spareLargeBody(atLeast: size) }
         engine.recycleLargeBody = { [socket] body in socket.keepLargeBodies([body]) }
         try socket.loop.register(fd: fd, interest: interest, handler: self)
+        loan?.watch = ConnectionLoan.Watch(loop: socket.loop, fd: fd, generation: socket.loop.generation(of: fd))
         socket.connections[ObjectIdentifier(self)] = self
         socket.metrics.connections.increment()
         rearmTimer()
     }
 
+    deinit { borrowerBuffer?.deallocate() }
+
+    /// The loop is about to touch the connection: true when it may (then `loan?.exit()` after),
+    /// false when an application thread has borrowed it (`work`, the same entry again, then
+    /// runs once it is given back).
+    @inline(__always)
+    func enterFromLoop(orWait work: @autoclosure () -> () -> Void, event: IOInterest? = nil) -> Bool {
+        assert(socket.loop.inLoop)
+        return loan?.enter(orWait: work(), event: event) ?? true
+    }
+
+    /// The calling thread holds the connection: the loop inside it, or its borrower.
+    @inline(__always)
+    func assertOwner() {
+        assert(loan?.isHeldByCurrentThread(loopThread: socket.loop.inLoop) ?? socket.loop.inLoop)
+    }
+
     /// Set once the handshake completed; the engine's state says closed after any error.
     @exclusivity(unchecked) private(set) var handshakeDone = false
     var isHandshaking: Bool { !handshakeDone && !isClosed }
-    var hasUnsentOutput: Bool { engine.hasOutput && !isHandshaking }
+    var hasUnsentOutput: Bool {
+        // Lent: the borrower gives it back at once, and the next look sees.
+        guard enterFromLoop(orWait: {}) else { return true }
+        defer { loan?.exit() }
+        return engine.hasOutput && !isHandshaking
+    }
 
     func ioReady(readable: Bool, writable: Bool) {
+        guard enterFromLoop(orWait: { self.ioReady(readable: readable, writable: writable) },
+                            event: writable ? .writable : .readable) else { return }
+        defer { loan?.exit() }
         if readable {
             if let admission { queueAdmittedInput(admission) } else { readAvailable() }
         }
@@ -80,14 +112,14 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     }
 
     func readAvailable() {
-        assert(socket.loop.inLoop)
+        assertOwner()
         defer { reportTraffic() }
         // A bounded number of reads per wake keeps one busy peer from starving the others.
         for _ in 0..<16 {
             if isClosed || readBlocked() { break }
             do {
                 defer { deliverReceived() }
-                switch try readOnce() {
+                switch try readOnce(into: socket.readBuffer, now: socket.loop.now) {
                 case .bytes(let n):
                     if n == 0 { return afterInput() }
                 case .wouldBlock:
@@ -105,11 +137,13 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     }
 
     /// One read: straight into a large frame's body when one is arriving; the next large frame's
-    /// header and envelope, then its body, when the engine expects one; else into the shared
-    /// read buffer. A short read reports 0 so the caller stops (the socket is drained).
-    private func readOnce() throws -> TCP.ReadResult {
+    /// header and envelope, then its body, when the engine expects one; else into `buffer` (the
+    /// loop's or the borrower's). A short read reports 0 so the caller stops (the socket is
+    /// drained).
+    func readOnce(into buffer: UnsafeMutableRawBufferPointer, now: UInt64) throws -> TCP.ReadResult {
+        assertOwner()
         var result = TCP.ReadResult.wouldBlock
-        let direct = try engine.receiveDirect(now: socket.loop.now) { target in
+        let direct = try engine.receiveDirect(now: now) { target in
             result = try TCP.read(fd, into: target)
             if case .bytes(let n) = result {
                 unreported.bytesIn += n
@@ -119,7 +153,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         }
         if direct != nil { return result }
         var wanted = 0
-        let ahead = try engine.receiveAhead(now: socket.loop.now) { head, body in
+        let ahead = try engine.receiveAhead(now: now) { head, body in
             wanted = head.count + body.count
             result = try TCP.read(fd, into: head, then: body)
             if case .bytes(let n) = result {
@@ -132,11 +166,11 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
             if case .bytes(let n) = result, n < wanted { return .bytes(0) }
             return result
         }
-        result = try TCP.read(fd, into: socket.readBuffer)
+        result = try TCP.read(fd, into: buffer)
         if case .bytes(let n) = result {
             unreported.bytesIn += n
-            try engine.receive(UnsafeRawBufferPointer(rebasing: socket.readBuffer[0..<n]), now: socket.loop.now)
-            if n < socket.readBuffer.count { return .bytes(0) }
+            try engine.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), now: now)
+            if n < buffer.count { return .bytes(0) }
         }
         return result
     }
@@ -156,6 +190,8 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
 
     /// Reading was paused at the receive high-water mark and the application caught up.
     func resumeReading() {
+        guard enterFromLoop(orWait: { self.resumeReading() }) else { return }
+        defer { loan?.exit() }
         updateReadInterest()
     }
 
@@ -166,7 +202,8 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     /// number of rounds per call keeps a sender that never pauses from starving the loop's other
     /// connections: past it, a task comes back after them.
     func flush() {
-        assert(socket.loop.inLoop)
+        guard enterFromLoop(orWait: { self.flush() }) else { return }
+        defer { loan?.exit() }
         defer { reportTraffic() }
         var again = false
         var rounds = 0
@@ -199,10 +236,24 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         if closingTimer != nil && !engine.hasOutput { close(reason: "closed by the application after its last message") }
     }
 
-    /// Takes the queued messages (by a swap of buffers; large ones a batch of output at a
-    /// time) and encodes them outside the lock. Returns whether there were any (an empty queue clears
-    /// `flushScheduled`), nil if the connection failed.
+    /// Takes the queued messages and encodes them (loop thread); nil if the connection failed.
     private func takeQueued() -> Bool? {
+        do {
+            let (took, lowWater) = try encodeQueued()
+            // Last: the handler may send, resume or close other peers (or this one).
+            if lowWater { socket.lowWaterHandler?(pipe.routingID) }
+            return took
+        } catch {
+            fail(reason: "\(error)", error: error as? ZMTPError)
+            return nil
+        }
+    }
+
+    /// Takes the queued messages (by a swap of buffers; large ones a batch of output at a
+    /// time) and encodes them outside the lock. Returns whether there were any (an empty queue
+    /// clears `flushScheduled`) and whether a watched pipe reached its low-water mark.
+    func encodeQueued() throws -> (took: Bool, lowWater: Bool) {
+        assertOwner()
         let budget = PeerConnection.outputBatch - engine.outputCount
         let (took, senders, lowWater): (Bool, [AsyncWaiter<Void>.Resumption], Bool) = socket.lock.withLock {
             guard !pipe.outbound.isEmpty else {
@@ -214,15 +265,8 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         }
         for s in senders { s.resume() }
         unreported.messagesOut += sending.count
-        do {
-            try engine.send(&sending)
-            // Last: the handler may send, resume or close other peers (or this one).
-            if lowWater { socket.lowWaterHandler?(pipe.routingID) }
-            return took
-        } catch {
-            fail(reason: "\(error)", error: error as? ZMTPError)
-            return nil
-        }
+        try engine.send(&sending)
+        return (took, lowWater)
     }
 
     private func handshakeComplete(_ metadata: Metadata) {
@@ -234,6 +278,8 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     }
 
     func setInterest(_ next: IOInterest) {
+        assert(socket.loop.inLoop)
+        assertOwner()
         guard next != interest, !isClosed else { return }
         interest = next
         do { try socket.loop.setInterest(fd: fd, next) } catch { fail(reason: "\(error)", error: nil) }
@@ -245,7 +291,8 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     }
 
     /// Keeps one loop timer at the engine's earliest deadline; later deadlines wait for it.
-    private func rearmTimer() {
+    func rearmTimer() {
+        assert(socket.loop.inLoop)
         guard let deadline = engine.nextDeadline else { return }
         guard deadline < timerDeadline else { return }
         if let timer { socket.loop.cancel(timer) }
@@ -254,6 +301,8 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     }
 
     private func timerFired() {
+        guard enterFromLoop(orWait: { self.timerFired() }) else { return }
+        defer { loan?.exit() }
         timer = nil
         timerDeadline = .max
         guard !isClosed else { return }
@@ -271,6 +320,8 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     /// Closes the connection because of the peer or a protocol error: reports it and lets the
     /// dialer reconnect.
     func fail(reason: String, error: ZMTPError?) {
+        guard enterFromLoop(orWait: { self.fail(reason: reason, error: error) }) else { return }
+        defer { loan?.exit() }
         guard !isClosed else { return }
         let wasHandshaking = isHandshaking
         teardown()
@@ -297,6 +348,8 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
 
     /// Closes the connection on our own initiative (socket closed, identity handed over).
     func close(reason: String) {
+        guard enterFromLoop(orWait: { self.close(reason: reason) }) else { return }
+        defer { loan?.exit() }
         guard !isClosed else { return }
         teardown()
         dialer = nil
@@ -306,6 +359,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
 
     /// Writes what the engine left (an ERROR command), releases the fd and detaches the pipe.
     private func teardown() {
+        assertOwner()
         releaseAdmission(completed: false)
         engine.close()
         engine.onReady = { _ in }

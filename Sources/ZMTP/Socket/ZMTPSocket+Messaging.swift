@@ -44,6 +44,11 @@ extension ZMTPSocket {
                 }
             }
             if let outcome {
+                // The request of a blocking round trip goes out on this thread when it can.
+                if case .queued(let link?) = outcome, let connection = link as? PeerConnection,
+                   connection.loan != nil, !loop.inLoop {
+                    return connection.flushOnCaller()
+                }
                 return scheduleFlushes(outcome)
             }
             polled = true
@@ -99,7 +104,7 @@ extension ZMTPSocket {
         }
     }
 
-    /// A kept large body of at least `size` bytes, if any (loop thread).
+    /// A kept large body of at least `size` bytes, if any (whichever thread holds the connection).
     func spareLargeBody(atLeast size: Int) -> [UInt8]? {
         lock.withLock {
             guard let index = spareLargeBodies.lastIndex(where: { $0.count >= size }) else { return nil }
@@ -111,12 +116,14 @@ extension ZMTPSocket {
     /// that comes within it is taken without a sleep and a wake-up (see EventLoop.init).
     private func receiveMessage<T>(timeout: Duration?, _ take: (inout FramedMessages, [UInt8]?, Pipe) -> T?) throws(SocketError) -> T {
         var seen: Int?
+        var lender: PeerConnection?
         let early = try lock.withLock { () throws(SocketError) -> (T, (any PeerLink)?)? in
             try room.checkReceive()
             if let taken = dequeue(take) { return taken }
             if isClosed { throw SocketError.closed }
             if timeout == .zero { throw SocketError.wouldBlock }
             seen = arrivals.load(ordering: .relaxed)
+            lender = soleLenderLocked()
             return nil
         }
         let (message, resume): (T, (any PeerLink)?)
@@ -127,6 +134,10 @@ extension ZMTPSocket {
             // more than taking a message).
             let start = monotonicNow()
             let deadline = timeout.map { start &+ $0.nanoseconds }
+            // The only waiter of a one-peer socket reads the reply itself while it can (it
+            // returns here once a message is queued, at the deadline, or when the loop wants
+            // the connection back); what follows then takes it or waits as before.
+            lender?.readOnCaller(until: deadline, after: seen!)
             pollArrivals(after: seen!, until: min(deadline ?? .max, start &+ loop.busyPoll))
             (message, resume) = try lock.withLock { () throws(SocketError) -> (T, (any PeerLink)?) in
                 while true {
@@ -151,6 +162,15 @@ extension ZMTPSocket {
     }
 
     // MARK: Internals (lock held)
+
+    /// The connection a blocking receive may read on its own thread (lock held): the socket's
+    /// one ready peer connection, lent out, when no other receiver waits and no handler reads.
+    private func soleLenderLocked() -> PeerConnection? {
+        guard blockedReceivers == 0, asyncReceivers.isEmpty, !servesHandler, !loop.inLoop,
+              pipes.count == 1, pipes[0].isReady,
+              let connection = pipes[0].connection as? PeerConnection, connection.loan != nil else { return nil }
+        return connection
+    }
 
     /// ROUTER routing (lock held): queue for the peer, or drop / throw as libzmq does.
     func routeTo<M: OutgoingMessage>(_ id: [UInt8], _ message: M, from first: Int) throws(SocketError) -> RouteOutcome {
@@ -262,11 +282,20 @@ extension ZMTPSocket {
             while pipe.isReady, let message = messages.popMessage() { handler(pipe.routingID, message) }
             return
         }
-        var handed: [AsyncWaiter<[[UInt8]]>.Resumption] = []
         if pollingReceivers.load(ordering: .relaxed) > 0 { loop.expectActivity() }
-        let wake: Bool = lock.withLock {
-            // An application thread waiting for this message is likely to answer it soon.
-            if blockedReceivers > 0 || !asyncReceivers.isEmpty { loop.expectActivity() }
+        // An application thread waiting for this message is likely to answer it soon.
+        if queueForApplication(&messages, from: pipe) == true { loop.expectActivity() }
+    }
+
+    /// Queues messages decoded by `pipe`'s connection for the application and wakes whoever
+    /// waits for them, on the loop thread or a borrower's. Returns whether an application
+    /// thread was waiting; nil, leaving `messages` untouched, once a `serve` handler takes
+    /// them (a borrower that read them hands them to the loop, which calls the handler).
+    func queueForApplication(_ messages: inout FramedMessages, from pipe: Pipe) -> Bool? {
+        var handed: [AsyncWaiter<[[UInt8]]>.Resumption] = []
+        let outcome: (waiting: Bool, wake: Bool)? = lock.withLock {
+            if servesHandler { return nil }
+            let waiting = blockedReceivers > 0 || !asyncReceivers.isEmpty
             if var batch = room.arrived(&messages, from: pipe, on: self) {
                 queueLocked(&batch, from: pipe)
             } else {
@@ -277,12 +306,14 @@ extension ZMTPSocket {
             }
             // What a room filtered, or must inspect as it is taken, reaches them from the queue.
             if !asyncReceivers.isEmpty && !pipe.inbound.isEmpty { handed += handQueuedToAsyncReceiversLocked() }
-            return blockedReceivers > 0
+            return (waiting, blockedReceivers > 0)
         }
+        guard let outcome else { return nil }
         // After unlocking: a receiver woken while the lock is still held would wake only to
         // sleep again on the mutex.
-        if wake { lock.broadcast() }
+        if outcome.wake { lock.broadcast() }
         for r in handed { r.resume() }
+        return outcome.waiting
     }
 
     /// Queues messages from `pipe` for the application and wakes the pollers (lock held). The
@@ -290,6 +321,7 @@ extension ZMTPSocket {
     func queueLocked(_ messages: inout FramedMessages, from pipe: Pipe) {
         pipe.inbound.add(&messages)
         arrivals.add(1, ordering: .releasing)
+        if let reader = readingLender, reader.pipe !== pipe { reader.loan?.recall() }
         if !pipe.inbound.isEmpty && !pipe.inReadableQueue {
             pipe.inReadableQueue = true
             readable.append(pipe)

@@ -143,6 +143,7 @@ extension ZMTPSocket {
             let wasClosed = isClosed
             isClosed = true
             lock.broadcast()
+            for pipe in pipes { (pipe.connection as? PeerConnection)?.loan?.recall() }
             wakePollersLocked()
             let (receivers, senders) = wakeAllAsyncLocked()
             return (wasClosed, receivers, senders)

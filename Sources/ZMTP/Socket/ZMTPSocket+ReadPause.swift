@@ -7,7 +7,7 @@ extension ZMTPSocket {
     /// Messages of a read already done still reach the handler. Loop thread, handler face only.
     public func pauseReading() {
         assert(loop.inLoop && handler != nil, "pauseReading is for a socket with a handler, on its loop thread")
-        readingPaused = true
+        readingPaused.store(true, ordering: .relaxed)
         for connection in connections.values { connection.updateReadInterest() }
     }
 
@@ -15,7 +15,7 @@ extension ZMTPSocket {
     /// face only.
     public func resumeReading() {
         assert(loop.inLoop && handler != nil, "resumeReading is for a socket with a handler, on its loop thread")
-        readingPaused = false
+        readingPaused.store(false, ordering: .relaxed)
         for connection in connections.values { connection.updateReadInterest() }
     }
 }

@@ -39,6 +39,11 @@ public final class ZMTPSocket: @unchecked Sendable {
     @exclusivity(unchecked) var pollWakers: [PollWaker] = []
     /// Large frame bodies received into a `Message` and finished with, for reuse.
     @exclusivity(unchecked) var spareLargeBodies: [[UInt8]] = []
+    /// A `serve` handler takes the messages: a blocking receive must not read them itself.
+    @exclusivity(unchecked) var servesHandler = false
+    /// The connection lent to a blocking receive that reads it on its own thread, polling only
+    /// that connection: a delivery from any other pipe recalls the loan, else it waits unseen.
+    @exclusivity(unchecked) var readingLender: PeerConnection?
     /// Counts deliveries into the inbound queues, so a blocking receive can poll for the next
     /// one without the lock.
     let arrivals = Atomic<Int>(0)
@@ -61,8 +66,10 @@ public final class ZMTPSocket: @unchecked Sendable {
     var connections: [ObjectIdentifier: any PeerLink] = [:]
     var handler: ((_ peer: [UInt8], _ message: [[UInt8]]) -> Void)?
     var disconnectHandler: ((_ peer: [UInt8]) -> Void)?
-    /// The handler's consumer asked to stop reading from every peer (`pauseReading()`).
-    var readingPaused = false
+    /// The handler's consumer asked to stop reading from every peer (`pauseReading()`). Set on
+    /// the loop, read by whoever holds a connection: a receive that borrowed one before the
+    /// handler was installed may still be giving it back.
+    let readingPaused = Atomic<Bool>(false)
     var lowWaterHandler: (@Sendable (_ peer: [UInt8]) -> Void)?
     var nextGeneratedID: UInt32 = UInt32.random(in: 0...UInt32.max)
     /// How dialers find their hosts' addresses (tests put a slow one in before connecting).
@@ -150,6 +157,11 @@ public final class ZMTPSocket: @unchecked Sendable {
         _ = try? onLoop {
             self.handler = handler
             self.disconnectHandler = onDisconnect
+            // A receive reading on its own thread stops: what comes from now on is the handler's.
+            self.lock.withLock {
+                self.servesHandler = true
+                self.readingLender?.loan?.recall()
+            }
         }
     }
 

@@ -1,0 +1,314 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+@testable import ZMTP
+
+/// Blocking calls that borrow their connection from the loop (PeerConnection+Loan.swift):
+/// order, CURVE nonces, timeouts, close, disconnects and heartbeats across the handoffs.
+@Suite struct ConnectionLoanTests {
+    enum Mechanism: String, CaseIterable { case null, curve }
+
+    /// A ROUTER that echoes on its loop thread and a DEALER connected to it, ready.
+    static func echoPair(_ mechanism: Mechanism, router routerOptions: SocketOptions = SocketOptions(),
+                         dealer dealerOptions: SocketOptions = SocketOptions()) throws -> (router: ZMTPSocket, dealer: ZMTPSocket) {
+        var routerOptions = routerOptions, dealerOptions = dealerOptions
+        if mechanism == .curve {
+            let server = CurveKeyPair.generate()
+            routerOptions.security = .curveServer(secretKey: server.secretKey)
+            dealerOptions.security = .curveClient(serverKey: server.publicKey, keyPair: .generate())
+        }
+        let router = try ZMTPSocket(type: .router, options: routerOptions)
+        router.serve { peer, message in try? router.send([peer] + message, timeout: .zero) }
+        let endpoint = try router.bind("tcp://127.0.0.1:0")
+        let dealer = try ZMTPSocket(type: .dealer, options: dealerOptions)
+        try dealer.connect(endpoint.description)
+        try dealer.send([[0]], timeout: .seconds(10))
+        #expect(try dealer.receive(timeout: .seconds(10)) == [[0]])
+        return (router, dealer)
+    }
+
+    /// The dealer's one connection (loop thread).
+    static func connection(of socket: ZMTPSocket) throws -> PeerConnection {
+        try socket.onLoop { socket.connections.values.first as! PeerConnection }
+    }
+
+    /// Two threads send numbered messages while a third waits in receive (so the connection is
+    /// lent for reading, given back for the loop's flushes, and borrowed by the senders in
+    /// turn): every echo comes back, each sender's in order, and with CURVE every nonce
+    /// checks on both sides (a nonce out of order would close the connection).
+    @Test(arguments: Mechanism.allCases)
+    func mixedSendersKeepOrderAndNonces(mechanism: Mechanism) throws {
+        let events = EventLog()
+        var options = SocketOptions()
+        options.onEvent = { events.append($0) }
+        // No echo dropped at the router's high-water mark while the reader lags.
+        var routerOptions = SocketOptions()
+        routerOptions.sendHighWaterMark = 100_000
+        let (router, dealer) = try Self.echoPair(mechanism, router: routerOptions, dealer: options)
+        defer { dealer.close(); router.close() }
+        let perSender = 2000
+        let reader = Thread.detachNewThreadResult {
+            var next: [UInt8: UInt32] = [1: 0, 2: 0]
+            for _ in 0..<(2 * perSender) {
+                let message = try dealer.receive(timeout: .seconds(30))
+                let sender = message[0][0]
+                let seq = message[1].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
+                guard seq == next[sender] else { return "sender \(sender): \(seq) after \(next[sender]!)" }
+                next[sender] = seq + 1
+            }
+            return "ok"
+        }
+        let senders = (1...2).map { sender in
+            Thread.detachNewThreadResult {
+                for seq in 0..<UInt32(perSender) {
+                    try dealer.send([[UInt8(sender)], withUnsafeBytes(of: seq) { Array($0) }], timeout: .seconds(30))
+                }
+                return "ok"
+            }
+        }
+        for s in senders { #expect(s.wait(timeout: 60) == "ok") }
+        #expect(reader.wait(timeout: 60) == "ok")
+        #expect(!events.all.contains { if case .disconnected = $0 { true } else { false } })
+    }
+
+    /// A receive that times out while reading on its own thread returns the connection: the
+    /// loop uses it at once (a message from the peer is read by the loop and queued).
+    @Test(arguments: Mechanism.allCases)
+    func timedOutReceiveGivesTheConnectionBack(mechanism: Mechanism) throws {
+        let (router, dealer) = try Self.echoPair(mechanism)
+        defer { dealer.close(); router.close() }
+        let connection = try Self.connection(of: dealer)
+        let waiting = Thread.detachNewThreadResult {
+            do {
+                _ = try dealer.receive(timeout: .milliseconds(300))
+                return "received"
+            } catch SocketError.timedOut {
+                return "timed out"
+            }
+        }
+        #expect(waitUntil { connection.loan!.isLent })
+        #expect(waiting.wait(timeout: 10) == "timed out")
+        #expect(!connection.loan!.isLent)
+        // The loop reads again: the echo lands in the queue before anyone receives.
+        try dealer.send([[9]], timeout: .seconds(5))
+        #expect(waitUntil { dealer.lock.withLock { !dealer.readable.isEmpty } })
+        #expect(try dealer.receive(timeout: .zero) == [[9]])
+    }
+
+    /// Closing the socket while a receive reads on its own thread: the loop gets the
+    /// connection back, closes it, and the receive throws `closed`.
+    @Test(arguments: Mechanism.allCases)
+    func closeDuringACallerRead(mechanism: Mechanism) throws {
+        let events = EventLog()
+        var options = SocketOptions()
+        options.onEvent = { events.append($0) }
+        let (router, dealer) = try Self.echoPair(mechanism, dealer: options)
+        defer { router.close() }
+        let connection = try Self.connection(of: dealer)
+        let waiting = Thread.detachNewThreadResult {
+            do {
+                _ = try dealer.receive()
+                return "received"
+            } catch SocketError.closed {
+                return "closed"
+            }
+        }
+        #expect(waitUntil { connection.loan!.isLent })
+        dealer.close()
+        #expect(waiting.wait(timeout: 10) == "closed")
+        #expect(events.wait { if case .disconnected(_, .closedLocally) = $0 { true } else { false } })
+    }
+
+    /// A socket closed after its loop was shut down (no loop work will ever ask for the
+    /// connection back) still ends a receive that reads on its own thread, with no deadline.
+    @Test func closeAfterLoopShutdownEndsACallerRead() throws {
+        let loop = try EventLoop(name: "loan-shutdown", busyPoll: .zero)
+        let router = try ZMTPSocket(type: .router)
+        defer { router.close() }
+        let endpoint = try router.bind("tcp://127.0.0.1:0")
+        let dealer = try ZMTPSocket(type: .dealer, loop: loop)
+        try dealer.connect(endpoint.description)
+        try dealer.send([[1]], timeout: .seconds(10))
+        #expect(try router.receive(timeout: .seconds(10)).count == 2)
+        let connection = try Self.connection(of: dealer)
+        let waiting = Thread.detachNewThreadResult {
+            do {
+                _ = try dealer.receive()
+                return "received"
+            } catch SocketError.closed {
+                return "closed"
+            }
+        }
+        #expect(waitUntil { connection.loan!.isLent })
+        loop.shutdown()
+        dealer.close()
+        #expect(waiting.wait(timeout: 10) == "closed")
+    }
+
+    /// A shut-down loop has closed its epoll fd, whose number another loop's epoll (or any
+    /// file) may take next: a borrower giving its connection back then restarts no watch,
+    /// rather than add its fd to whatever holds that number (it threw EBADF here before).
+    @Test func noWatchRestartsAfterLoopShutdown() throws {
+        let loop = try EventLoop(name: "loan-watch", busyPoll: .zero)
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        loop.shutdown()
+        #expect(!loop.stopWatch(fd: fds[0]))
+        #expect(throws: Never.self) { try loop.restartWatch(fd: fds[0], generation: 0, interest: .readable) }
+    }
+
+    /// The peer goes away while a receive reads on its own thread: the loop reports the
+    /// disconnect, the receive keeps waiting, and gets the message of the reconnected peer.
+    @Test(arguments: Mechanism.allCases)
+    func peerDisconnectSeenByACallerRead(mechanism: Mechanism) throws {
+        let events = EventLog()
+        var options = SocketOptions()
+        options.onEvent = { events.append($0) }
+        options.reconnectInterval = .milliseconds(20)
+        let (router, dealer) = try Self.echoPair(mechanism, dealer: options)
+        defer { dealer.close(); router.close() }
+        let connection = try Self.connection(of: dealer)
+        let waiting = Thread.detachNewThreadResult {
+            try dealer.receive(timeout: .seconds(20)) == [[7]] ? "ok" : "wrong message"
+        }
+        #expect(waitUntil { connection.loan!.isLent })
+        // Drop the connection from the router's side (the dealer redials the same router).
+        try router.onLoop { for link in Array(router.connections.values) { link.close(reason: "test") } }
+        #expect(events.wait { if case .disconnected(_, .connectionLost) = $0 { true } else { false } })
+        #expect(waitUntil { events.all.filter { if case .handshakeSucceeded = $0 { true } else { false } }.count >= 2 })
+        // The dealer's handshake can end before the router's: wait for the router's side too.
+        var ready: [UInt8]?
+        #expect(waitUntil {
+            ready = try? router.onLoop { router.lock.withLock { router.pipes.first { $0.isReady }?.routingID } }
+            return ready != nil
+        })
+        let peer = try #require(ready)
+        try router.onLoop { try router.send([peer, [7]], timeout: .zero) }
+        #expect(waiting.wait(timeout: 20) == "ok")
+    }
+
+    /// Heartbeats both ways while a receive reads on its own thread for longer than the
+    /// heartbeat timeout: the reader answers the router's PINGs, the dealer's own PING timer
+    /// takes the connection back for the loop, and neither side drops the connection.
+    @Test(arguments: Mechanism.allCases)
+    func heartbeatsAnsweredWhileTheCallerReads(mechanism: Mechanism) throws {
+        let events = EventLog()
+        var heartbeats = SocketOptions()
+        heartbeats.heartbeatInterval = .milliseconds(30)
+        heartbeats.heartbeatTimeout = .milliseconds(150)
+        heartbeats.onEvent = { events.append($0) }
+        let (router, dealer) = try Self.echoPair(mechanism, router: heartbeats, dealer: heartbeats)
+        defer { dealer.close(); router.close() }
+        #expect(throws: SocketError.timedOut) { try dealer.receive(timeout: .milliseconds(800)) }
+        #expect(!events.all.contains { if case .disconnected = $0 { true } else { false } })
+        try dealer.send([[5]], timeout: .seconds(5))
+        #expect(try dealer.receive(timeout: .seconds(5)) == [[5]])
+    }
+
+    /// A REP whose receive reads its one peer's connection on its own thread, when a second
+    /// peer connects and sends: the delivery on the other pipe recalls the loan, and the receive
+    /// takes the new request (it polled only the first connection, and waited for ever).
+    @Test(arguments: Mechanism.allCases)
+    func aRequestFromANewPeerEndsACallerRead(mechanism: Mechanism) throws {
+        var repOptions = SocketOptions(), reqOptions = SocketOptions()
+        if mechanism == .curve {
+            let server = CurveKeyPair.generate()
+            repOptions.security = .curveServer(secretKey: server.secretKey)
+            reqOptions.security = .curveClient(serverKey: server.publicKey, keyPair: .generate())
+        }
+        let rep = try ZMTPSocket(type: .rep, options: repOptions)
+        defer { rep.close() }
+        let endpoint = try rep.bind("tcp://127.0.0.1:0").description
+        let first = try ZMTPSocket(type: .req, options: reqOptions)
+        defer { first.close() }
+        try first.connect(endpoint)
+        try first.send([[1]], timeout: .seconds(10))
+        #expect(try rep.receive(timeout: .seconds(10)) == [[1]])
+        try rep.send([[1]], timeout: .seconds(10))
+        #expect(try first.receive(timeout: .seconds(10)) == [[1]])
+        let lent = try Self.connection(of: rep)
+        let server = Thread.detachNewThreadResult {
+            let request = try rep.receive(timeout: .seconds(20))
+            try rep.send(request, timeout: .seconds(10))
+            return "ok"
+        }
+        #expect(waitUntil { lent.loan!.isLent })
+        let second = try ZMTPSocket(type: .req, options: reqOptions)
+        defer { second.close() }
+        try second.connect(endpoint)
+        try second.send([[2]], timeout: .seconds(10))
+        #expect(try second.receive(timeout: .seconds(10)) == [[2]])
+        #expect(server.wait(timeout: 20) == "ok")
+    }
+
+    /// A handler installed while a receive reads on its own thread: the receive stops reading
+    /// (a borrower that already read hands what it read to the loop), so every message sent
+    /// from then on reaches the handler, and the receive times out.
+    @Test func aHandlerInstalledDuringACallerReadGetsTheMessages() throws {
+        let router = try ZMTPSocket(type: .router)
+        defer { router.close() }
+        let endpoint = try router.bind("tcp://127.0.0.1:0")
+        let dealer = try ZMTPSocket(type: .dealer)
+        defer { dealer.close() }
+        try dealer.connect(endpoint.description)
+        try dealer.send([[0]], timeout: .seconds(10))
+        let peer = try router.receive(timeout: .seconds(10))[0]
+        let waiting = Thread.detachNewThreadResult {
+            do {
+                let message = try dealer.receive(timeout: .seconds(2))
+                return "received \(message)"
+            } catch SocketError.timedOut {
+                return "timed out"
+            }
+        }
+        #expect(waitUntil { dealer.lock.withLock { dealer.readingLender != nil } })
+        let handled = Locked<[[[UInt8]]]>([])
+        dealer.serve { _, message in handled.withLock { $0.append(message) } }
+        for n: UInt8 in 1...3 { try router.send([peer, [n]], timeout: .seconds(5)) }
+        #expect(waitUntil { handled.withLock { $0.count } == 3 })
+        #expect(handled.withLock { $0 } == [[[1]], [[2]], [[3]]])
+        #expect(waiting.wait(timeout: 10) == "timed out")
+    }
+
+    /// The guide's syncpub/syncsub sequence, repeated: subscribers come one after the other
+    /// and stay; each one's SUB connects and completes its handshake, then its REQ connects and
+    /// at once sends its ready signal and waits for the answer, while the REP answers in
+    /// blocking calls on another thread (reading its one peer's connection whenever it has
+    /// one, as the next peer comes).
+    @Test func syncedSubscribersAllGetTheirAnswer() throws {
+        let count = 4
+        for _ in 0..<5 {
+            let publisher = try ZMTPSocket(type: .pub)
+            let sync = try ZMTPSocket(type: .rep)
+            defer { publisher.close(); sync.close() }
+            let updates = try publisher.bind("tcp://127.0.0.1:0").description
+            let ready = try sync.bind("tcp://127.0.0.1:0").description
+            let service = Thread.detachNewThreadResult {
+                for _ in 0..<count {
+                    _ = try sync.receive(timeout: .seconds(20))
+                    try sync.send([[]], timeout: .seconds(10))
+                }
+                return "ok"
+            }
+            var subscribers: [ZMTPSocket] = []
+            defer { for socket in subscribers { socket.close() } }
+            for _ in 0..<count {
+                let handshake = DispatchSemaphore(value: 0)
+                var options = SocketOptions()
+                options.onEvent = { if case .handshakeSucceeded = $0 { handshake.signal() } }
+                let subscriber = try ZMTPSocket(type: .sub, options: options)
+                let client = try ZMTPSocket(type: .req)
+                subscribers += [subscriber, client]
+                try subscriber.subscribe("")
+                try subscriber.connect(updates)
+                #expect(handshake.wait(timeout: .now() + 10) == .success)
+                try client.connect(ready)
+                try client.send([[]], timeout: .seconds(10))
+                #expect(try client.receive(timeout: .seconds(10)) == [[]])
+            }
+            #expect(service.wait(timeout: 20) == "ok")
+        }
+    }
+}
