@@ -39,7 +39,6 @@
         return count
     }
 
-    // Hot state is only touched by the owning loop thread; skip dynamic exclusivity checks.
     @exclusivity(unchecked) private var output: [UInt8] = []
     @exclusivity(unchecked) private var outputStart = 0
     @exclusivity(unchecked) private var pending: [UInt8] = []
