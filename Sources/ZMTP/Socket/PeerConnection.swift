@@ -177,9 +177,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
 
     /// Hands the messages of one read to the socket in one batch (one lock, one wake-up).
     private func deliverReceived() {
-        guard !engine.received.isEmpty else { return }
-        unreported.messagesIn += engine.received.count
-        socket.deliver(&engine.received, from: pipe)
+        unreported.messagesIn += engine.takeReceived { socket.deliver(&$0, from: pipe) }
     }
 
     private func afterInput() {

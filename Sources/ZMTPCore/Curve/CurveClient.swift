@@ -19,7 +19,8 @@
     private var sharedKey: SecretBytes?
     /// HELLO = 1, INITIATE = 2, then MESSAGEs.
     private var sendNonce: UInt64 = 1
-    public private(set) var traffic: CurveTraffic?
+    /// Read per frame on the connection's thread: no dynamic exclusivity checks.
+    @exclusivity(unchecked) public private(set) var traffic: CurveTraffic?
     public private(set) var peerMetadata = Metadata()
     /// A client does not authenticate its server.
     public var userID: String? { nil }

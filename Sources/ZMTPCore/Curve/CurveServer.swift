@@ -34,7 +34,8 @@ import Logging
     private var cookieKey: SecretBytes?
     /// READY = 1, then MESSAGEs.
     private var sendNonce: UInt64 = 1
-    public private(set) var traffic: CurveTraffic?
+    /// Read per frame on the connection's thread: no dynamic exclusivity checks.
+    @exclusivity(unchecked) public private(set) var traffic: CurveTraffic?
 
     public convenience init(context: HandshakeContext, secretKey: CurveSecretKey, authenticator: (any Authenticator)? = nil, logger: Logger? = nil) {
         self.init(context: context, secretKey: secretKey, publicKey: secretKey.publicKey, authenticator: authenticator, logger: logger)

@@ -32,7 +32,7 @@
         let flags = (more ? Self.innerMore : 0) | (command ? Self.innerCommand : 0)
         // append(contentsOf:) grows `out` geometrically (reserveCapacity per message would
         // grow it to the exact size each time: a quadratic copy).
-        out.append(contentsOf: SealedFrame(key: sendKey, nonce: sendNonce, flags: flags, body: body))
+        out.append(contentsOf: SealedFrame(key: .passUnretained(sendKey), nonce: sendNonce, flags: flags, body: body))
         sendNonce += 1
     }
 
@@ -108,7 +108,9 @@
 /// nonce and seals the payload into that spare capacity, so `out` grows without a staging copy.
 /// Never iterated element by element (its iterator is empty).
 private struct SealedFrame: Sequence {
-    let key: MessageBoxKey
+    /// Unretained: the frame lives only inside one `append(contentsOf:)` of `CurveTraffic.encode`,
+    /// whose traffic holds the key; a strong reference cost a retain and a release per frame.
+    let key: Unmanaged<MessageBoxKey>
     let nonce: UInt64
     let flags: UInt8
     let body: UnsafeRawBufferPointer
@@ -134,7 +136,7 @@ private struct SealedFrame: Sequence {
         message.storeBytes(of: CurveTraffic.messageNameWord.littleEndian, as: UInt64.self)
         message.storeBytes(of: nonce.bigEndian, toByteOffset: 8, as: UInt64.self)
         let bytes = message.assumingMemoryBound(to: UInt8.self)
-        key.seal(flags: flags, payload: body, counter: bytes + 8, into: bytes + 16)
+        key._withUnsafeGuaranteedRef { $0.seal(flags: flags, payload: body, counter: bytes + 8, into: bytes + 16) }
         return (makeIterator(), total)
     }
 }

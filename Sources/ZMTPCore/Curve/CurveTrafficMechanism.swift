@@ -11,6 +11,11 @@ extension CurveTrafficMechanism {
         traffic.encode(body, more: more, command: command, into: &out)
     }
 
+    public func encodeMessages(_ messages: inout FramedMessages, into out: inout [UInt8]) throws {
+        guard let traffic else { throw ZMTPError.badMessage("cannot send before the CURVE handshake completes") }
+        messages.drainFrames { body, more in traffic.encode(body, more: more, command: false, into: &out) }
+    }
+
     public func decodeFrame(flags: UInt8, body: UnsafeRawBufferPointer) throws -> WireFrame {
         try established().decode(body)
     }

@@ -5,17 +5,20 @@
 @_spi(Engine) public final class Connection {
     public enum State: Equatable, Sendable { case greeting, handshake, traffic, closed }
 
+    // One thread drives a connection (its loop's), so its state goes without dynamic
+    // exclusivity checks, the handshake's too: the compiler hoists those of every path to
+    // the top of `consume`, where they cost each read.
     @exclusivity(unchecked) public private(set) var state: State = .greeting
     public let mechanism: SecurityMechanism
     public let options: ConnectionOptions
     /// The peer's greeting once received (tells ZMTP 3.0 from 3.1).
-    public private(set) var peerGreeting: Greeting?
+    @exclusivity(unchecked) public private(set) var peerGreeting: Greeting?
     /// Whole handshake steps taken so far (the greeting, then each handshake command), so the
     /// shell can tell a handshake that advances from one that trickles bytes.
-    public private(set) var handshakeSteps = 0
+    @exclusivity(unchecked) public private(set) var handshakeSteps = 0
 
     /// Called once when the handshake completes, with the peer's metadata.
-    public var onReady: (Metadata) -> Void = { _ in }
+    @exclusivity(unchecked) public var onReady: (Metadata) -> Void = { _ in }
     /// Offers an array of at least the given size to hold a large frame instead of a new one
     /// (the shell recycles the bodies an application has finished with: a fresh multi-page
     /// buffer per message costs page faults each time the allocator returns memory).
@@ -27,17 +30,25 @@
     /// belong to a message still arriving (not yet counted).
     @exclusivity(unchecked) public var received = FramedMessages()
 
-    // Hot state is only touched by the owning loop thread; skip dynamic exclusivity checks.
+    /// Runs `body` on `received` when it holds whole messages; returns how many it held. For
+    /// the shell's hot path: `received` goes unchecked only within this module, and another
+    /// module's every access to it costs a dynamic exclusivity check.
+    public func takeReceived(_ body: (inout FramedMessages) -> Void) -> Int {
+        let count = received.count
+        if count > 0 { body(&received) }
+        return count
+    }
+
     @exclusivity(unchecked) private var output: [UInt8] = []
     @exclusivity(unchecked) private var outputStart = 0
     @exclusivity(unchecked) private var pending: [UInt8] = []
-    private var greetingBytes: [UInt8] = []
+    @exclusivity(unchecked) private var greetingBytes: [UInt8] = []
     /// Our greeting after its first 11 bytes (signature and major version), held until the peer's revision byte says whether
     /// it speaks ZMTP 3 (then it goes) or 2.0 (then the 2.0 greeting's tail goes instead).
-    private var greetingRest: [UInt8]?
+    @exclusivity(unchecked) private var greetingRest: [UInt8]?
     /// The peer speaks ZMTP 2.0: no mechanism, its identity frame ends the handshake.
-    private var zmtp2Peer = false
-    private var handshakeBytes = 0
+    @exclusivity(unchecked) private var zmtp2Peer = false
+    @exclusivity(unchecked) private var handshakeBytes = 0
     /// Payload bytes and frames so far of the message arriving (for the limits).
     @exclusivity(unchecked) private var messageBytes = 0
     @exclusivity(unchecked) private var messageFrames = 0
@@ -54,9 +65,9 @@
     @exclusivity(unchecked) private var largeFilled = 0
     /// The large frame's payload size; `largeBody` may be shorter and grow as bytes arrive.
     @exclusivity(unchecked) private var largeSize = 0
-    private var largeEnvelope: [UInt8] = []
-    private var envelopeSize = 0
-    private var largeFlags: UInt8 = 0
+    @exclusivity(unchecked) private var largeEnvelope: [UInt8] = []
+    @exclusivity(unchecked) private var envelopeSize = 0
+    @exclusivity(unchecked) private var largeFlags: UInt8 = 0
     @exclusivity(unchecked) private var largeActive = false
     static let largeFrameThreshold = 32 << 10
     /// The wire header of the large frame arriving or last arrived; the one expected next, and
@@ -558,9 +569,7 @@
         if passthrough && messages.isPlainWhole {
             return messages.moveBytes(to: &output)
         }
-        try messages.drainFrames { body, more in
-            try mechanism.encodeFrame(body, more: more, command: false, into: &output)
-        }
+        try mechanism.encodeMessages(&messages, into: &output)
     }
 
     /// SUB: each one-frame 0x01/0x00 message (all a SUB sends) goes in the form the peer

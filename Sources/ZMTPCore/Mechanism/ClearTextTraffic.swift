@@ -8,6 +8,12 @@ extension ClearTextTraffic {
         WireFrame.append(flags: (more ? WireFrame.more : 0) | (command ? WireFrame.command : 0), body: body, into: &out)
     }
 
+    public func encodeMessages(_ messages: inout FramedMessages, into out: inout [UInt8]) throws {
+        messages.drainFrames { body, more in
+            WireFrame.append(flags: more ? WireFrame.more : 0, body: body, into: &out)
+        }
+    }
+
     @inline(__always)
     public func decodeFrame(flags: UInt8, body: UnsafeRawBufferPointer) throws -> WireFrame {
         WireFrame(flags: flags, body: Array(body))

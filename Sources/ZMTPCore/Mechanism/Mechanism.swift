@@ -31,6 +31,11 @@
     /// to `out` in its wire form: plain ZMTP framing for NULL, a MESSAGE box for CURVE.
     func encodeFrame(_ body: UnsafeRawBufferPointer, more: Bool, command: Bool, into out: inout [UInt8]) throws
 
+    /// Appends every whole message of `messages` to `out` in its wire form, as `encodeFrame`
+    /// does frame by frame, and removes them. One call per batch, so that a mechanism can look
+    /// up its traffic state once rather than once per frame.
+    func encodeMessages(_ messages: inout FramedMessages, into out: inout [UInt8]) throws
+
     /// Turns one wire frame received after the handshake (its flags and body, still in the read
     /// buffer) into the logical frame it carries. NULL passes it through; CURVE opens a MESSAGE
     /// box and checks its nonce. (The engine skips this call for NULL.)
