@@ -19,13 +19,23 @@ import TestSupport
             dealerOptions.security = .curveClient(serverKey: server.publicKey, keyPair: .generate())
         }
         let router = try ZMTPSocket(type: .router, options: routerOptions)
-        router.serve { peer, message in try? router.send([peer] + message, timeout: .zero) }
+        router.serve { peer, message in
+            guard message != [[]] else { return }
+            try? router.send([peer] + message, timeout: .zero)
+        }
         let endpoint = try router.bind("tcp://127.0.0.1:0")
         let dealer = try ZMTPSocket(type: .dealer, options: dealerOptions)
         try dealer.connect(endpoint.description)
         try dealer.send([[0]], timeout: .seconds(10))
         #expect(try dealer.receive(timeout: .seconds(10)) == [[0]])
         return (router, dealer)
+    }
+
+    /// Sends a request the echo leaves unanswered: the dealer's next receive is a round trip's,
+    /// which reads on its own thread while it waits (a receive after a receive leaves the
+    /// reading to the loop).
+    static func sendUnanswered(_ dealer: ZMTPSocket) throws {
+        try dealer.send([[]], timeout: .seconds(10))
     }
 
     /// The dealer's one connection (loop thread).
@@ -78,6 +88,7 @@ import TestSupport
     func timedOutReceiveGivesTheConnectionBack(mechanism: Mechanism) throws {
         let (router, dealer) = try Self.echoPair(mechanism)
         defer { dealer.close(); router.close() }
+        try Self.sendUnanswered(dealer)
         let connection = try Self.connection(of: dealer)
         let waiting = Thread.detachNewThreadResult {
             do {
@@ -105,6 +116,7 @@ import TestSupport
         options.onEvent = { events.append($0) }
         let (router, dealer) = try Self.echoPair(mechanism, dealer: options)
         defer { router.close() }
+        try Self.sendUnanswered(dealer)
         let connection = try Self.connection(of: dealer)
         let waiting = Thread.detachNewThreadResult {
             do {
@@ -169,6 +181,7 @@ import TestSupport
         options.reconnectInterval = .milliseconds(20)
         let (router, dealer) = try Self.echoPair(mechanism, dealer: options)
         defer { dealer.close(); router.close() }
+        try Self.sendUnanswered(dealer)
         let connection = try Self.connection(of: dealer)
         let waiting = Thread.detachNewThreadResult {
             try dealer.receive(timeout: .seconds(20)) == [[7]] ? "ok" : "wrong message"
@@ -201,7 +214,11 @@ import TestSupport
         heartbeats.onEvent = { events.append($0) }
         let (router, dealer) = try Self.echoPair(mechanism, router: heartbeats, dealer: heartbeats)
         defer { dealer.close(); router.close() }
+        let connection = try Self.connection(of: dealer)
+        let loans = connection.loan!.loans
+        try Self.sendUnanswered(dealer)
         #expect(throws: SocketError.timedOut) { try dealer.receive(timeout: .milliseconds(800)) }
+        #expect(connection.loan!.loans > loans)
         #expect(!events.all.contains { if case .disconnected = $0 { true } else { false } })
         try dealer.send([[5]], timeout: .seconds(5))
         #expect(try dealer.receive(timeout: .seconds(5)) == [[5]])

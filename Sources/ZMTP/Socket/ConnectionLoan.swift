@@ -35,6 +35,8 @@ final class ConnectionLoan: @unchecked Sendable {
         var wakeWritten = false
         /// The kernel's watch of the fd is stopped (`Watch`).
         var watchStopped = false
+        /// Loans so far (tests).
+        var loans = 0
     }
     private let state = Locked(State())
     /// Written when loop work waits, so a borrower blocked in poll gives the connection back.
@@ -124,6 +126,7 @@ final class ConnectionLoan: @unchecked Sendable {
             guard state.loopDepth == 0, state.borrower == 0, state.waiting.isEmpty else { return false }
             state.borrower = me
             state.reading = forReading
+            state.loans += 1
             return true
         }
     }
@@ -203,6 +206,11 @@ final class ConnectionLoan: @unchecked Sendable {
     /// Loop work waits for the connection (checked by the borrower after each wake-up).
     var isWanted: Bool {
         state.withLock { !$0.waiting.isEmpty }
+    }
+
+    /// How many times the connection was lent (tests).
+    var loans: Int {
+        state.withLock { $0.loans }
     }
 
     /// An application thread holds the connection now.

@@ -24,13 +24,18 @@ extension ZMTPSocket {
     private func sendMessage<M: OutgoingMessage>(_ message: M, timeout: Duration?) throws(SocketError) {
         var deadline: UInt64?  // read the clock only once a wait is needed
         var polled = false
+        var answers = false
         while true {
             var seen = 0
             let outcome: RouteOutcome? = try lock.withLock { () throws(SocketError) -> RouteOutcome? in
                 while true {
                     if isClosed { throw SocketError.closed }
                     let outcome = try room.route(message, on: self)
-                    if case .blocked = outcome {} else { return outcome }
+                    if case .blocked = outcome {} else {
+                        answers = !sentLast
+                        sentLast = true
+                        return outcome
+                    }
                     if timeout == .zero { throw SocketError.wouldBlock }
                     if let timeout, deadline == nil { deadline = monotonicNow() &+ timeout.nanoseconds }
                     if let deadline, monotonicNow() >= deadline { throw SocketError.timedOut }
@@ -44,8 +49,8 @@ extension ZMTPSocket {
                 }
             }
             if let outcome {
-                // The request of a blocking round trip goes out on this thread when it can.
-                if case .queued(let link?) = outcome, let connection = link as? PeerConnection,
+                // The request of a round trip goes out on this thread when it can.
+                if answers, case .queued(let link?) = outcome, let connection = link as? PeerConnection,
                    connection.loan != nil, !loop.inLoop {
                     return connection.flushOnCaller()
                 }
@@ -119,11 +124,12 @@ extension ZMTPSocket {
         var lender: PeerConnection?
         let early = try lock.withLock { () throws(SocketError) -> (T, (any PeerLink)?)? in
             try room.checkReceive()
+            defer { sentLast = false }
             if let taken = dequeue(take) { return taken }
             if isClosed { throw SocketError.closed }
             if timeout == .zero { throw SocketError.wouldBlock }
             seen = arrivals.load(ordering: .relaxed)
-            lender = soleLenderLocked()
+            if sentLast { lender = soleLenderLocked() }
             return nil
         }
         let (message, resume): (T, (any PeerLink)?)
@@ -134,11 +140,12 @@ extension ZMTPSocket {
             // more than taking a message).
             let start = monotonicNow()
             let deadline = timeout.map { start &+ $0.nanoseconds }
-            // The only waiter of a one-peer socket reads the reply itself while it can (it
-            // returns here once a message is queued, at the deadline, or when the loop wants
-            // the connection back); what follows then takes it or waits as before.
-            lender?.readOnCaller(until: deadline, after: seen!)
             pollArrivals(after: seen!, until: min(deadline ?? .max, start &+ loop.busyPoll))
+            // The only waiter of a one-peer socket, waiting for the reply to its request, reads
+            // it itself once the busy-poll is over (it returns here once a message is queued,
+            // at the deadline, or when the loop wants the connection back); what follows then
+            // takes it or waits as before.
+            lender?.readOnCaller(until: deadline, after: seen!)
             (message, resume) = try lock.withLock { () throws(SocketError) -> (T, (any PeerLink)?) in
                 while true {
                     if let taken = dequeue(take) { return taken }

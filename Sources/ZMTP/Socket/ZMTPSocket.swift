@@ -41,6 +41,11 @@ public final class ZMTPSocket: @unchecked Sendable {
     @exclusivity(unchecked) var spareLargeBodies: [[UInt8]] = []
     /// A `serve` handler takes the messages: a blocking receive must not read them itself.
     @exclusivity(unchecked) var servesHandler = false
+    /// The last send or receive call was a send (lock held). Only a round trip (a send after a
+    /// receive, a receive after a send) does its I/O on the caller's thread: a stream of sends
+    /// or of receives is left to the loop, which writes many messages at once and reads beside
+    /// the application.
+    @exclusivity(unchecked) var sentLast = false
     /// The connection lent to a blocking receive that reads it on its own thread, polling only
     /// that connection: a delivery from any other pipe recalls the loan, else it waits unseen.
     @exclusivity(unchecked) var readingLender: PeerConnection?
