@@ -159,6 +159,31 @@ import TestSupport
         #expect(throws: Never.self) { try loop.restartWatch(fd: fds[0], generation: 0, interest: .readable) }
     }
 
+    /// Between `shutdown()` and the join the loop still runs the tasks queued before, with its
+    /// epoll fd open: a watch stopped before then and given back meanwhile is restarted, so a
+    /// later change of the fd's interest finds it in epoll (it failed with ENOENT before, and
+    /// the connection with it).
+    @Test func watchRestartsWhileTheLoopRunsItsLastTasks() throws {
+        final class Idle: IOHandler { func ioReady(readable: Bool, writable: Bool) {} }
+        let loop = try EventLoop(name: "loan-last-tasks", busyPoll: .zero)
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let fd = fds[0]
+        let outcome = try loop.submit { () throws -> String in
+            try loop.register(fd: fd, interest: .readable, handler: Idle())
+            defer { loop.unregister(fd: fd) }
+            let generation = loop.generation(of: fd)
+            guard loop.stopWatch(fd: fd) else { return "not stopped" }
+            loop.shutdown()  // on the loop thread: only marks the loop to stop
+            try loop.restartWatch(fd: fd, generation: generation, interest: .readable)
+            try loop.setInterest(fd: fd, [])  // EPOLL_CTL_DEL: ENOENT unless the watch is back
+            return "ok"
+        }
+        #expect(outcome == "ok")
+        loop.shutdown()
+    }
+
     /// The peer goes away while a receive reads on its own thread: the loop reports the
     /// disconnect, the receive keeps waiting, and gets the message of the reconnected peer.
     @Test(arguments: Mechanism.allCases)
