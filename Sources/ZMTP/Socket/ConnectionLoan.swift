@@ -171,6 +171,19 @@ final class ConnectionLoan: @unchecked Sendable {
         }
     }
 
+    /// The borrower's poll found the wake fd readable: drains it, so the next poll blocks
+    /// again (a count nobody drained would end every poll at once, and the borrower would
+    /// spin). What holds instead: loop work is queued before the fd is written, and the
+    /// borrower looks at `isWanted` after this drain, so work written before it is seen there,
+    /// and work queued after it writes the fd anew (`wakeWritten` is false).
+    func drainWake() {
+        state.withLock { state in
+            var drained: eventfd_t = 0
+            _ = Syscall.run { eventfd_read(wakeFD, &drained) }
+            state.wakeWritten = false
+        }
+    }
+
     /// The borrower stopped reading: restarts the loop's watch with the connection's
     /// `interest`. False when it could not (the borrower hands the loop a failure).
     func stopReading(interest: IOInterest) -> Bool {

@@ -139,7 +139,11 @@ extension PeerConnection {
             }
             let ready = poll(&fds, 2, timeout)
             if ready < 0 && errno != EINTR { return }
-            if ready <= 0 || fds[1].revents != 0 { continue }
+            if ready <= 0 { continue }
+            if fds[1].revents != 0 {
+                loan.drainWake()
+                continue
+            }
             guard fds[0].revents != 0 else { continue }
             if readOnceByBorrower(into: buffer, loan: loan) { return }
         }
