@@ -177,14 +177,14 @@ extension PeerConnection {
     /// Queues what the last read decoded for the application; whether there was any.
     private func deliverByBorrower() -> Bool {
         assertOwner()
-        guard !engine.received.isEmpty else { return false }
-        unreported.messagesIn += engine.received.count
-        if socket.queueForApplication(&engine.received, from: pipe) == nil {
+        let count = engine.takeReceived { received in
+            guard socket.queueForApplication(&received, from: pipe) == nil else { return }
             // A handler was installed while this thread read: the loop calls it with them.
             var batch = FramedMessages()
-            swap(&batch, &engine.received)
+            swap(&batch, &received)
             loan?.handToLoop { self.socket.deliver(&batch, from: self.pipe) }
         }
-        return true
+        unreported.messagesIn += count
+        return count > 0
     }
 }
