@@ -297,6 +297,39 @@ import TestSupport
         #expect(waiting.wait(timeout: 10) == "timed out")
     }
 
+    /// Whether a blocking send borrows follows the one rule of the receives: not once a handler
+    /// serves, also on a connection made before `serve`. Seen with the dealer's loop held in a
+    /// task: a borrowed send reaches the peer meanwhile, one left to the loop only after.
+    @Test func noSendBorrowsOnceAHandlerServes() throws {
+        let loop = try EventLoop(name: "loan-serve", busyPoll: .zero)
+        defer { loop.shutdown() }
+        let router = try ZMTPSocket(type: .router)
+        defer { router.close() }
+        let endpoint = try router.bind("tcp://127.0.0.1:0")
+        let dealer = try ZMTPSocket(type: .dealer, loop: loop)
+        defer { dealer.close() }
+        try dealer.connect(endpoint.description)
+        try dealer.send([[0]], timeout: .seconds(10))
+        #expect(try router.receive(timeout: .seconds(10)).last == [0])
+        func whileTheLoopWaits(_ body: () throws -> Void) throws {
+            let entered = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+            loop.execute { entered.signal(); release.wait() }
+            defer { release.signal() }
+            #expect(entered.wait(timeout: .now() + 10) == .success)
+            try body()
+        }
+        try whileTheLoopWaits {
+            try dealer.send([[1]], timeout: .seconds(5))
+            #expect(try router.receive(timeout: .seconds(10)).last == [1])
+        }
+        dealer.serve { _, _ in }
+        try whileTheLoopWaits {
+            try dealer.send([[2]], timeout: .seconds(5))
+            #expect(throws: SocketError.timedOut) { try router.receive(timeout: .milliseconds(300)) }
+        }
+        #expect(try router.receive(timeout: .seconds(10)).last == [2])
+    }
+
     /// The guide's syncpub/syncsub sequence, repeated: subscribers come one after the other
     /// and stay; each one's SUB connects and completes its handshake, then its REQ connects and
     /// at once sends its ready signal and waits for the answer, while the REP answers in

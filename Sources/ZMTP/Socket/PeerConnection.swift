@@ -13,7 +13,10 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     let engine: Connection
     let pipe: Pipe
     let peerName: String
-    /// Present when application threads may borrow the connection for their blocking calls.
+    /// Present when application threads may borrow the connection for their blocking calls:
+    /// a lending socket type that serves no handler yet. Whether a call borrows is decided by
+    /// `socket.servesHandler` alone; a connection made once a handler serves would never lend,
+    /// so it goes without.
     let loan: ConnectionLoan?
     /// The peer's numeric IP address without the port ("Peer-Address"); nil when unknown.
     let peerAddress: String?
@@ -53,7 +56,8 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         self.pipe = pipe
         self.peerName = peerName
         self.dialer = dialer
-        loan = socket.type.lendsConnections && socket.handler == nil ? ConnectionLoan() : nil
+        // Unlocked: `servesHandler` is written on this (the loop) thread only.
+        loan = socket.type.lendsConnections && !socket.servesHandler ? ConnectionLoan() : nil
         maxOwedBytes = socket.options.maxOwedBytes
         let type = socket.type
         peerAddress = (try? SocketAddress.of(fd, peer: true).get())?.host

@@ -24,13 +24,17 @@ extension ZMTPSocket {
     private func sendMessage<M: OutgoingMessage>(_ message: M, timeout: Duration?) throws(SocketError) {
         var deadline: UInt64?  // read the clock only once a wait is needed
         var polled = false
+        var handlerServes = false
         while true {
             var seen = 0
             let outcome: RouteOutcome? = try lock.withLock { () throws(SocketError) -> RouteOutcome? in
                 while true {
                     if isClosed { throw SocketError.closed }
                     let outcome = try room.route(message, on: self)
-                    if case .blocked = outcome {} else { return outcome }
+                    if case .blocked = outcome {} else {
+                        handlerServes = servesHandler
+                        return outcome
+                    }
                     if timeout == .zero { throw SocketError.wouldBlock }
                     if let timeout, deadline == nil { deadline = monotonicNow() &+ timeout.nanoseconds }
                     if let deadline, monotonicNow() >= deadline { throw SocketError.timedOut }
@@ -46,7 +50,7 @@ extension ZMTPSocket {
             if let outcome {
                 // The request of a blocking round trip goes out on this thread when it can.
                 if case .queued(let link?) = outcome, let connection = link as? PeerConnection,
-                   connection.loan != nil, !loop.inLoop {
+                   connection.loan != nil, !handlerServes, !loop.inLoop {
                     return connection.flushOnCaller()
                 }
                 return scheduleFlushes(outcome)

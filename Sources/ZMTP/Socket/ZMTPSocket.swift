@@ -39,7 +39,8 @@ public final class ZMTPSocket: @unchecked Sendable {
     @exclusivity(unchecked) var pollWakers: [PollWaker] = []
     /// Large frame bodies received into a `Message` and finished with, for reuse.
     @exclusivity(unchecked) var spareLargeBodies: [[UInt8]] = []
-    /// A `serve` handler takes the messages: a blocking receive must not read them itself.
+    /// A `serve` handler takes the messages: no blocking call borrows a connection from then
+    /// on, sends and receives alike (written under the lock, on the loop thread).
     @exclusivity(unchecked) var servesHandler = false
     /// The connection lent to a blocking receive that reads it on its own thread, polling only
     /// that connection: a delivery from any other pipe recalls the loan, else it waits unseen.
