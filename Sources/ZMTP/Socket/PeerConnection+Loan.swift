@@ -85,7 +85,7 @@ extension PeerConnection {
     /// Encodes and writes the pipe's queue until it is empty (which clears `flushScheduled`);
     /// false when the loop must go on (the kernel took part, an error, a long queue).
     private func writeQueuedByBorrower() -> Bool {
-        for _ in 0..<16 {
+        for _ in 0..<PeerConnection.roundsPerTurn {
             let took: Bool
             do {
                 let (queued, lowWater) = try encodeQueued()
@@ -104,28 +104,15 @@ extension PeerConnection {
     /// Writes the engine's output; false when the kernel did not take all of it or the write
     /// failed (the loop's flush then goes on, and meets the error itself).
     private func writeOutputByBorrower() -> Bool {
-        assertOwner()
-        do {
-            while engine.hasOutput {
-                var wrote = 0
-                try engine.drainOutput { bytes in
-                    wrote = try TCP.write(fd, bytes)
-                    return wrote
-                }
-                if wrote == 0 { return false }
-                unreported.bytesOut += wrote
-            }
-            return true
-        } catch {
-            return false
-        }
+        guard (try? writeOutput()) != nil else { return false }
+        return !engine.hasOutput
     }
 
     /// Polls the connection (with the loop's watch stopped) and the loan's wake-up fd, reading
     /// and decoding what comes, until a message is queued for the application, `deadline`, an
     /// end of the connection (handed to the loop) or loop work waiting.
     private func readByBorrower(wake: Int32, loan: ConnectionLoan, until deadline: UInt64?) {
-        let buffer = borrowerBuffer ?? UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+        let buffer = borrowerBuffer ?? UnsafeMutableRawBufferPointer.allocate(byteCount: PeerConnection.readBufferSize, alignment: 16)
         borrowerBuffer = buffer
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
         while !loan.isWanted {
@@ -152,21 +139,10 @@ extension PeerConnection {
     /// One read by the borrower, as `readAvailable` does it on the loop: true when it ended the
     /// wait (a message queued, the connection ended, output the kernel would not take).
     private func readOnceByBorrower(into buffer: UnsafeMutableRawBufferPointer, loan: ConnectionLoan) -> Bool {
-        var delivered = false
-        do {
-            defer { delivered = deliverByBorrower() }
-            switch try readOnce(into: buffer, now: monotonicNow()) {
-            case .bytes: break
-            case .wouldBlock: return false
-            case .eof:
-                loan.handToLoop { self.fail(reason: "peer closed the connection", error: nil) }
-                return true
-            }
-        } catch let error as ZMTPError {
-            loan.handToLoop { self.fail(reason: error.description, error: error) }
-            return true
-        } catch {
-            loan.handToLoop { self.fail(reason: "\(error)", error: nil) }
+        let outcome = readStep(into: buffer, now: monotonicNow())
+        let delivered = deliverByBorrower()  // what was decoded before an error too
+        if case .failed(let reason, let error) = outcome {
+            loan.handToLoop { self.fail(reason: reason, error: error) }
             return true
         }
         // A heartbeat PING read here owes its PONG now.

@@ -75,7 +75,7 @@ public final class ZMTPSocket: @unchecked Sendable {
     var nextGeneratedID: UInt32 = UInt32.random(in: 0...UInt32.max)
     /// How dialers find their hosts' addresses (tests put a slow one in before connecting).
     var resolver = HostResolver.system
-    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: PeerConnection.readBufferSize, alignment: 16)
 
     /// Makes a socket of `type` with `options`, on `loop` or, when nil, on the process's shared
     /// event loop. Throws ``SocketError/invalidMessage(_:)`` for an identity that is longer than
