@@ -80,7 +80,12 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         loan?.watch = ConnectionLoan.Watch(loop: socket.loop, fd: fd, generation: socket.loop.generation(of: fd))
         socket.connections[ObjectIdentifier(self)] = self
         socket.metrics.connections.increment()
-        rearmTimer()
+        // Entered as any loop work is, so that `rearmTimer` may assert it holds the connection
+        // (no borrower can have it yet: it is in no pipe).
+        if enterFromLoop(orWait: {}) {
+            rearmTimer()
+            loan?.exit()
+        }
     }
 
     deinit { borrowerBuffer?.deallocate() }
@@ -326,6 +331,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     /// Keeps one loop timer at the engine's earliest deadline; later deadlines wait for it.
     func rearmTimer() {
         assert(socket.loop.inLoop)
+        assertOwner()
         guard let deadline = engine.nextDeadline else { return }
         guard deadline < timerDeadline else { return }
         if let timer { socket.loop.cancel(timer) }
