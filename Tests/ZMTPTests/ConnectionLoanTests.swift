@@ -73,7 +73,8 @@ import TestSupport
     }
 
     /// A receive that times out while reading on its own thread returns the connection: the
-    /// loop uses it at once (a message from the peer is read by the loop and queued).
+    /// loop uses it at once (a message from the peer is read by the loop and queued). The
+    /// receive waits long enough that a loaded machine still sees it lent.
     @Test(arguments: Mechanism.allCases)
     func timedOutReceiveGivesTheConnectionBack(mechanism: Mechanism) throws {
         let (router, dealer) = try Self.echoPair(mechanism)
@@ -81,7 +82,7 @@ import TestSupport
         let connection = try Self.connection(of: dealer)
         let waiting = Thread.detachNewThreadResult {
             do {
-                _ = try dealer.receive(timeout: .milliseconds(300))
+                _ = try dealer.receive(timeout: .seconds(3))
                 return "received"
             } catch SocketError.timedOut {
                 return "timed out"
@@ -214,19 +215,33 @@ import TestSupport
         #expect(waiting.wait(timeout: 20) == "ok")
     }
 
-    /// Heartbeats both ways while a receive reads on its own thread for longer than the
-    /// heartbeat timeout: the reader answers the router's PINGs, the dealer's own PING timer
-    /// takes the connection back for the loop, and neither side drops the connection.
+    /// Heartbeats both ways while a receive reads on its own thread: the reader answers the
+    /// router's PINGs for longer than the router's heartbeat timeout, then the dealer's own PING
+    /// timer takes the connection back for the loop, and neither side drops the connection.
+    /// Timeouts of seconds: a loaded machine may stall a thread for a good fraction of one.
     @Test(arguments: Mechanism.allCases)
     func heartbeatsAnsweredWhileTheCallerReads(mechanism: Mechanism) throws {
         let events = EventLog()
-        var heartbeats = SocketOptions()
-        heartbeats.heartbeatInterval = .milliseconds(30)
-        heartbeats.heartbeatTimeout = .milliseconds(150)
-        heartbeats.onEvent = { events.append($0) }
-        let (router, dealer) = try Self.echoPair(mechanism, router: heartbeats, dealer: heartbeats)
+        var routerOptions = SocketOptions()
+        routerOptions.heartbeatInterval = .milliseconds(100)
+        routerOptions.heartbeatTimeout = .seconds(2)
+        routerOptions.onEvent = { events.append($0) }
+        var dealerOptions = routerOptions
+        dealerOptions.heartbeatInterval = .seconds(3)
+        let (router, dealer) = try Self.echoPair(mechanism, router: routerOptions, dealer: dealerOptions)
         defer { dealer.close(); router.close() }
-        #expect(throws: SocketError.timedOut) { try dealer.receive(timeout: .milliseconds(800)) }
+        let connection = try Self.connection(of: dealer)
+        let waiting = Thread.detachNewThreadResult {
+            do {
+                _ = try dealer.receive(timeout: .seconds(5))
+                return "received"
+            } catch SocketError.timedOut {
+                return "timed out"
+            }
+        }
+        #expect(waitUntil { connection.loan!.isLent })
+        #expect(waiting.wait(timeout: 20) == "timed out")
+        #expect(!connection.loan!.isLent)
         #expect(!events.all.contains { if case .disconnected = $0 { true } else { false } })
         try dealer.send([[5]], timeout: .seconds(5))
         #expect(try dealer.receive(timeout: .seconds(5)) == [[5]])
