@@ -224,7 +224,8 @@ final class ConnectionLoan: @unchecked Sendable {
         }
     }
 
-    /// An application thread holds the connection now.
+    /// An application thread holds the connection now. For tests only: anyone else would see a
+    /// state that may change before they act on it.
     var isLent: Bool {
         state.withLock { $0.borrower != 0 }
     }

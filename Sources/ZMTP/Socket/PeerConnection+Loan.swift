@@ -14,8 +14,8 @@ extension SocketType {
 
 /// A blocking call's I/O on its own thread: a send on an idle pipe writes its message at once,
 /// and the only receiver of a one-peer socket reads its reply, each with the connection
-/// borrowed from the loop (ConnectionLoan). Without it a round trip crosses threads four
-/// times (queue, wake the loop, write; read, wake the caller). What the borrower cannot finish
+/// borrowed from the loop (ConnectionLoan). Without it a round trip crosses threads twice
+/// (the caller queues and wakes the loop, which writes; the loop reads and wakes the caller). What the borrower cannot finish
 /// (a partial write, a failure, a changed read interest or timer) it hands to the loop before
 /// it gives the connection back, and the loop runs it before anyone may borrow again.
 extension PeerConnection {
@@ -83,7 +83,9 @@ extension PeerConnection {
     }
 
     /// Encodes and writes the pipe's queue until it is empty (which clears `flushScheduled`);
-    /// false when the loop must go on (the kernel took part, an error, a long queue).
+    /// false when the loop's flush must go on (the kernel took only part, a write failed, a
+    /// long queue). An encoding error is handed to the loop as the connection's failure, and
+    /// counts as done (true).
     private func writeQueuedByBorrower() -> Bool {
         for _ in 0..<PeerConnection.roundsPerTurn {
             let took: Bool

@@ -321,7 +321,8 @@ extension ZMTPSocket {
     }
 
     /// Queues messages from `pipe` for the application and wakes the pollers (lock held). The
-    /// caller wakes blocked receivers: `deliver` after unlocking, `detach` with its own wake-up.
+    /// caller wakes blocked receivers: `queueForApplication` after unlocking, `detach` with its
+    /// own wake-up.
     func queueLocked(_ messages: inout FramedMessages, from pipe: Pipe) {
         pipe.inbound.add(&messages)
         arrivals.add(1, ordering: .releasing)
@@ -334,7 +335,8 @@ extension ZMTPSocket {
         if !pollWakers.isEmpty && !pipe.inbound.isEmpty { wakePollersLocked() }
     }
 
-    /// Space freed in `pipe`'s outbound queue (loop thread, lock held): wakes blocked senders
+    /// Space freed in `pipe`'s outbound queue (lock held, by whoever holds its connection: the
+    /// loop or a borrowing sender, both through `encodeQueued`): wakes blocked senders
     /// once the queue is down to half the high-water mark (libzmq's low-water mark), so a sender
     /// at the limit is woken once per half-queue rather than once per flush round.
     func spaceFreedLocked(in pipe: Pipe) -> [AsyncWaiter<Void>.Resumption] {
