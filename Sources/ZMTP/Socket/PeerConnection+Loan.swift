@@ -15,9 +15,10 @@ extension SocketType {
 /// A blocking call's I/O on its own thread: a send on an idle pipe writes its message at once,
 /// and the only receiver of a one-peer socket reads its reply, each with the connection
 /// borrowed from the loop (ConnectionLoan). Without it a round trip crosses threads twice
-/// (the caller queues and wakes the loop, which writes; the loop reads and wakes the caller). What the borrower cannot finish
-/// (a partial write, a failure, a changed read interest or timer) it hands to the loop before
-/// it gives the connection back, and the loop runs it before anyone may borrow again.
+/// (the caller queues and wakes the loop, which writes; the loop reads and wakes the caller).
+/// What the borrower cannot finish (a partial write, a failure, a changed read interest or
+/// timer) it hands to the loop before it gives the connection back, and the loop runs it
+/// before anyone may borrow again.
 extension PeerConnection {
     /// Application thread, after its send queued on an idle pipe (`flushScheduled` set for
     /// it): encodes and writes the queue here, else the loop flushes as before.
