@@ -50,8 +50,10 @@ import Testing
 
         /// `count` libzmq CURVE clients in `processes` processes, all connecting at once.
         func storm(_ count: Int, processes: Int) throws -> [ChildProcess] {
+            // `--server-key=KEY` in one argument: a Z85 key may start with "-", which argparse
+            // takes for an option when it comes as an argument of its own.
             try (0..<processes).map { n in
-                try ChildProcess.stormClients(["--connect", "tcp://127.0.0.1:\(port)", "--server-key", publicKey.z85,
+                try ChildProcess.stormClients(["--connect", "tcp://127.0.0.1:\(port)", "--server-key=\(publicKey.z85)",
                                                "--count", "\(count / processes)", "--sources", "127.0.0.\(n + 2)",
                                                "--timeout-ms", "100000"])
             }

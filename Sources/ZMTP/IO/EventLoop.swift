@@ -30,6 +30,9 @@ public final class EventLoop: @unchecked Sendable {
         /// The loop is in (or about to enter) a blocking epoll_wait: the next task must wake it.
         var sleeping = false
         var closed = false
+        /// `epollFD` and `wakeFD` are closed (after the join, well after `closed`: the loop
+        /// still runs the tasks queued before shutdown, with its epoll fd open).
+        var descriptorsClosed = false
         /// Run once on the loop thread when it stops (see `whenShutDown`), by id.
         var shutdownHooks: [UInt64: @Sendable () -> Void] = [:]
         var nextHookID: UInt64 = 0
@@ -234,24 +237,25 @@ public final class EventLoop: @unchecked Sendable {
     /// Thread-safe: stops the kernel's watch of a registered `fd` without the loop's
     /// bookkeeping, for a handler lent to another thread that reads the fd itself (the handler
     /// keeps the loop out of it meanwhile). False when the kernel had no watch (no interest)
-    /// or the loop is shut down.
+    /// or the loop's descriptors are closed.
     package func stopWatch(fd: Int32) -> Bool {
         queue.withLock { queue in
-            guard !queue.closed else { return false }
+            guard !queue.descriptorsClosed else { return false }
             if case .success = Syscall.run({ epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil) }) { return true }
             return false
         }
     }
 
     /// Thread-safe: undoes `stopWatch` with the registration's own `interest` and `generation`,
-    /// putting the kernel back in step with the loop's bookkeeping. Nothing once the loop is
-    /// shut down: it watches nothing any more.
+    /// putting the kernel back in step with the loop's bookkeeping. Nothing once the loop's
+    /// descriptors are closed: it watches nothing any more. Between `shutdown()` and then it
+    /// still runs queued tasks, which may change the fd's interest: the watch must be back.
     package func restartWatch(fd: Int32, generation: UInt32, interest: IOInterest) throws(SystemError) {
         guard !interest.isEmpty else { return }
-        // Under the queue's lock, as `enqueue` writes the wake fd: once `closed` is seen the
-        // epoll fd may be closed, and its number taken by another loop's epoll or any file.
+        // Under the queue's lock, which `closeDescriptors` takes before it closes: once the
+        // epoll fd is closed its number may be taken by another loop's epoll or any file.
         let restarted: Result<Void, SystemError> = queue.withLock { queue in
-            guard !queue.closed else { return .success(()) }
+            guard !queue.descriptorsClosed else { return .success(()) }
             return Result { () throws(SystemError) in try control(EPOLL_CTL_ADD, fd, interest, generation) }
         }
         try restarted.get()
@@ -452,6 +456,9 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func closeDescriptors() {
+        // Seen by `stopWatch` and `restartWatch` before any of their epoll_ctl could reach a
+        // closed (or reused) fd number.
+        queue.withLock { $0.descriptorsClosed = true }
         Syscall.close(wakeFD)
         Syscall.close(epollFD)
     }

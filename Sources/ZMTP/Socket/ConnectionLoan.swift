@@ -134,7 +134,7 @@ final class ConnectionLoan: @unchecked Sendable {
     /// Leaves `work` for the loop, to run once the connection is given back (borrower only).
     func handToLoop(_ work: @escaping () -> Void) {
         state.withLock { state in
-            assert(pthread_equal(state.borrower, pthread_self()) != 0, "only the borrower hands work to the loop")
+            assert(Self.isBorrower(state), "only the borrower hands work to the loop")
             state.waiting.append(work)
         }
     }
@@ -142,7 +142,7 @@ final class ConnectionLoan: @unchecked Sendable {
     /// Ends the loan; true when loop work waited meanwhile (the caller then queues `runWaiting`).
     func giveBack() -> Bool {
         state.withLock { state in
-            assert(pthread_equal(state.borrower, pthread_self()) != 0, "only the borrower gives a connection back")
+            assert(Self.isBorrower(state), "only the borrower gives a connection back")
             state.borrower = 0
             state.reading = false
             return !state.waiting.isEmpty
@@ -153,6 +153,7 @@ final class ConnectionLoan: @unchecked Sendable {
     /// fd to poll beside it, readable once loop work waits (made on first use). Nil when either
     /// failed (the borrower then reads nothing).
     func startReading() -> Int32? {
+        assert(state.withLock { Self.isBorrower($0) }, "only the borrower reads")
         if wakeFD < 0 {
             guard case .success(let fd) = Syscall.run({ eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }) else {
                 state.withLock { $0.reading = false }
@@ -174,10 +175,25 @@ final class ConnectionLoan: @unchecked Sendable {
         }
     }
 
+    /// The borrower's poll found the wake fd readable: drains it, so the next poll blocks
+    /// again (a count nobody drained would end every poll at once, and the borrower would
+    /// spin). What holds instead: loop work is queued before the fd is written, and the
+    /// borrower looks at `isWanted` after this drain, so work written before it is seen there,
+    /// and work queued after it writes the fd anew (`wakeWritten` is false).
+    func drainWake() {
+        state.withLock { state in
+            assert(Self.isBorrower(state), "only the borrower drains the wake fd")
+            var drained: eventfd_t = 0
+            _ = Syscall.run { eventfd_read(wakeFD, &drained) }
+            state.wakeWritten = false
+        }
+    }
+
     /// The borrower stopped reading: restarts the loop's watch with the connection's
     /// `interest`. False when it could not (the borrower hands the loop a failure).
     func stopReading(interest: IOInterest) -> Bool {
         state.withLock { state in
+            assert(Self.isBorrower(state), "only the borrower stops reading")
             state.reading = false
             return restartWatch(&state, interest: interest)
         }
@@ -205,7 +221,10 @@ final class ConnectionLoan: @unchecked Sendable {
 
     /// Loop work waits for the connection (checked by the borrower after each wake-up).
     var isWanted: Bool {
-        state.withLock { !$0.waiting.isEmpty }
+        state.withLock { state in
+            assert(Self.isBorrower(state), "only the borrower asks whether the loop wants it")
+            return !state.waiting.isEmpty
+        }
     }
 
     /// How many times the connection was lent (tests).
@@ -213,7 +232,8 @@ final class ConnectionLoan: @unchecked Sendable {
         state.withLock { $0.loans }
     }
 
-    /// An application thread holds the connection now.
+    /// An application thread holds the connection now. For tests only: anyone else would see a
+    /// state that may change before they act on it.
     var isLent: Bool {
         state.withLock { $0.borrower != 0 }
     }
@@ -221,7 +241,11 @@ final class ConnectionLoan: @unchecked Sendable {
     /// Whether the calling thread may touch the connection now (for debug assertions).
     func isHeldByCurrentThread(loopThread: Bool) -> Bool {
         state.withLock { state in
-            loopThread ? state.loopDepth > 0 && state.borrower == 0 : pthread_equal(state.borrower, pthread_self()) != 0
+            loopThread ? state.loopDepth > 0 && state.borrower == 0 : Self.isBorrower(state)
         }
+    }
+
+    private static func isBorrower(_ state: State) -> Bool {
+        pthread_equal(state.borrower, pthread_self()) != 0
     }
 }

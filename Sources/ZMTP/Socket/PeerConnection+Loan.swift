@@ -14,10 +14,11 @@ extension SocketType {
 
 /// A blocking call's I/O on its own thread: a send on an idle pipe writes its message at once,
 /// and the only receiver of a one-peer socket reads its reply, each with the connection
-/// borrowed from the loop (ConnectionLoan). Without it a round trip crosses threads four
-/// times (queue, wake the loop, write; read, wake the caller). What the borrower cannot finish
-/// (a partial write, a failure, a changed read interest or timer) it hands to the loop before
-/// it gives the connection back, and the loop runs it before anyone may borrow again.
+/// borrowed from the loop (ConnectionLoan). Without it a round trip crosses threads twice
+/// (the caller queues and wakes the loop, which writes; the loop reads and wakes the caller).
+/// What the borrower cannot finish (a partial write, a failure, a changed read interest or
+/// timer) it hands to the loop before it gives the connection back, and the loop runs it
+/// before anyone may borrow again.
 extension PeerConnection {
     /// Application thread, after its send queued on an idle pipe (`flushScheduled` set for
     /// it): encodes and writes the queue here, else the loop flushes as before.
@@ -83,9 +84,11 @@ extension PeerConnection {
     }
 
     /// Encodes and writes the pipe's queue until it is empty (which clears `flushScheduled`);
-    /// false when the loop must go on (the kernel took part, an error, a long queue).
+    /// false when the loop's flush must go on (the kernel took only part, a write failed, a
+    /// long queue). An encoding error is handed to the loop as the connection's failure, and
+    /// counts as done (true).
     private func writeQueuedByBorrower() -> Bool {
-        for _ in 0..<16 {
+        for _ in 0..<PeerConnection.roundsPerTurn {
             let took: Bool
             do {
                 let (queued, lowWater) = try encodeQueued()
@@ -104,28 +107,15 @@ extension PeerConnection {
     /// Writes the engine's output; false when the kernel did not take all of it or the write
     /// failed (the loop's flush then goes on, and meets the error itself).
     private func writeOutputByBorrower() -> Bool {
-        assertOwner()
-        do {
-            while engine.hasOutput {
-                var wrote = 0
-                try engine.drainOutput { bytes in
-                    wrote = try TCP.write(fd, bytes)
-                    return wrote
-                }
-                if wrote == 0 { return false }
-                unreported.bytesOut += wrote
-            }
-            return true
-        } catch {
-            return false
-        }
+        guard (try? writeOutput()) != nil else { return false }
+        return !engine.hasOutput
     }
 
     /// Polls the connection (with the loop's watch stopped) and the loan's wake-up fd, reading
     /// and decoding what comes, until a message is queued for the application, `deadline`, an
     /// end of the connection (handed to the loop) or loop work waiting.
     private func readByBorrower(wake: Int32, loan: ConnectionLoan, until deadline: UInt64?) {
-        let buffer = borrowerBuffer ?? UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+        let buffer = borrowerBuffer ?? UnsafeMutableRawBufferPointer.allocate(byteCount: PeerConnection.readBufferSize, alignment: 16)
         borrowerBuffer = buffer
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
         while !loan.isWanted {
@@ -139,7 +129,11 @@ extension PeerConnection {
             }
             let ready = poll(&fds, 2, timeout)
             if ready < 0 && errno != EINTR { return }
-            if ready <= 0 || fds[1].revents != 0 { continue }
+            if ready <= 0 { continue }
+            if fds[1].revents != 0 {
+                loan.drainWake()
+                continue
+            }
             guard fds[0].revents != 0 else { continue }
             if readOnceByBorrower(into: buffer, loan: loan) { return }
         }
@@ -148,21 +142,10 @@ extension PeerConnection {
     /// One read by the borrower, as `readAvailable` does it on the loop: true when it ended the
     /// wait (a message queued, the connection ended, output the kernel would not take).
     private func readOnceByBorrower(into buffer: UnsafeMutableRawBufferPointer, loan: ConnectionLoan) -> Bool {
-        var delivered = false
-        do {
-            defer { delivered = deliverByBorrower() }
-            switch try readOnce(into: buffer, now: monotonicNow()) {
-            case .bytes: break
-            case .wouldBlock: return false
-            case .eof:
-                loan.handToLoop { self.fail(reason: "peer closed the connection", error: nil) }
-                return true
-            }
-        } catch let error as ZMTPError {
-            loan.handToLoop { self.fail(reason: error.description, error: error) }
-            return true
-        } catch {
-            loan.handToLoop { self.fail(reason: "\(error)", error: nil) }
+        let outcome = readStep(into: buffer, now: monotonicNow())
+        let delivered = deliverByBorrower()  // what was decoded before an error too
+        if case .failed(let reason, let error) = outcome {
+            loan.handToLoop { self.fail(reason: reason, error: error) }
             return true
         }
         // A heartbeat PING read here owes its PONG now.
@@ -173,14 +156,14 @@ extension PeerConnection {
     /// Queues what the last read decoded for the application; whether there was any.
     private func deliverByBorrower() -> Bool {
         assertOwner()
-        guard !engine.received.isEmpty else { return false }
-        unreported.messagesIn += engine.received.count
-        if socket.queueForApplication(&engine.received, from: pipe) == nil {
+        let count = engine.takeReceived { received in
+            guard socket.queueForApplication(&received, from: pipe) == nil else { return }
             // A handler was installed while this thread read: the loop calls it with them.
             var batch = FramedMessages()
-            swap(&batch, &engine.received)
+            swap(&batch, &received)
             loan?.handToLoop { self.socket.deliver(&batch, from: self.pipe) }
         }
-        return true
+        unreported.messagesIn += count
+        return count > 0
     }
 }

@@ -13,7 +13,10 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     let engine: Connection
     let pipe: Pipe
     let peerName: String
-    /// Present when application threads may borrow the connection for their blocking calls.
+    /// Present when application threads may borrow the connection for their blocking calls:
+    /// a lending socket type that serves no handler yet. Whether a call borrows is decided by
+    /// `socket.servesHandler` alone; a connection made once a handler serves would never lend,
+    /// so it goes without.
     let loan: ConnectionLoan?
     /// The peer's numeric IP address without the port ("Peer-Address"); nil when unknown.
     let peerAddress: String?
@@ -46,6 +49,11 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
 
     /// Output above this stops pulling messages from the pipe until the kernel takes some.
     static let outputBatch = 256 << 10
+    /// Reads per readable event and write rounds per flush (the loop's or a borrower's): the
+    /// bound keeps one busy peer or sender from starving the loop's other connections.
+    static let roundsPerTurn = 16
+    /// The size of a read buffer: the loop's (the socket's) and a borrower's.
+    static let readBufferSize = 64 << 10
 
     init(socket: ZMTPSocket, fd: Int32, pipe: Pipe, peerName: String, dialer: Dialer?) throws {
         self.socket = socket
@@ -53,7 +61,8 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         self.pipe = pipe
         self.peerName = peerName
         self.dialer = dialer
-        loan = socket.type.lendsConnections && socket.handler == nil ? ConnectionLoan() : nil
+        // Unlocked: `servesHandler` is written on this (the loop) thread only.
+        loan = socket.type.lendsConnections && !socket.servesHandler ? ConnectionLoan() : nil
         maxOwedBytes = socket.options.maxOwedBytes
         let type = socket.type
         peerAddress = (try? SocketAddress.of(fd, peer: true).get())?.host
@@ -71,7 +80,12 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
         loan?.watch = ConnectionLoan.Watch(loop: socket.loop, fd: fd, generation: socket.loop.generation(of: fd))
         socket.connections[ObjectIdentifier(self)] = self
         socket.metrics.connections.increment()
-        rearmTimer()
+        // Entered as any loop work is, so that `rearmTimer` may assert it holds the connection
+        // (no borrower can have it yet: it is in no pipe).
+        if enterFromLoop(orWait: {}) {
+            rearmTimer()
+            loan?.exit()
+        }
     }
 
     deinit { borrowerBuffer?.deallocate() }
@@ -114,26 +128,42 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     func readAvailable() {
         assertOwner()
         defer { reportTraffic() }
-        // A bounded number of reads per wake keeps one busy peer from starving the others.
-        for _ in 0..<16 {
+        for _ in 0..<PeerConnection.roundsPerTurn {
             if isClosed || readBlocked() { break }
-            do {
-                defer { deliverReceived() }
-                switch try readOnce(into: socket.readBuffer, now: socket.loop.now) {
-                case .bytes(let n):
-                    if n == 0 { return afterInput() }
-                case .wouldBlock:
-                    return afterInput()
-                case .eof:
-                    return fail(reason: "peer closed the connection", error: nil)
-                }
-            } catch let error as ZMTPError {
-                return fail(reason: error.description, error: error)
-            } catch {
-                return fail(reason: "\(error)", error: nil)
+            let outcome = readStep(into: socket.readBuffer, now: socket.loop.now)
+            deliverReceived()  // what was decoded before an error too
+            switch outcome {
+            case .more: continue
+            case .drained: return afterInput()
+            case .failed(let reason, let error): return fail(reason: reason, error: error)
             }
         }
         afterInput()
+    }
+
+    /// How one read went, for whoever reads (the loop or a borrower).
+    enum ReadOutcome {
+        /// The buffer filled: more may be waiting.
+        case more
+        /// The socket is drained for now.
+        case drained
+        /// The connection ended: what `fail` reports.
+        case failed(reason: String, error: ZMTPError?)
+    }
+
+    /// One read (`readOnce`) and what it means for the connection.
+    func readStep(into buffer: UnsafeMutableRawBufferPointer, now: UInt64) -> ReadOutcome {
+        do {
+            switch try readOnce(into: buffer, now: now) {
+            case .bytes(let n): return n == 0 ? .drained : .more
+            case .wouldBlock: return .drained
+            case .eof: return .failed(reason: "peer closed the connection", error: nil)
+            }
+        } catch let error as ZMTPError {
+            return .failed(reason: error.description, error: error)
+        } catch {
+            return .failed(reason: "\(error)", error: nil)
+        }
     }
 
     /// One read: straight into a large frame's body when one is arriving; the next large frame's
@@ -214,24 +244,34 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
                 again = took
             }
             do {
-                while engine.hasOutput {
-                    var wrote = 0
-                    try engine.drainOutput { bytes in
-                        wrote = try TCP.write(fd, bytes)
-                        return wrote
-                    }
-                    if wrote == 0 { break }
-                    unreported.bytesOut += wrote
-                    socket.loop.expectActivity()  // a request or reply went out: an answer may follow
-                }
+                // A request or reply went out: an answer may follow.
+                if try writeOutput() { socket.loop.expectActivity() }
             } catch {
                 return fail(reason: "\(error)", error: nil)
             }
-        } while again && rounds < 16 && !engine.hasOutput && engine.state == .traffic
+        } while again && rounds < PeerConnection.roundsPerTurn && !engine.hasOutput && engine.state == .traffic
         if again && !engine.hasOutput && engine.state == .traffic { socket.scheduleFlush(self) }
         setInterest(engine.hasOutput ? interest.union(.writable) : interest.subtracting(.writable))
         if owedPaused { updateReadInterest() }
         if closingTimer != nil && !engine.hasOutput { close(reason: "closed by the application after its last message") }
+    }
+
+    /// Writes the engine's output until it is all written or the kernel takes no more (the
+    /// loop's flush and a borrower's send alike); whether any of it went.
+    func writeOutput() throws -> Bool {
+        assertOwner()
+        var any = false
+        while engine.hasOutput {
+            var wrote = 0
+            try engine.drainOutput { bytes in
+                wrote = try TCP.write(fd, bytes)
+                return wrote
+            }
+            if wrote == 0 { break }
+            unreported.bytesOut += wrote
+            any = true
+        }
+        return any
     }
 
     /// Takes the queued messages and encodes them (loop thread); nil if the connection failed.
@@ -291,6 +331,7 @@ final class PeerConnection: PeerLink, IOHandler, @unchecked Sendable {
     /// Keeps one loop timer at the engine's earliest deadline; later deadlines wait for it.
     func rearmTimer() {
         assert(socket.loop.inLoop)
+        assertOwner()
         guard let deadline = engine.nextDeadline else { return }
         guard deadline < timerDeadline else { return }
         if let timer { socket.loop.cancel(timer) }

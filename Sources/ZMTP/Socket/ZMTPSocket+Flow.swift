@@ -93,8 +93,9 @@ extension ZMTPSocket {
         return true
     }
 
-    /// Lock held, after the loop took messages from `pipe`: whether a watched pipe has just
-    /// drained to its low-water mark (the watch ends).
+    /// Lock held, after `pipe`'s connection took messages from it (on the loop or a borrower's
+    /// thread, through `encodeQueued`): whether a watched pipe has just drained to its
+    /// low-water mark (the watch ends).
     func reachedLowWaterLocked(_ pipe: Pipe) -> Bool {
         guard pipe.watchLowWater, pipe.isBelowLowWater(sendLimits) else { return false }
         pipe.watchLowWater = false

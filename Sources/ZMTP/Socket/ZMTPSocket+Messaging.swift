@@ -24,7 +24,7 @@ extension ZMTPSocket {
     private func sendMessage<M: OutgoingMessage>(_ message: M, timeout: Duration?) throws(SocketError) {
         var deadline: UInt64?  // read the clock only once a wait is needed
         var polled = false
-        var answers = false
+        var lends = false
         while true {
             var seen = 0
             let outcome: RouteOutcome? = try lock.withLock { () throws(SocketError) -> RouteOutcome? in
@@ -32,7 +32,7 @@ extension ZMTPSocket {
                     if isClosed { throw SocketError.closed }
                     let outcome = try room.route(message, on: self)
                     if case .blocked = outcome {} else {
-                        answers = !sentLast
+                        lends = !sentLast && !servesHandler
                         sentLast = true
                         return outcome
                     }
@@ -50,7 +50,7 @@ extension ZMTPSocket {
             }
             if let outcome {
                 // The request of a round trip goes out on this thread when it can.
-                if answers, case .queued(let link?) = outcome, let connection = link as? PeerConnection,
+                if lends, case .queued(let link?) = outcome, let connection = link as? PeerConnection,
                    connection.loan != nil, !loop.inLoop {
                     return connection.flushOnCaller()
                 }
@@ -123,8 +123,8 @@ extension ZMTPSocket {
         var seen: Int?
         var lender: PeerConnection?
         let early = try lock.withLock { () throws(SocketError) -> (T, (any PeerLink)?)? in
-            try room.checkReceive()
             defer { sentLast = false }
+            try room.checkReceive()
             if let taken = dequeue(take) { return taken }
             if isClosed { throw SocketError.closed }
             if timeout == .zero { throw SocketError.wouldBlock }
@@ -324,7 +324,8 @@ extension ZMTPSocket {
     }
 
     /// Queues messages from `pipe` for the application and wakes the pollers (lock held). The
-    /// caller wakes blocked receivers: `deliver` after unlocking, `detach` with its own wake-up.
+    /// caller wakes blocked receivers: `queueForApplication` after unlocking, `detach` with its
+    /// own wake-up.
     func queueLocked(_ messages: inout FramedMessages, from pipe: Pipe) {
         pipe.inbound.add(&messages)
         arrivals.add(1, ordering: .releasing)
@@ -337,7 +338,8 @@ extension ZMTPSocket {
         if !pollWakers.isEmpty && !pipe.inbound.isEmpty { wakePollersLocked() }
     }
 
-    /// Space freed in `pipe`'s outbound queue (loop thread, lock held): wakes blocked senders
+    /// Space freed in `pipe`'s outbound queue (lock held, by whoever holds its connection: the
+    /// loop or a borrowing sender, both through `encodeQueued`): wakes blocked senders
     /// once the queue is down to half the high-water mark (libzmq's low-water mark), so a sender
     /// at the limit is woken once per half-queue rather than once per flush round.
     func spaceFreedLocked(in pipe: Pipe) -> [AsyncWaiter<Void>.Resumption] {

@@ -39,7 +39,8 @@ public final class ZMTPSocket: @unchecked Sendable {
     @exclusivity(unchecked) var pollWakers: [PollWaker] = []
     /// Large frame bodies received into a `Message` and finished with, for reuse.
     @exclusivity(unchecked) var spareLargeBodies: [[UInt8]] = []
-    /// A `serve` handler takes the messages: a blocking receive must not read them itself.
+    /// A `serve` handler takes the messages: no blocking call borrows a connection from then
+    /// on, sends and receives alike (written under the lock, on the loop thread).
     @exclusivity(unchecked) var servesHandler = false
     /// The last send or receive call was a send (lock held). Only a round trip (a send after a
     /// receive, a receive after a send) does its I/O on the caller's thread: a stream of sends
@@ -79,7 +80,7 @@ public final class ZMTPSocket: @unchecked Sendable {
     var nextGeneratedID: UInt32 = UInt32.random(in: 0...UInt32.max)
     /// How dialers find their hosts' addresses (tests put a slow one in before connecting).
     var resolver = HostResolver.system
-    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: PeerConnection.readBufferSize, alignment: 16)
 
     /// Makes a socket of `type` with `options`, on `loop` or, when nil, on the process's shared
     /// event loop. Throws ``SocketError/invalidMessage(_:)`` for an identity that is longer than

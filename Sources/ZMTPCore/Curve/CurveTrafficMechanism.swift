@@ -7,12 +7,11 @@
 
 extension CurveTrafficMechanism {
     public func encodeFrame(_ body: UnsafeRawBufferPointer, more: Bool, command: Bool, into out: inout [UInt8]) throws {
-        guard let traffic else { throw ZMTPError.badMessage("cannot send before the CURVE handshake completes") }
-        traffic.encode(body, more: more, command: command, into: &out)
+        try sending().encode(body, more: more, command: command, into: &out)
     }
 
     public func encodeMessages(_ messages: inout FramedMessages, into out: inout [UInt8]) throws {
-        guard let traffic else { throw ZMTPError.badMessage("cannot send before the CURVE handshake completes") }
+        let traffic = try sending()
         messages.drainFrames { body, more in traffic.encode(body, more: more, command: false, into: &out) }
     }
 
@@ -24,6 +23,12 @@ extension CurveTrafficMechanism {
 
     public func decodeFrame(flags: UInt8, envelope: UnsafeRawBufferPointer, payload: inout [UInt8]) throws -> UInt8 {
         try established().decode(envelope: envelope, payload: &payload)
+    }
+
+    /// The traffic state to send with, which is refused before the handshake completed.
+    private func sending() throws -> CurveTraffic {
+        guard let traffic else { throw ZMTPError.badMessage("cannot send before the CURVE handshake completes") }
+        return traffic
     }
 
     /// The traffic state for a received MESSAGE, which is refused before the handshake completed.

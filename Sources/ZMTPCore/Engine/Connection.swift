@@ -5,9 +5,10 @@
 @_spi(Engine) public final class Connection {
     public enum State: Equatable, Sendable { case greeting, handshake, traffic, closed }
 
-    // One thread drives a connection (its loop's), so its state goes without dynamic
-    // exclusivity checks, the handshake's too: the compiler hoists those of every path to
-    // the top of `consume`, where they cost each read.
+    // One thread at a time drives a connection (its loop's, or an application thread that
+    // borrowed it through ZMTP's ConnectionLoan, which orders the handoffs), so its state goes
+    // without dynamic exclusivity checks, the handshake's too: the compiler hoists those of
+    // every path to the top of `consume`, where they cost each read.
     @exclusivity(unchecked) public private(set) var state: State = .greeting
     public let mechanism: SecurityMechanism
     public let options: ConnectionOptions

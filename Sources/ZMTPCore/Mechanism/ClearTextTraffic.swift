@@ -5,13 +5,18 @@
 extension ClearTextTraffic {
     @inline(__always)
     public func encodeFrame(_ body: UnsafeRawBufferPointer, more: Bool, command: Bool, into out: inout [UInt8]) throws {
-        WireFrame.append(flags: (more ? WireFrame.more : 0) | (command ? WireFrame.command : 0), body: body, into: &out)
+        Self.appendFrame(body, more: more, command: command, into: &out)
     }
 
     public func encodeMessages(_ messages: inout FramedMessages, into out: inout [UInt8]) throws {
-        messages.drainFrames { body, more in
-            WireFrame.append(flags: more ? WireFrame.more : 0, body: body, into: &out)
-        }
+        messages.drainFrames { body, more in Self.appendFrame(body, more: more, command: false, into: &out) }
+    }
+
+    /// Plain ZMTP framing of one frame, for both encoders (it does not throw, so the batch's
+    /// closure does not either).
+    @inline(__always)
+    private static func appendFrame(_ body: UnsafeRawBufferPointer, more: Bool, command: Bool, into out: inout [UInt8]) {
+        WireFrame.append(flags: (more ? WireFrame.more : 0) | (command ? WireFrame.command : 0), body: body, into: &out)
     }
 
     @inline(__always)
