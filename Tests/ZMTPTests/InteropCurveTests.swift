@@ -29,7 +29,7 @@ import Testing
 
     @Test func ourDealerToPyzmqCurveRouter() throws {
         let server = try Self.pyzmqKeyPair()
-        let peer = try ChildProcess.zmqPeer(["--type", "ROUTER", "--bind", "tcp://127.0.0.1:0", "--mode", "echo", "--curve-server", "--secret", server.secret])
+        let peer = try ChildProcess.zmqPeer(["--type", "ROUTER", "--bind", "tcp://127.0.0.1:0", "--mode", "echo", "--curve-server", "--secret=\(server.secret)"])
         defer { peer.stop() }
         var options = SocketOptions()
         options.security = .curveClient(serverKey: try CurvePublicKey(z85: server.public), keyPair: .generate())
@@ -57,7 +57,7 @@ import Testing
         for args in [["--count", "100000", "--size", "16"], ["--count", "3", "--size", "\(4 << 20)"], ["--count", "3000", "--size", "\(64 << 10)"],
                      ["--count", "20", "--multipart", "--heartbeat-ivl", "100", "--heartbeat-timeout", "300", "--interval-ms", "50"]] {
             let peer = try ChildProcess.zmqPeer(["--type", "DEALER", "--connect", endpoint.description, "--mode", "client", "--fail-on-disconnect",
-                                        "--curve-client", "--server-key", server.publicKey.z85, "--public", client.public, "--secret", client.secret] + args)
+                                        "--curve-client", "--server-key=\(server.publicKey.z85)", "--public=\(client.public)", "--secret=\(client.secret)"] + args)
             #expect(peer.waitExit(timeout: 90) == 0, "\(args): \(peer.allLines)")
         }
     }
@@ -72,7 +72,7 @@ import Testing
         let serverPublic = try CurveKeyFile.readPublic(path: dir.appendingPathComponent("server.public").path)
         let serverSecret = try CurveKeyFile.readSecret(path: dir.appendingPathComponent("server.private").path)
         let clientPair = CurveKeyPair.generate()
-        let peer = try ChildProcess.zmqPeer(["--type", "ROUTER", "--bind", "tcp://127.0.0.1:0", "--mode", "echo", "--curve-server", "--secret", serverSecret.z85Secret])
+        let peer = try ChildProcess.zmqPeer(["--type", "ROUTER", "--bind", "tcp://127.0.0.1:0", "--mode", "echo", "--curve-server", "--secret=\(serverSecret.z85Secret)"])
         defer { peer.stop() }
         var options = SocketOptions()
         options.security = .curveClient(serverKey: serverPublic, keyPair: clientPair)
@@ -82,14 +82,14 @@ import Testing
         try dealer.send([[1, 2, 3]], timeout: .seconds(10))
         #expect(try dealer.receive(timeout: .seconds(10)) == [[1, 2, 3]])
         let client = try ChildProcess.zmqPeer(["--type", "DEALER", "--connect", try peer.endpoint(), "--mode", "client", "--count", "5",
-                                      "--curve-client", "--server-key", serverPublic.z85, "--public", clientPair.publicKey.z85,
-                                      "--secret", clientPair.secretKey.z85Secret])
+                                      "--curve-client", "--server-key=\(serverPublic.z85)", "--public=\(clientPair.publicKey.z85)",
+                                      "--secret=\(clientPair.secretKey.z85Secret)"])
         #expect(client.waitExit(timeout: 30) == 0, "\(client.allLines)")
     }
 
     @Test func wrongServerKeyFailsAndIsReported() throws {
         let server = try Self.pyzmqKeyPair()
-        let peer = try ChildProcess.zmqPeer(["--type", "ROUTER", "--bind", "tcp://127.0.0.1:0", "--mode", "echo", "--curve-server", "--secret", server.secret])
+        let peer = try ChildProcess.zmqPeer(["--type", "ROUTER", "--bind", "tcp://127.0.0.1:0", "--mode", "echo", "--curve-server", "--secret=\(server.secret)"])
         defer { peer.stop() }
         var options = SocketOptions()
         let events = EventLog()
@@ -115,7 +115,7 @@ import Testing
         defer { router.close() }
         let stranger = try Self.pyzmqKeyPair()
         let peer = try ChildProcess.zmqPeer(["--type", "DEALER", "--connect", endpoint.description, "--mode", "client", "--count", "1", "--timeout-ms", "1500",
-                                    "--curve-client", "--server-key", server.publicKey.z85, "--public", stranger.public, "--secret", stranger.secret])
+                                    "--curve-client", "--server-key=\(server.publicKey.z85)", "--public=\(stranger.public)", "--secret=\(stranger.secret)"])
         #expect(peer.waitExit(timeout: 30) != 0)
         #expect(peer.allLines.contains { $0.hasPrefix("HANDSHAKE_FAILED") })
         #expect(events.wait { if case .handshakeFailed(_, .peerDenied(400, let why)) = $0 { return why.contains("authoriz") } else { return false } })
@@ -123,7 +123,7 @@ import Testing
         // The same client becomes welcome once the allowed set is replaced, without a restart.
         authorizer.replaceAllowed([allowed.publicKey, try CurvePublicKey(z85: stranger.public)])
         let again = try ChildProcess.zmqPeer(["--type", "DEALER", "--connect", endpoint.description, "--mode", "client", "--count", "3",
-                                     "--curve-client", "--server-key", server.publicKey.z85, "--public", stranger.public, "--secret", stranger.secret])
+                                     "--curve-client", "--server-key=\(server.publicKey.z85)", "--public=\(stranger.public)", "--secret=\(stranger.secret)"])
         #expect(again.waitExit(timeout: 30) == 0, "\(again.allLines)")
     }
 }

@@ -57,7 +57,7 @@ import Testing
         let (endpoint, directory) = try Self.endpoint(place)
         defer { directory?.remove() }
         let server = try InteropCurveTests.pyzmqKeyPair()
-        let peer = try ChildProcess.zmqPeer(["--type", "ROUTER", "--bind", endpoint, "--mode", "echo", "--curve-server", "--secret", server.secret])
+        let peer = try ChildProcess.zmqPeer(["--type", "ROUTER", "--bind", endpoint, "--mode", "echo", "--curve-server", "--secret=\(server.secret)"])
         defer { peer.stop() }
         _ = try peer.endpoint()
         var options = SocketOptions()
@@ -78,8 +78,8 @@ import Testing
         defer { router.close() }
         let client = try InteropCurveTests.pyzmqKeyPair()
         let peer = try ChildProcess.zmqPeer(["--type", "DEALER", "--connect", endpoint, "--mode", "client", "--fail-on-disconnect",
-                                             "--curve-client", "--server-key", server.publicKey.z85, "--public", client.public,
-                                             "--secret", client.secret, "--count", "10000", "--size", "100"])
+                                             "--curve-client", "--server-key=\(server.publicKey.z85)", "--public=\(client.public)",
+                                             "--secret=\(client.secret)", "--count", "10000", "--size", "100"])
         #expect(peer.waitExit(timeout: 60) == 0, "\(peer.allLines)")
         #expect(peer.allLines.contains { $0.hasPrefix("OK ") })
     }

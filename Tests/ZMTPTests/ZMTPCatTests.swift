@@ -126,14 +126,14 @@ import ZMTP
                                    "--echo", "--count", "1", "--timeout", "20"])
         let client = try InteropCurveTests.pyzmqKeyPair()
         let dealer = try ChildProcess.zmqPeer(["--type", "DEALER", "--connect", try Self.boundEndpoint(server), "--mode", "client",
-                                               "--count", "1", "--multipart", "--size", "4", "--curve-client", "--server-key", serverPair.publicKey.z85,
-                                               "--public", client.public, "--secret", client.secret])
+                                               "--count", "1", "--multipart", "--size", "4", "--curve-client", "--server-key=\(serverPair.publicKey.z85)",
+                                               "--public=\(client.public)", "--secret=\(client.secret)"])
         #expect(dealer.waitExit(timeout: 30) == 0, "\(dealer.allLines)")
         #expect(server.waitExit(timeout: 30) == 0, "\(server.allLines)")
 
         // A pyzmq CURVE server, our client with a generated key pair.
         let router = try ChildProcess.zmqPeer(["--type", "ROUTER", "--bind", "tcp://127.0.0.1:0", "--mode", "echo",
-                                               "--curve-server", "--secret", serverPair.secretKey.z85Secret])
+                                               "--curve-server", "--secret=\(serverPair.secretKey.z85Secret)"])
         defer { router.stop() }
         let cat = try Self.cat(["--type", "DEALER", "--connect", try router.endpoint(), "--curve-server-key", base + ".public",
                                 "--count", "1", "--timeout", "20"])
