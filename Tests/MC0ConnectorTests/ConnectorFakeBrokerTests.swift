@@ -137,9 +137,8 @@ import ZMTP
 
     @Test func connectFailuresAreErrorsTheCallerCanActOn() async throws {
         // Nothing listening: no OK within connectTimeout.
-        let (probe, freePort) = try startFakeBroker()
-        probe.stop()
-        var config = testConfig(port: freePort)
+        let closed = try ClosedPort()
+        var config = testConfig(port: closed.port)
         config.connectTimeout = .milliseconds(500)
         let unreachable = try MC0Connector(config: config)
         await #expect(throws: MC0ConnectorError.notConnected) { try await unreachable.subscribe("x") }
@@ -148,7 +147,7 @@ import ZMTP
             Issue.record("connect to a closed port succeeded")
         } catch let error as MC0ConnectorError {
             guard case .connectTimedOut(let endpoint, _, _) = error else { Issue.record("\(error)"); return }
-            #expect(endpoint == "tcp://127.0.0.1:\(freePort)")
+            #expect(endpoint == "tcp://127.0.0.1:\(closed.port)")
         }
         await unreachable.close()
 
