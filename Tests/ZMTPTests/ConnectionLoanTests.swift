@@ -38,6 +38,18 @@ import TestSupport
         try dealer.send([[]], timeout: .seconds(10))
     }
 
+    /// A blocking receive on another thread: "received", or "timed out" after `timeout`.
+    static func receiveOnAnotherThread(_ socket: ZMTPSocket, timeout: Duration) -> ThreadResult {
+        Thread.detachNewThreadResult {
+            do {
+                _ = try socket.receive(timeout: timeout)
+                return "received"
+            } catch SocketError.timedOut {
+                return "timed out"
+            }
+        }
+    }
+
     /// The dealer's one connection (loop thread).
     static func connection(of socket: ZMTPSocket) throws -> PeerConnection {
         try socket.onLoop { socket.connections.values.first as! PeerConnection }
@@ -91,14 +103,7 @@ import TestSupport
         defer { dealer.close(); router.close() }
         try Self.sendUnanswered(dealer)
         let connection = try Self.connection(of: dealer)
-        let waiting = Thread.detachNewThreadResult {
-            do {
-                _ = try dealer.receive(timeout: .seconds(3))
-                return "received"
-            } catch SocketError.timedOut {
-                return "timed out"
-            }
-        }
+        let waiting = Self.receiveOnAnotherThread(dealer, timeout: .seconds(3))
         #expect(waitUntil { connection.loan!.isLent })
         #expect(waiting.wait(timeout: 10) == "timed out")
         #expect(!connection.loan!.isLent)
@@ -246,14 +251,7 @@ import TestSupport
         let connection = try Self.connection(of: dealer)
         let loans = connection.loan!.loans
         try Self.sendUnanswered(dealer)
-        let waiting = Thread.detachNewThreadResult {
-            do {
-                _ = try dealer.receive(timeout: .seconds(5))
-                return "received"
-            } catch SocketError.timedOut {
-                return "timed out"
-            }
-        }
+        let waiting = Self.receiveOnAnotherThread(dealer, timeout: .seconds(5))
         #expect(waitUntil { connection.loan!.isLent })
         #expect(waiting.wait(timeout: 20) == "timed out")
         #expect(!connection.loan!.isLent)
