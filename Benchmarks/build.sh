@@ -9,5 +9,7 @@ for program in zmq_thr zmq_lat zmq_hs zmq_inproc_thr zmq_pattern ref_broker mc0_
     # bench_common.c is #included by each program, not compiled on its own.
     gcc $cflags -pthread -o "$here/bin/$program" "$here/$program.c" -lzmq
 done
-gcc $cflags -pthread -o "$here/bin/curve_floor" "$here/curve_floor.c" -lzmq -lsodium
+for program in curve_floor broker_floor; do
+    gcc $cflags -pthread -o "$here/bin/$program" "$here/$program.c" -lzmq -lsodium
+done
 echo "built $(ls "$here/bin" | tr '\n' ' ')into $here/bin"
