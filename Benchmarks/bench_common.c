@@ -48,6 +48,14 @@ uint64_t cpu_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* CPU time of the calling thread, in nanoseconds. */
+uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* Sequence numbers ride in a message's first 8 bytes, little-endian, so that a receiver can
  * prove that nothing was lost, duplicated or reordered. */
 void put_sequence(void *payload, uint64_t n)

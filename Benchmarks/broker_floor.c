@@ -162,13 +162,6 @@ static void send_all(int fd, const unsigned char *bytes, size_t length)
     }
 }
 
-static uint64_t thread_cpu_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* ------------------------------------------------------------------ noop */
 
 struct connection {
@@ -228,38 +221,46 @@ static int wait_events(int ep, struct epoll_event *events, int most)
     }
 }
 
+/* One turn of an event loop: waits, reads each ready connection once and hands each whole
+ * message in it to `each`; returns the messages handed. */
+static long take_round(int ep, void (*each)(struct connection *, const struct message *))
+{
+    struct epoll_event events[256];
+    struct message m;
+    long taken = 0;
+    int n = wait_events(ep, events, 256);
+    for (int e = 0; e < n; e++) {
+        struct connection *c = events[e].data.ptr;
+        if (!read_ready(c))
+            continue;
+        for (; take_message(&c->in, c->buffer, &c->have, &m); taken++)
+            each(c, &m);
+    }
+    return taken;
+}
+
+/* The broker's whole work on a request: check it, seal the OK, send it. */
+static void answer_noop(struct connection *c, const struct message *request)
+{
+    if (c->have > 0)
+        die("a client sent its next NOOP before its OK");
+    if (request->frames != 4 || !is_frame(request, 0, "") || !is_frame(request, 1, "NOOP") || !is_frame(request, 2, "ID"))
+        die("the broker expected [\"\", NOOP, ID, id]");
+    const char *frames[] = {"", "OK", "ID", (const char *)request->payload[3]};
+    const size_t lengths[] = {0, 2, 2, request->length[3]};
+    unsigned char reply[4 * (frame_overhead + largest_payload)];
+    send_all(c->fd, reply, seal_message(&c->out, frames, lengths, 4, reply));
+}
+
 static void *broker_thread(void *arg)
 {
     struct noop_run *r = arg;
     int ep = make_epoll(r->broker, r->clients);
-    struct epoll_event events[256];
-    struct message request;
-    unsigned char reply[4 * (frame_overhead + largest_payload)];
     long answered = 0, total = (long)r->clients * r->count;
     pthread_barrier_wait(&r->ready);
     uint64_t start = thread_cpu_ns();
-    while (answered < total) {
-        int n = wait_events(ep, events, 256);
-        for (int e = 0; e < n; e++) {
-            struct connection *c = events[e].data.ptr;
-            if (!read_ready(c))
-                continue;
-            size_t length = 0;
-            while (take_message(&c->in, c->buffer, &c->have, &request)) {
-                if (length > 0)
-                    die("a client sent its next NOOP before its OK");
-                if (request.frames != 4 || !is_frame(&request, 0, "") || !is_frame(&request, 1, "NOOP") ||
-                    !is_frame(&request, 2, "ID"))
-                    die("the broker expected [\"\", NOOP, ID, id]");
-                const char *frames[] = {"", "OK", "ID", (const char *)request.payload[3]};
-                const size_t lengths[] = {0, 2, 2, request.length[3]};
-                length += seal_message(&c->out, frames, lengths, 4, reply + length);
-                answered++;
-            }
-            if (length > 0)
-                send_all(c->fd, reply, length);
-        }
-    }
+    while (answered < total)
+        answered += take_round(ep, answer_noop);
     r->broker_cpu = thread_cpu_ns() - start;
     close(ep);
     return NULL;
@@ -272,6 +273,15 @@ static void send_noop(struct connection *c)
     unsigned char request[4 * (frame_overhead + 4)];
     send_all(c->fd, request, seal_message(&c->out, frames, lengths, 4, request));
     c->left--;
+}
+
+/* The client's side: check the OK and send the next NOOP, if any is left. */
+static void take_ok(struct connection *c, const struct message *reply)
+{
+    if (reply->frames != 4 || !is_frame(reply, 1, "OK") || !is_frame(reply, 3, "n"))
+        die("the client expected [\"\", OK, ID, n]");
+    if (c->left > 0)
+        send_noop(c);
 }
 
 static void set_nodelay(int fd)
@@ -323,28 +333,13 @@ static void run_noop(int clients, long count)
         die("cannot start the broker thread");
 
     int ep = make_epoll(r.client, clients);
-    struct epoll_event events[256];
-    struct message reply;
     long done = 0, total = (long)clients * count;
     pthread_barrier_wait(&r.ready);
     uint64_t started = now_ns(), client_start = thread_cpu_ns();
     for (int i = 0; i < clients; i++)
         send_noop(&r.client[i]);
-    while (done < total) {
-        int n = wait_events(ep, events, 256);
-        for (int e = 0; e < n; e++) {
-            struct connection *c = events[e].data.ptr;
-            if (!read_ready(c))
-                continue;
-            while (take_message(&c->in, c->buffer, &c->have, &reply)) {
-                if (reply.frames != 4 || !is_frame(&reply, 1, "OK") || !is_frame(&reply, 3, "n"))
-                    die("the client expected [\"\", OK, ID, n]");
-                done++;
-                if (c->left > 0)
-                    send_noop(c);
-            }
-        }
-    }
+    while (done < total)
+        done += take_round(ep, take_ok);
     uint64_t elapsed = now_ns() - started, client_cpu = thread_cpu_ns() - client_start;
     pthread_join(thread, NULL);
     close(ep);

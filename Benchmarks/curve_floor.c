@@ -39,13 +39,6 @@ struct pipeline {
     uint64_t first, last;  /* wall clock of the first and last message received */
 };
 
-static uint64_t thread_cpu_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void nonce_for(unsigned char nonce[crypto_box_NONCEBYTES], long n)
 {
     memset(nonce, 0, crypto_box_NONCEBYTES);
