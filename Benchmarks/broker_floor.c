@@ -1,14 +1,16 @@
 /* The floor of a broker's CPU per operation (rows 4a and 4b of Benchmarks/run): the work any
  * mc0 broker on libsodium must do for the load those rows apply, and nothing else.
  *
- *   noop    C loopback TCP connections from a client thread to a broker thread. Each client
- *           sends mc0_load's acked NOOP, ["", "NOOP", "ID", "n"], as the four CurveZMQ MESSAGE
- *           frames it is on the wire, and waits for the answer before sending the next. The
- *           broker thread waits on epoll, reads each ready connection once, opens the request's
- *           four boxes, seals the four of ["", "OK", "ID", "n"] and writes them with one send.
- *           Its thread's CPU per round trip is the floor of row 4a: the crypto and the two
- *           system calls a round trip needs, with no queues, no state beyond the keys and
- *           nonces, and no ZMTP or mc0 parsing beyond finding the frames.
+ *   noop    A broker that mc0_load's noop mode can load as it loads mc0d and ref_broker, so
+ *           that the floor sees the same client and the same pacing. It listens on
+ *           127.0.0.1:PORT, accepts C clients and does each one's CurveZMQ handshake as a
+ *           ROUTER would (blocking, one client after the other), then serves them on one
+ *           thread: it waits on epoll, reads each ready connection once, opens the request's
+ *           CurveZMQ MESSAGE boxes, seals the four of ["", "OK", "ID", id] and writes them with
+ *           one send. The process's CPU per round trip, as mc0_load --broker-pid reads it, is the
+ *           floor of row 4a: the crypto and the two system calls a round trip needs, with no
+ *           queues, no state beyond the keys and nonces, and no ZMTP or mc0 parsing beyond
+ *           finding the frames. It ends when a client closes.
  *   fanout  One thread seals the six boxes of a delivery, ["", "MESSAGE", "TOPIC", "bench", "",
  *           body of SIZE bytes], for S subscribers in turn: the crypto alone, without the
  *           writes, a lower bound of row 4b's CPU per delivery.
@@ -23,18 +25,17 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 static const char usage[] =
-    "usage: broker_floor noop --clients C --count N\n"
+    "usage: broker_floor noop --port PORT --curve-secret Z85 [--clients C (50)]\n"
     "       broker_floor fanout --subscribers S --count N [--size BYTES (100)]\n";
 
 enum { key_bytes = 32, mac_bytes = 16, counter_bytes = 8 };
-/* A MESSAGE command frame: flags and size (a short frame), "\x07MESSAGE", the nonce's last 8
+/* A MESSAGE frame: flags and size (a short frame), "\x07MESSAGE", the nonce's last 8
  * bytes, the MAC, then the sealed flags byte and payload. */
 enum { frame_overhead = 2 + 8 + counter_bytes + mac_bytes + 1, most_frames = 8, largest_payload = 255 - 33 };
 static const char message_command[8] = "\x07MESSAGE";
@@ -64,7 +65,7 @@ static size_t seal_frame(struct direction *d, const unsigned char *payload, size
     unsigned char block[64], nonce[counter_bytes];
     counter_bytes_of(d->counter++, nonce);
     crypto_stream_salsa20(block, sizeof block, nonce, d->subkey);
-    out[0] = 0x04; /* a short command frame */
+    out[0] = 0x00; /* a short frame: libzmq sends MESSAGE without the COMMAND bit */
     out[1] = (unsigned char)(frame_overhead - 2 + length);
     memcpy(out + 2, message_command, sizeof message_command);
     memcpy(out + 10, nonce, counter_bytes);
@@ -87,8 +88,8 @@ static size_t open_frame(struct direction *d, const unsigned char *in, size_t av
 {
     if (available < 2 || available < 2 + (size_t)in[1])
         return 0;
-    if (in[0] != 0x04 || in[1] < frame_overhead - 2 || memcmp(in + 2, message_command, sizeof message_command) != 0)
-        die("not a short MESSAGE command frame");
+    if (in[0] != 0x00 || in[1] < frame_overhead - 2 || memcmp(in + 2, message_command, sizeof message_command) != 0)
+        die("not a short MESSAGE frame");
     unsigned char block[64], nonce[counter_bytes];
     counter_bytes_of(d->counter++, nonce);
     if (memcmp(in + 10, nonce, counter_bytes) != 0)
@@ -162,6 +163,147 @@ static void send_all(int fd, const unsigned char *bytes, size_t length)
     }
 }
 
+/* ------------------------------------------------------------------ handshake */
+
+struct server_keys {
+    unsigned char public[key_bytes], secret[key_bytes];
+};
+
+/* Reads exactly `length` bytes; 0 when the client left first (as a port probe does). */
+static int read_exact(int fd, unsigned char *out, size_t length)
+{
+    for (size_t got = 0; got < length;) {
+        ssize_t k = read(fd, out + got, length - got);
+        if (k == 0 || (k < 0 && errno == ECONNRESET))
+            return 0;
+        if (k < 0 && errno != EINTR)
+            die("read: %s", strerror(errno));
+        got += k > 0 ? (size_t)k : 0;
+    }
+    return 1;
+}
+
+/* Reads one command frame into `body`; its length, or -1 when the client left first. */
+static long read_command(int fd, unsigned char *body, size_t room)
+{
+    unsigned char header[9];
+    if (!read_exact(fd, header, 2))
+        return -1;
+    size_t length = header[1];
+    if (header[0] == 0x06) {
+        if (!read_exact(fd, header + 2, 7))
+            return -1;
+        length = 0;
+        for (int i = 1; i < 9; i++)
+            length = length << 8 | header[i];
+    } else if (header[0] != 0x04) {
+        die("a handshake frame that is not a command");
+    }
+    if (length > room)
+        die("a handshake command of %zu bytes", length);
+    return read_exact(fd, body, length) ? (long)length : -1;
+}
+
+static void write_command(int fd, const unsigned char *body, size_t length)
+{
+    unsigned char header[9] = {0x04, (unsigned char)length};
+    size_t header_length = 2;
+    if (length > 255) {
+        header[0] = 0x06;
+        for (int i = 0; i < 8; i++)
+            header[1 + i] = (unsigned char)((uint64_t)length >> (56 - 8 * i));
+        header_length = 9;
+    }
+    send_all(fd, header, header_length);
+    send_all(fd, body, length);
+}
+
+/* A nonce of `prefix` (16 or 8 bytes) and `suffix` (8 or 16). */
+static void make_nonce(unsigned char nonce[crypto_box_NONCEBYTES], const char *prefix, const unsigned char *suffix)
+{
+    size_t split = strlen(prefix);
+    memcpy(nonce, prefix, split);
+    memcpy(nonce + split, suffix, crypto_box_NONCEBYTES - split);
+}
+
+/* The server's side of the ZMTP 3.1 greeting and the CurveZMQ handshake on `fd` (blocking), as
+ * a ROUTER with no ZAP; sets the two directions of the connection's MESSAGE traffic. Returns 0
+ * when the client left before the end. */
+static int handshake(int fd, const struct server_keys *keys, struct direction *in, struct direction *out)
+{
+    unsigned char greeting[64] = {0xFF, [9] = 0x7F, 3, 1, 'C', 'U', 'R', 'V', 'E', [32] = 1}, peer[64];
+    send_all(fd, greeting, sizeof greeting);
+    if (!read_exact(fd, peer, sizeof peer))
+        return 0;
+    if (peer[0] != 0xFF || peer[9] != 0x7F || peer[10] != 3 || memcmp(peer + 12, "CURVE", 6) != 0)
+        die("a greeting that is not ZMTP 3 with CURVE");
+
+    unsigned char body[1024], nonce[crypto_box_NONCEBYTES], plain[1024];
+    long length = read_command(fd, body, sizeof body);
+    if (length < 0)
+        return 0;
+    if (length != 200 || memcmp(body, "\x05HELLO\x01\x00", 8) != 0)
+        die("not a HELLO of CurveZMQ 1.0");
+    unsigned char client_transient[key_bytes];
+    memcpy(client_transient, body + 80, key_bytes);
+    make_nonce(nonce, "CurveZMQHELLO---", body + 112);
+    if (crypto_box_open_easy(plain, body + 120, 80, nonce, client_transient, keys->secret) != 0)
+        die("a HELLO that does not open");
+
+    unsigned char transient_public[key_bytes], transient_secret[key_bytes], cookie[96], cookie_key[key_bytes];
+    crypto_box_keypair(transient_public, transient_secret);
+    randombytes_buf(cookie, 16);
+    crypto_secretbox_keygen(cookie_key);
+    memcpy(plain, client_transient, key_bytes);
+    memcpy(plain + key_bytes, transient_secret, key_bytes);
+    make_nonce(nonce, "COOKIE--", cookie);
+    crypto_secretbox_easy(cookie + 16, plain, 2 * key_bytes, nonce, cookie_key);
+    memcpy(body, "\x07WELCOME", 8);
+    randombytes_buf(body + 8, 16);
+    memcpy(plain, transient_public, key_bytes);
+    memcpy(plain + key_bytes, cookie, sizeof cookie);
+    make_nonce(nonce, "WELCOME-", body + 8);
+    if (crypto_box_easy(body + 24, plain, key_bytes + sizeof cookie, nonce, client_transient, keys->secret) != 0)
+        die("a client transient key of low order");
+    write_command(fd, body, 168);
+
+    length = read_command(fd, body, sizeof body);
+    if (length < 0)
+        return 0;
+    if (length < 257 || memcmp(body, "\x08INITIATE", 9) != 0 || memcmp(body + 9, cookie, sizeof cookie) != 0)
+        die("not an INITIATE with our cookie");
+    make_nonce(nonce, "CurveZMQINITIATE", body + 105);
+    if (crypto_box_open_easy(plain, body + 113, (size_t)length - 113, nonce, client_transient, transient_secret) != 0)
+        die("an INITIATE that does not open");
+    unsigned char vouch[2 * key_bytes];
+    make_nonce(nonce, "VOUCH---", plain + key_bytes);
+    if (crypto_box_open_easy(vouch, plain + 48, 80, nonce, plain, transient_secret) != 0 ||
+        memcmp(vouch, client_transient, key_bytes) != 0)
+        die("an INITIATE whose vouch does not hold the client's transient key");
+    uint64_t client_nonce = 0;
+    for (int i = 0; i < counter_bytes; i++)
+        client_nonce = client_nonce << 8 | body[105 + i];
+
+    unsigned char shared[crypto_box_BEFORENMBYTES];
+    if (crypto_box_beforenm(shared, client_transient, transient_secret) != 0)
+        die("a transient key of low order");
+    static const unsigned char metadata[] = "\x0bSocket-Type\0\0\0\x06ROUTER\x08Identity\0\0\0\0";
+    memcpy(body, "\x05READY", 6);
+    counter_bytes_of(1, body + 6);
+    make_nonce(nonce, "CurveZMQREADY---", body + 6);
+    if (crypto_box_easy_afternm(body + 14, metadata, sizeof metadata - 1, nonce, shared) != 0)
+        die("cannot seal READY");
+    write_command(fd, body, 14 + mac_bytes + sizeof metadata - 1);
+
+    crypto_core_hsalsa20(out->subkey, (const unsigned char *)"CurveZMQMESSAGES", shared, NULL);
+    out->counter = 2;
+    crypto_core_hsalsa20(in->subkey, (const unsigned char *)"CurveZMQMESSAGEC", shared, NULL);
+    in->counter = client_nonce + 1;
+    sodium_memzero(shared, sizeof shared);
+    sodium_memzero(transient_secret, sizeof transient_secret);
+    return 1;
+}
+
 /* ------------------------------------------------------------------ noop */
 
 struct connection {
@@ -169,23 +311,15 @@ struct connection {
     struct direction in, out; /* what this end opens, what it seals */
     unsigned char buffer[4096];
     size_t have;
-    long left; /* the client's NOOPs still to send */
 };
 
-struct noop_run {
-    int clients;
-    long count;
-    struct connection *broker, *client;
-    pthread_barrier_t ready;
-    uint64_t broker_cpu;
-};
-
-/* Reads what `c` has ready; returns 0 when nothing came. */
+/* Reads what `c` has ready; returns 0 when nothing came. A closed connection means the load
+ * is over: mc0_load has printed its figures, so the program ends. */
 static int read_ready(struct connection *c)
 {
     ssize_t k = read(c->fd, c->buffer + c->have, sizeof c->buffer - c->have);
     if (k == 0)
-        die("a connection closed");
+        exit(0);
     if (k < 0) {
         if (errno == EINTR || errno == EAGAIN)
             return 0;
@@ -195,7 +329,24 @@ static int read_ready(struct connection *c)
     return 1;
 }
 
-static int make_epoll(struct connection *connections, int count)
+/* The broker's whole work on a request: check it, seal the OK, send it. Requests are mc0_load's
+ * CONNECT, then its NOOPs; each is answered ["", "OK", "ID", its ID]. */
+static void answer(struct connection *c, const struct message *request)
+{
+    if (c->have > 0)
+        die("a client sent its next request before its OK");
+    int id = request->frames - 1;
+    if (request->frames < 4 || !is_frame(request, 0, "") || !is_frame(request, id - 1, "ID"))
+        die("the broker expected [\"\", VERB, ..., \"ID\", id]");
+    const char *frames[] = {"", "OK", "ID", (const char *)request->payload[id]};
+    const size_t lengths[] = {0, 2, 2, request->length[id]};
+    unsigned char reply[4 * (frame_overhead + largest_payload)];
+    send_all(c->fd, reply, seal_message(&c->out, frames, lengths, 4, reply));
+}
+
+/* Serves the accepted connections until one closes: epoll, then for each ready connection one
+ * read, its request opened and its OK sealed and sent. */
+static void serve(struct connection *connections, int count)
 {
     int ep = epoll_create1(0);
     if (ep < 0)
@@ -205,154 +356,50 @@ static int make_epoll(struct connection *connections, int count)
         if (epoll_ctl(ep, EPOLL_CTL_ADD, connections[i].fd, &event) != 0)
             die("epoll_ctl: %s", strerror(errno));
     }
-    return ep;
-}
-
-static int wait_events(int ep, struct epoll_event *events, int most)
-{
-    for (;;) {
-        int n = epoll_wait(ep, events, most, 30000);
-        if (n > 0)
-            return n;
-        if (n == 0)
-            die("no progress for 30 s");
-        if (errno != EINTR)
-            die("epoll_wait: %s", strerror(errno));
-    }
-}
-
-/* One turn of an event loop: waits, reads each ready connection once and hands each whole
- * message in it to `each`; returns the messages handed. */
-static long take_round(int ep, void (*each)(struct connection *, const struct message *))
-{
     struct epoll_event events[256];
     struct message m;
-    long taken = 0;
-    int n = wait_events(ep, events, 256);
-    for (int e = 0; e < n; e++) {
-        struct connection *c = events[e].data.ptr;
-        if (!read_ready(c))
-            continue;
-        for (; take_message(&c->in, c->buffer, &c->have, &m); taken++)
-            each(c, &m);
+    for (;;) {
+        int n = epoll_wait(ep, events, 256, -1);
+        if (n < 0 && errno != EINTR)
+            die("epoll_wait: %s", strerror(errno));
+        for (int e = 0; e < n; e++) {
+            struct connection *c = events[e].data.ptr;
+            if (read_ready(c))
+                while (take_message(&c->in, c->buffer, &c->have, &m))
+                    answer(c, &m);
+        }
     }
-    return taken;
 }
 
-/* The broker's whole work on a request: check it, seal the OK, send it. */
-static void answer_noop(struct connection *c, const struct message *request)
+static void run_noop(int clients, int port, const char *secret_z85)
 {
-    if (c->have > 0)
-        die("a client sent its next NOOP before its OK");
-    if (request->frames != 4 || !is_frame(request, 0, "") || !is_frame(request, 1, "NOOP") || !is_frame(request, 2, "ID"))
-        die("the broker expected [\"\", NOOP, ID, id]");
-    const char *frames[] = {"", "OK", "ID", (const char *)request->payload[3]};
-    const size_t lengths[] = {0, 2, 2, request->length[3]};
-    unsigned char reply[4 * (frame_overhead + largest_payload)];
-    send_all(c->fd, reply, seal_message(&c->out, frames, lengths, 4, reply));
-}
-
-static void *broker_thread(void *arg)
-{
-    struct noop_run *r = arg;
-    int ep = make_epoll(r->broker, r->clients);
-    long answered = 0, total = (long)r->clients * r->count;
-    pthread_barrier_wait(&r->ready);
-    uint64_t start = thread_cpu_ns();
-    while (answered < total)
-        answered += take_round(ep, answer_noop);
-    r->broker_cpu = thread_cpu_ns() - start;
-    close(ep);
-    return NULL;
-}
-
-static void send_noop(struct connection *c)
-{
-    static const char *const frames[] = {"", "NOOP", "ID", "n"};
-    static const size_t lengths[] = {0, 4, 2, 1};
-    unsigned char request[4 * (frame_overhead + 4)];
-    send_all(c->fd, request, seal_message(&c->out, frames, lengths, 4, request));
-    c->left--;
-}
-
-/* The client's side: check the OK and send the next NOOP, if any is left. */
-static void take_ok(struct connection *c, const struct message *reply)
-{
-    if (reply->frames != 4 || !is_frame(reply, 1, "OK") || !is_frame(reply, 3, "n"))
-        die("the client expected [\"\", OK, ID, n]");
-    if (c->left > 0)
-        send_noop(c);
-}
-
-static void set_nodelay(int fd)
-{
-    int one = 1;
-    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
-        die("TCP_NODELAY: %s", strerror(errno));
-}
-
-/* Connects every client to the broker's end over loopback TCP, each direction with its keys. */
-static void connect_all(struct noop_run *r)
-{
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t length = sizeof address;
-    int listener = socket(AF_INET, SOCK_STREAM, 0);
-    if (listener < 0 || bind(listener, (struct sockaddr *)&address, length) != 0 ||
-        listen(listener, r->clients) != 0 || getsockname(listener, (struct sockaddr *)&address, &length) != 0)
-        die("cannot listen on 127.0.0.1: %s", strerror(errno));
-    for (int i = 0; i < r->clients; i++) {
-        struct connection *client = &r->client[i], *broker = &r->broker[i];
-        client->fd = socket(AF_INET, SOCK_STREAM, 0);
-        if (client->fd < 0 || connect(client->fd, (struct sockaddr *)&address, length) != 0)
-            die("cannot connect to 127.0.0.1: %s", strerror(errno));
-        broker->fd = accept(listener, NULL, NULL);
-        if (broker->fd < 0)
+    struct server_keys keys;
+    if (zmq_z85_decode(keys.secret, secret_z85) == NULL || strlen(secret_z85) != 40)
+        die("--curve-secret: not a Z85 key of 40 characters");
+    crypto_scalarmult_base(keys.public, keys.secret);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int listener = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    if (listener < 0 || setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(listener, (struct sockaddr *)&address, sizeof address) != 0 || listen(listener, clients) != 0)
+        die("cannot listen on 127.0.0.1:%d: %s", port, strerror(errno));
+    struct connection *connections = calloc((size_t)clients, sizeof *connections);
+    if (connections == NULL)
+        die("cannot allocate %d connections", clients);
+    for (int i = 0; i < clients;) {
+        struct connection *c = &connections[i];
+        c->fd = accept(listener, NULL, NULL);
+        if (c->fd < 0)
             die("accept: %s", strerror(errno));
-        set_nodelay(client->fd);
-        set_nodelay(broker->fd);
-        random_direction(&client->out);
-        random_direction(&broker->out);
-        broker->in = client->out;
-        client->in = broker->out;
-        client->left = r->count;
+        if (setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
+            die("TCP_NODELAY: %s", strerror(errno));
+        if (handshake(c->fd, &keys, &c->in, &c->out))
+            i++;
+        else
+            close(c->fd); /* a probe of the port, or a client that gave up */
     }
     close(listener);
-}
-
-static void run_noop(int clients, long count)
-{
-    struct noop_run r = {.clients = clients, .count = count};
-    r.broker = calloc((size_t)clients, sizeof *r.broker);
-    r.client = calloc((size_t)clients, sizeof *r.client);
-    if (r.broker == NULL || r.client == NULL)
-        die("cannot allocate %d connections", clients);
-    connect_all(&r);
-    pthread_barrier_init(&r.ready, NULL, 2);
-    pthread_t thread;
-    if (pthread_create(&thread, NULL, broker_thread, &r) != 0)
-        die("cannot start the broker thread");
-
-    int ep = make_epoll(r.client, clients);
-    long done = 0, total = (long)clients * count;
-    pthread_barrier_wait(&r.ready);
-    uint64_t started = now_ns(), client_start = thread_cpu_ns();
-    for (int i = 0; i < clients; i++)
-        send_noop(&r.client[i]);
-    while (done < total)
-        done += take_round(ep, take_ok);
-    uint64_t elapsed = now_ns() - started, client_cpu = thread_cpu_ns() - client_start;
-    pthread_join(thread, NULL);
-    close(ep);
-    for (int i = 0; i < clients; i++) {
-        close(r.client[i].fd);
-        close(r.broker[i].fd);
-    }
-    double seconds = (double)elapsed / 1e9;
-    printf("rtt/s=%.0f seconds=%.4f broker_cpu_us=%.3f client_cpu_us=%.3f clients=%d count=%ld\n",
-           (double)total / seconds, seconds, (double)r.broker_cpu / (double)total / 1e3,
-           (double)client_cpu / (double)total / 1e3, clients, count);
-    free(r.broker);
-    free(r.client);
+    serve(connections, clients);
 }
 
 /* ------------------------------------------------------------------ fanout */
@@ -394,11 +441,16 @@ int main(int argc, char **argv)
         return 2;
     }
     int noop = strcmp(argv[1], "noop") == 0;
-    long peers = noop ? 50 : 100, count = 10000, size = 100;
+    long peers = noop ? 50 : 100, count = 10000, size = 100, port = 0;
+    const char *secret = NULL;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], noop ? "--clients" : "--subscribers") == 0)
             peers = parse_long(argv[i], flag_value(argc, argv, &i), 1, 10000);
-        else if (strcmp(argv[i], "--count") == 0)
+        else if (noop && strcmp(argv[i], "--port") == 0)
+            port = parse_long("--port", flag_value(argc, argv, &i), 1, 65535);
+        else if (noop && strcmp(argv[i], "--curve-secret") == 0)
+            secret = flag_value(argc, argv, &i);
+        else if (!noop && strcmp(argv[i], "--count") == 0)
             count = parse_long("--count", flag_value(argc, argv, &i), 1, 1L << 30);
         else if (!noop && strcmp(argv[i], "--size") == 0)
             size = parse_long("--size", flag_value(argc, argv, &i), 8, largest_payload);
@@ -407,10 +459,14 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (noop && (port == 0 || secret == NULL)) {
+        fputs(usage, stderr);
+        return 2;
+    }
     if (sodium_init() < 0)
         die("sodium_init failed");
     if (noop)
-        run_noop((int)peers, count);
+        run_noop((int)peers, (int)port, secret);
     else
         run_fanout((int)peers, count, size);
     return 0;
