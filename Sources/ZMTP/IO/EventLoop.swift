@@ -194,7 +194,28 @@ public final class EventLoop: @unchecked Sendable {
             guard let thread = state.thread, !state.joined else { return }
             pthread_join(thread, nil)
             state.joined = true
+            // A thread made from now on may get the joined one's pthread_t: not the loop's.
+            loopThread.store(0, ordering: .relaxed)
             closeDescriptors()
+        }
+    }
+
+    /// For a loop that is shut down (it refused a task): waits for its thread to stop, as
+    /// `shutdown()` does, then runs `body` on the calling thread in the loop thread's stead
+    /// (`inLoop` is true there meanwhile, for one such thread at a time), then the tasks `body`
+    /// queued, and releases what they registered or scheduled. So what the loop owned can still
+    /// be released under the same ownership checks: a socket closed after its loop stopped and
+    /// its connections hold each other. Must not be called on the loop thread.
+    package func runStopped(_ body: () -> Void) {
+        precondition(!inLoop, "EventLoop.runStopped called on its own loop thread, which runs")
+        assert(queue.withLock { $0.closed }, "EventLoop.runStopped called on a running loop")
+        shutdown()
+        lifecycle.withLock { _ in
+            loopThread.store(pthread_self(), ordering: .relaxed)
+            body()
+            _ = runTasks()
+            releaseHandlers()
+            loopThread.store(0, ordering: .relaxed)
         }
     }
 
@@ -342,7 +363,11 @@ public final class EventLoop: @unchecked Sendable {
             return queue.shutdownHooks.sorted { $0.key < $1.key }.map(\.value)
         }
         for hook in hooks { hook() }
-        // Break reference cycles (handlers and timers usually capture the loop).
+        releaseHandlers()
+    }
+
+    /// Breaks reference cycles (handlers and timers usually capture the loop).
+    private func releaseHandlers() {
         registrations.removeAll()
         timers = TimerHeap()
     }
