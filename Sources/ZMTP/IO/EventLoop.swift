@@ -64,6 +64,9 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) private var registrations: [Registration?] = []
     @exclusivity(unchecked) private var generation: UInt32 = 0
     @exclusivity(unchecked) private var timers = TimerHeap()
+    /// Set while `runStopped` runs: the epoll fd is closed and its number may be another
+    /// loop's epoll or any file by then, so the bookkeeping changes but no epoll_ctl is made.
+    @exclusivity(unchecked) private var standingIn = false
     @exclusivity(unchecked) private var running: [@Sendable () -> Void] = []
     private let events: UnsafeMutablePointer<epoll_event>
     @exclusivity(unchecked) private var cachedNow: UInt64
@@ -212,9 +215,11 @@ public final class EventLoop: @unchecked Sendable {
         shutdown()
         lifecycle.withLock { _ in
             loopThread.store(pthread_self(), ordering: .relaxed)
+            standingIn = true
             body()
             _ = runTasks()
             releaseHandlers()
+            standingIn = false
             loopThread.store(0, ordering: .relaxed)
         }
     }
@@ -304,7 +309,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Loop thread only.
     package func unregister(fd: Int32) {
         guard fd >= 0, Int(fd) < registrations.count, let registration = registrations[Int(fd)] else { return }
-        if !registration.interest.isEmpty {
+        if !registration.interest.isEmpty && !standingIn {
             // Fails only if the fd was already closed, which removed it from epoll anyway.
             _ = Syscall.run { epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil) }
         }
@@ -473,6 +478,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func control(_ operation: Int32, _ fd: Int32, _ interest: IOInterest, _ generation: UInt32) throws(SystemError) {
+        guard !standingIn else { return }
         var event = epoll_event()
         event.events = (interest.contains(.readable) ? EPOLLIN.rawValue : 0)
             | (interest.contains(.writable) ? EPOLLOUT.rawValue : 0)
