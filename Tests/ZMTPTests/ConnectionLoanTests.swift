@@ -38,14 +38,17 @@ import TestSupport
         try dealer.send([[]], timeout: .seconds(10))
     }
 
-    /// A blocking receive on another thread: "received", or "timed out" after `timeout`.
-    static func receiveOnAnotherThread(_ socket: ZMTPSocket, timeout: Duration) -> ThreadResult {
+    /// A blocking receive on another thread: "received", "timed out" after `timeout`, or
+    /// "closed".
+    static func receiveOnAnotherThread(_ socket: ZMTPSocket, timeout: Duration? = nil) -> ThreadResult {
         Thread.detachNewThreadResult {
             do {
                 _ = try socket.receive(timeout: timeout)
                 return "received"
             } catch SocketError.timedOut {
                 return "timed out"
+            } catch SocketError.closed {
+                return "closed"
             }
         }
     }
@@ -124,14 +127,7 @@ import TestSupport
         defer { router.close() }
         try Self.sendUnanswered(dealer)
         let connection = try Self.connection(of: dealer)
-        let waiting = Thread.detachNewThreadResult {
-            do {
-                _ = try dealer.receive()
-                return "received"
-            } catch SocketError.closed {
-                return "closed"
-            }
-        }
+        let waiting = Self.receiveOnAnotherThread(dealer)
         #expect(waitUntil { connection.loan!.isLent })
         dealer.close()
         #expect(waiting.wait(timeout: 10) == "closed")
@@ -139,7 +135,9 @@ import TestSupport
     }
 
     /// A socket closed after its loop was shut down (no loop work will ever ask for the
-    /// connection back) still ends a receive that reads on its own thread, with no deadline.
+    /// connection back) still ends a receive that reads on its own thread, with no deadline,
+    /// and the socket and its connection, which hold each other, are released (LeakSanitizer
+    /// reports them otherwise).
     @Test func closeAfterLoopShutdownEndsACallerRead() throws {
         let loop = try EventLoop(name: "loan-shutdown", busyPoll: .zero)
         let router = try ZMTPSocket(type: .router)
@@ -150,18 +148,42 @@ import TestSupport
         try dealer.send([[1]], timeout: .seconds(10))
         #expect(try router.receive(timeout: .seconds(10)).count == 2)
         let connection = try Self.connection(of: dealer)
-        let waiting = Thread.detachNewThreadResult {
-            do {
-                _ = try dealer.receive()
-                return "received"
-            } catch SocketError.closed {
-                return "closed"
-            }
-        }
+        let waiting = Self.receiveOnAnotherThread(dealer)
         #expect(waitUntil { connection.loan!.isLent })
         loop.shutdown()
         dealer.close()
         #expect(waiting.wait(timeout: 10) == "closed")
+    }
+
+    /// The loop shuts down while the socket closes on another thread, each first in turn: the
+    /// receive reading on its own thread still ends with `closed`, and the socket and its
+    /// connection are released.
+    @Test func closeWhileTheLoopShutsDownEndsACallerRead() throws {
+        let router = try ZMTPSocket(type: .router)
+        defer { router.close() }
+        let endpoint = try router.bind("tcp://127.0.0.1:0")
+        var options = SocketOptions()
+        options.linger = .zero  // a linger asks for the lent connection first: close would come second
+        for round in 0..<10 {
+            let loop = try EventLoop(name: "loan-shutdown-race", busyPoll: .zero)
+            let dealer = try ZMTPSocket(type: .dealer, options: options, loop: loop)
+            try dealer.connect(endpoint.description)
+            try dealer.send([[UInt8(round)]], timeout: .seconds(10))
+            #expect(try router.receive(timeout: .seconds(10)).count == 2)
+            let connection = try Self.connection(of: dealer)
+            let waiting = Self.receiveOnAnotherThread(dealer)
+            #expect(waitUntil { connection.loan!.isLent })
+            // Whichever runs on the other thread starts a little later.
+            let first = round.isMultiple(of: 2) ? dealer.close : loop.shutdown
+            let second = round.isMultiple(of: 2) ? loop.shutdown : dealer.close
+            let other = Thread.detachNewThreadResult {
+                second()
+                return "done"
+            }
+            first()
+            #expect(waiting.wait(timeout: 10) == "closed")
+            #expect(other.wait(timeout: 10) == "done")
+        }
     }
 
     /// A shut-down loop has closed its epoll fd, whose number another loop's epoll (or any

@@ -64,6 +64,9 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) private var registrations: [Registration?] = []
     @exclusivity(unchecked) private var generation: UInt32 = 0
     @exclusivity(unchecked) private var timers = TimerHeap()
+    /// Set while `runStopped` runs: the epoll fd is closed and its number may be another
+    /// loop's epoll or any file by then, so the bookkeeping changes but no epoll_ctl is made.
+    @exclusivity(unchecked) private var standingIn = false
     @exclusivity(unchecked) private var running: [@Sendable () -> Void] = []
     private let events: UnsafeMutablePointer<epoll_event>
     @exclusivity(unchecked) private var cachedNow: UInt64
@@ -194,7 +197,30 @@ public final class EventLoop: @unchecked Sendable {
             guard let thread = state.thread, !state.joined else { return }
             pthread_join(thread, nil)
             state.joined = true
+            // A thread made from now on may get the joined one's pthread_t: not the loop's.
+            loopThread.store(0, ordering: .relaxed)
             closeDescriptors()
+        }
+    }
+
+    /// For a loop that is shut down (it refused a task): waits for its thread to stop, as
+    /// `shutdown()` does, then runs `body` on the calling thread in the loop thread's stead
+    /// (`inLoop` is true there meanwhile, for one such thread at a time), then the tasks `body`
+    /// queued, and releases what they registered or scheduled. So what the loop owned can still
+    /// be released under the same ownership checks: a socket closed after its loop stopped and
+    /// its connections hold each other. Must not be called on the loop thread.
+    package func runStopped(_ body: () -> Void) {
+        precondition(!inLoop, "EventLoop.runStopped called on its own loop thread, which runs")
+        assert(queue.withLock { $0.closed }, "EventLoop.runStopped called on a running loop")
+        shutdown()
+        lifecycle.withLock { _ in
+            loopThread.store(pthread_self(), ordering: .relaxed)
+            standingIn = true
+            body()
+            _ = runTasks()
+            releaseHandlers()
+            standingIn = false
+            loopThread.store(0, ordering: .relaxed)
         }
     }
 
@@ -283,7 +309,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Loop thread only.
     package func unregister(fd: Int32) {
         guard fd >= 0, Int(fd) < registrations.count, let registration = registrations[Int(fd)] else { return }
-        if !registration.interest.isEmpty {
+        if !registration.interest.isEmpty && !standingIn {
             // Fails only if the fd was already closed, which removed it from epoll anyway.
             _ = Syscall.run { epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil) }
         }
@@ -342,7 +368,11 @@ public final class EventLoop: @unchecked Sendable {
             return queue.shutdownHooks.sorted { $0.key < $1.key }.map(\.value)
         }
         for hook in hooks { hook() }
-        // Break reference cycles (handlers and timers usually capture the loop).
+        releaseHandlers()
+    }
+
+    /// Breaks reference cycles (handlers and timers usually capture the loop).
+    private func releaseHandlers() {
         registrations.removeAll()
         timers = TimerHeap()
     }
@@ -448,6 +478,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func control(_ operation: Int32, _ fd: Int32, _ interest: IOInterest, _ generation: UInt32) throws(SystemError) {
+        guard !standingIn else { return }
         var event = epoll_event()
         event.events = (interest.contains(.readable) ? EPOLLIN.rawValue : 0)
             | (interest.contains(.writable) ? EPOLLOUT.rawValue : 0)

@@ -88,8 +88,8 @@ final class ConnectionLoan: @unchecked Sendable {
         state.withLock { $0.loopDepth -= 1 }
     }
 
-    /// Wakes a borrower to give the connection back, from any thread (a socket closed after its
-    /// loop stopped: no loop work will ever ask).
+    /// Wakes a borrower to give the connection back when no loop work asks for it (its reading
+    /// is no longer wanted), from any thread.
     func recall() {
         let wake: Int32? = state.withLock { state in
             guard state.borrower != 0 else { return nil }

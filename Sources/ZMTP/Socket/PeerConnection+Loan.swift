@@ -74,7 +74,9 @@ extension PeerConnection {
 
     private func giveBack(_ loan: ConnectionLoan) {
         reportTraffic()
-        if loan.giveBack() { socket.loop.execute { self.runWaiting(loan) } }
+        guard loan.giveBack(), !socket.loop.execute({ self.runWaiting(loan) }) else { return }
+        // A shut-down loop refused what waited (a closing socket's close among it): it runs here.
+        socket.loop.runStopped { runWaiting(loan) }
     }
 
     /// Loop thread: the work that waited for the loan's end.

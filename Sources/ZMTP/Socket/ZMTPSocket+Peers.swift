@@ -110,9 +110,9 @@ extension ZMTPSocket {
         do {
             try onLoop { self.closeNow() }
         } catch {
-            // The loop is shut down: its connections are gone with it; callers still waiting
-            // on the socket must not wait for ever.
-            markClosed()
+            // The loop is shut down: no loop thread will release the connections, which hold
+            // the socket as it holds them, so this thread does in its stead.
+            loop.runStopped { closeNow() }
         }
     }
 
@@ -137,19 +137,16 @@ extension ZMTPSocket {
     }
 
     /// Marks the socket closed, wakes every caller waiting on it (any thread) and reports
-    /// `closed`, once.
+    /// `closed`.
     private func markClosed() {
-        let (wasClosed, receivers, senders) = lock.withLock {
-            let wasClosed = isClosed
+        let (receivers, senders) = lock.withLock {
             isClosed = true
             lock.broadcast()
-            for pipe in pipes { (pipe.connection as? PeerConnection)?.loan?.recall() }
             wakePollersLocked()
-            let (receivers, senders) = wakeAllAsyncLocked()
-            return (wasClosed, receivers, senders)
+            return wakeAllAsyncLocked()
         }
         for r in receivers { r.resume() }
         for s in senders { s.resume() }
-        if !wasClosed { emit(.closed) }
+        emit(.closed)
     }
 }
