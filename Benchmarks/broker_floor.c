@@ -52,10 +52,19 @@ static void random_direction(struct direction *d)
     d->counter = 1;
 }
 
-static void counter_bytes_of(uint64_t counter, unsigned char out[counter_bytes])
+/* Nonce counters and long frame sizes are 8 bytes, big-endian. */
+static void put_be64(uint64_t value, unsigned char out[8])
 {
-    for (int i = 0; i < counter_bytes; i++)
-        out[i] = (unsigned char)(counter >> (56 - 8 * i));
+    for (int i = 0; i < 8; i++)
+        out[i] = (unsigned char)(value >> (56 - 8 * i));
+}
+
+static uint64_t get_be64(const unsigned char in[8])
+{
+    uint64_t value = 0;
+    for (int i = 0; i < 8; i++)
+        value = value << 8 | in[i];
+    return value;
 }
 
 /* Appends the MESSAGE frame of `payload` (MORE set in its sealed flags byte when `more`) to `out`;
@@ -63,7 +72,7 @@ static void counter_bytes_of(uint64_t counter, unsigned char out[counter_bytes])
 static size_t seal_frame(struct direction *d, const unsigned char *payload, size_t length, int more, unsigned char *out)
 {
     unsigned char block[64], nonce[counter_bytes];
-    counter_bytes_of(d->counter++, nonce);
+    put_be64(d->counter++, nonce);
     crypto_stream_salsa20(block, sizeof block, nonce, d->subkey);
     out[0] = 0x00; /* a short frame: libzmq sends MESSAGE without the COMMAND bit */
     out[1] = (unsigned char)(frame_overhead - 2 + length);
@@ -91,7 +100,7 @@ static size_t open_frame(struct direction *d, const unsigned char *in, size_t av
     if (in[0] != 0x00 || in[1] < frame_overhead - 2 || memcmp(in + 2, message_command, sizeof message_command) != 0)
         die("not a short MESSAGE frame");
     unsigned char block[64], nonce[counter_bytes];
-    counter_bytes_of(d->counter++, nonce);
+    put_be64(d->counter++, nonce);
     if (memcmp(in + 10, nonce, counter_bytes) != 0)
         die("a MESSAGE out of sequence");
     *length = (size_t)in[1] - (frame_overhead - 2);
@@ -165,10 +174,6 @@ static void send_all(int fd, const unsigned char *bytes, size_t length)
 
 /* ------------------------------------------------------------------ handshake */
 
-struct server_keys {
-    unsigned char public[key_bytes], secret[key_bytes];
-};
-
 /* Reads exactly `length` bytes; 0 when the client left first (as a port probe does). */
 static int read_exact(int fd, unsigned char *out, size_t length)
 {
@@ -193,9 +198,7 @@ static long read_command(int fd, unsigned char *body, size_t room)
     if (header[0] == 0x06) {
         if (!read_exact(fd, header + 2, 7))
             return -1;
-        length = 0;
-        for (int i = 1; i < 9; i++)
-            length = length << 8 | header[i];
+        length = (size_t)get_be64(header + 1);
     } else if (header[0] != 0x04) {
         die("a handshake frame that is not a command");
     }
@@ -210,8 +213,7 @@ static void write_command(int fd, const unsigned char *body, size_t length)
     size_t header_length = 2;
     if (length > 255) {
         header[0] = 0x06;
-        for (int i = 0; i < 8; i++)
-            header[1 + i] = (unsigned char)((uint64_t)length >> (56 - 8 * i));
+        put_be64(length, header + 1);
         header_length = 9;
     }
     send_all(fd, header, header_length);
@@ -229,7 +231,7 @@ static void make_nonce(unsigned char nonce[crypto_box_NONCEBYTES], const char *p
 /* The server's side of the ZMTP 3.1 greeting and the CurveZMQ handshake on `fd` (blocking), as
  * a ROUTER with no ZAP; sets the two directions of the connection's MESSAGE traffic. Returns 0
  * when the client left before the end. */
-static int handshake(int fd, const struct server_keys *keys, struct direction *in, struct direction *out)
+static int handshake(int fd, const unsigned char secret[key_bytes], struct direction *in, struct direction *out)
 {
     unsigned char greeting[64] = {0xFF, [9] = 0x7F, 3, 1, 'C', 'U', 'R', 'V', 'E', [32] = 1}, peer[64];
     send_all(fd, greeting, sizeof greeting);
@@ -247,7 +249,7 @@ static int handshake(int fd, const struct server_keys *keys, struct direction *i
     unsigned char client_transient[key_bytes];
     memcpy(client_transient, body + 80, key_bytes);
     make_nonce(nonce, "CurveZMQHELLO---", body + 112);
-    if (crypto_box_open_easy(plain, body + 120, 80, nonce, client_transient, keys->secret) != 0)
+    if (crypto_box_open_easy(plain, body + 120, 80, nonce, client_transient, secret) != 0)
         die("a HELLO that does not open");
 
     unsigned char transient_public[key_bytes], transient_secret[key_bytes], cookie[96], cookie_key[key_bytes];
@@ -263,7 +265,7 @@ static int handshake(int fd, const struct server_keys *keys, struct direction *i
     memcpy(plain, transient_public, key_bytes);
     memcpy(plain + key_bytes, cookie, sizeof cookie);
     make_nonce(nonce, "WELCOME-", body + 8);
-    if (crypto_box_easy(body + 24, plain, key_bytes + sizeof cookie, nonce, client_transient, keys->secret) != 0)
+    if (crypto_box_easy(body + 24, plain, key_bytes + sizeof cookie, nonce, client_transient, secret) != 0)
         die("a client transient key of low order");
     write_command(fd, body, 168);
 
@@ -280,16 +282,14 @@ static int handshake(int fd, const struct server_keys *keys, struct direction *i
     if (crypto_box_open_easy(vouch, plain + 48, 80, nonce, plain, transient_secret) != 0 ||
         memcmp(vouch, client_transient, key_bytes) != 0)
         die("an INITIATE whose vouch does not hold the client's transient key");
-    uint64_t client_nonce = 0;
-    for (int i = 0; i < counter_bytes; i++)
-        client_nonce = client_nonce << 8 | body[105 + i];
+    uint64_t client_nonce = get_be64(body + 105);
 
     unsigned char shared[crypto_box_BEFORENMBYTES];
     if (crypto_box_beforenm(shared, client_transient, transient_secret) != 0)
         die("a transient key of low order");
     static const unsigned char metadata[] = "\x0bSocket-Type\0\0\0\x06ROUTER\x08Identity\0\0\0\0";
     memcpy(body, "\x05READY", 6);
-    counter_bytes_of(1, body + 6);
+    put_be64(1, body + 6);
     make_nonce(nonce, "CurveZMQREADY---", body + 6);
     if (crypto_box_easy_afternm(body + 14, metadata, sizeof metadata - 1, nonce, shared) != 0)
         die("cannot seal READY");
@@ -373,10 +373,9 @@ static void serve(struct connection *connections, int count)
 
 static void run_noop(int clients, int port, const char *secret_z85)
 {
-    struct server_keys keys;
-    if (zmq_z85_decode(keys.secret, secret_z85) == NULL || strlen(secret_z85) != 40)
+    unsigned char secret[key_bytes];
+    if (zmq_z85_decode(secret, secret_z85) == NULL || strlen(secret_z85) != 40)
         die("--curve-secret: not a Z85 key of 40 characters");
-    crypto_scalarmult_base(keys.public, keys.secret);
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int listener = socket(AF_INET, SOCK_STREAM, 0), one = 1;
@@ -393,7 +392,7 @@ static void run_noop(int clients, int port, const char *secret_z85)
             die("accept: %s", strerror(errno));
         if (setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
             die("TCP_NODELAY: %s", strerror(errno));
-        if (handshake(c->fd, &keys, &c->in, &c->out))
+        if (handshake(c->fd, secret, &c->in, &c->out))
             i++;
         else
             close(c->fd); /* a probe of the port, or a client that gave up */
